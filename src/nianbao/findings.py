@@ -1,0 +1,140 @@
+"""Findings are data: a stable code, a level, a position in the user's terms, and a Chinese message."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from .cells import position
+
+
+class Level(str, Enum):
+    ERROR = "error"  # the report would be wrong: blocks the final document
+    WARNING = "warning"  # probably wrong: a person should look; never blocks
+    INFO = "info"  # what the program did on the clerk's behalf
+
+    @property
+    def zh(self) -> str:
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+
+# Every code the checker can emit, with a short Chinese title. The README's code list is generated
+# from this table, and a test fails if a finding uses a code that is not listed here.
+CODES: dict[str, str] = {
+    # the file itself
+    "file-missing": "文件不存在",
+    "file-empty": "文件为空",
+    "file-too-large": "文件过大",
+    "file-not-xlsx": "不是 .xlsx 工作簿",
+    "file-encrypted-or-legacy": "旧版 .xls/.et 或加密工作簿",
+    "file-corrupt": "工作簿已损坏，无法读取",
+    "file-macro": "工作簿含宏",
+    # the template
+    "template-unknown": "不是本工具的填报模板",
+    "template-version": "模板版本不符",
+    "sheet-missing": "工作表缺失",
+    "label-changed": "表格标签被改动",
+    # 基本信息
+    "meta-missing": "基本信息未填写",
+    "meta-invalid": "基本信息填写有误",
+    "form-mismatch": "表格格式与模板不符",
+    "form-year-mismatch": "表格格式与报告年度不符",
+    "date-implausible": "落款日期可疑",
+    # figures
+    "value-blank": "数字单元格为空",
+    "value-not-number": "不是数字",
+    "value-negative": "不能为负数",
+    "value-not-integer": "应为整数",
+    "value-too-large": "数值过大",
+    "value-normalized": "文本形式的数字已按数字读取",
+    "total-mismatch": "合计与分项之和不符",
+    "balance-mismatch": "勾稽关系不成立",
+    "plausibility": "数字关系不合常理",
+    "regulation-nonzero": "不应有规章数据",
+    # narrative
+    "narrative-empty": "必填文字部分为空",
+    "narrative-year": "文字中的年份与报告年度不符",
+    "numbering-removed": "已去除手工编号",
+    "text-cleaned": "已清理文字中的控制字符",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    level: Level
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+
+    @property
+    def position(self) -> str:
+        if self.sheet is None:
+            return ""
+        return position(self.sheet, self.cell)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["level"] = self.level.value
+        d["position"] = self.position
+        d["title"] = CODES[self.code]
+        for key in ("expected", "actual"):
+            if d[key] is not None and not isinstance(d[key], (int, float, str, bool)):
+                d[key] = str(d[key])
+        return d
+
+    def line(self) -> str:
+        """One line for a terminal: 错误 依申请公开!J6 [total-mismatch] ..."""
+        where = f" {self.position}" if self.position else ""
+        return f"{self.level.zh}{where} [{self.code}] {self.message}"
+
+
+@dataclass
+class Report:
+    """All findings about one workbook, in the order they were found (file → sheet → cell)."""
+
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def extend(self, findings: list[Finding]) -> None:
+        self.findings.extend(findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level is Level.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.level.value for f in self.findings)
+        return {lvl.value: c.get(lvl.value, 0) for lvl in Level}
+
+    def summary(self) -> str:
+        c = self.counts()
+        return f"{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条提示"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "nianbao.report/1",
+            "source": self.source,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
