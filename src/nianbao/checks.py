@@ -1,0 +1,200 @@
+"""Checks on what was read: the form's arithmetic, recomputed, and consistency with the body and year."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from . import layout as L
+from .cells import parse_cell
+from .findings import Finding, Level, Report
+from .form import Relation, Table
+from .model import Narrative, Submission
+from .values import Number, format_number
+
+
+def complete_totals(table: Table, values: dict[str, Number | None], typed: set[str]) -> None:
+    """Fill every total that was not typed with the sum of its parts (totals of totals included)."""
+    for _ in range(len(table.totals) + 1):
+        changed = False
+        for total, parts in table.totals.items():
+            if total in typed or values.get(total) is not None:
+                continue
+            part_values = [values.get(p) for p in parts]
+            if all(v is not None for v in part_values):
+                values[total] = sum(part_values)  # type: ignore[arg-type]
+                changed = True
+        if not changed:
+            return
+
+
+def _span(cells: tuple[str, ...]) -> str:
+    """D6+D7, or D8:D28 for a long contiguous run (as sheet cells)."""
+    refs = [L.to_sheet(c) for c in cells]
+    if len(refs) > 2:
+        return f"{refs[0]}:{refs[-1]}"
+    return "+".join(refs)
+
+
+def check_relations(table: Table, sheet: str, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
+    found: list[Finding] = []
+    for rel in table.relations:
+        total = rel.defines_total
+        if total is not None and total not in typed and table.totals.get(total) == rel.rhs:
+            continue  # computed from these very parts: holds by construction
+        lv = [values.get(c) for c in rel.lhs]
+        rv = [values.get(c) for c in rel.rhs]
+        if any(v is None for v in lv + rv):
+            continue  # an unreadable part is already a finding; the sum would only repeat it
+        left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
+        if (left == right) if rel.op == "==" else (left <= right):
+            continue
+        found.append(_relation_finding(table, sheet, rel, left, right))
+    return found
+
+
+def _relation_finding(table: Table, sheet: str, rel: Relation, left: Number, right: Number) -> Finding:
+    total = rel.defines_total
+    if rel.kind == "plausibility":
+        a, b = rel.lhs[0], rel.rhs[0]
+        return Finding(
+            "plausibility", Level.WARNING,
+            f"{table.describe(a)}（{format_number(left)}）大于{table.describe(b)}（{format_number(right)}），请核对",
+            sheet, L.to_sheet(a), expected=f"≤ {format_number(right)}", actual=format_number(left),
+        )
+    if total is not None:
+        return Finding(
+            "total-mismatch", Level.ERROR,
+            f"{table.describe(total)}：应为 {format_number(right)}（{_span(rel.rhs)} 之和），实际为 {format_number(left)}",
+            sheet, L.to_sheet(total), expected=format_number(right), actual=format_number(left),
+        )
+    column = table.label_path(rel.lhs[0])[1]
+    where = f"（{column[-1]}列）" if column else ""
+    return Finding(
+        "balance-mismatch", Level.ERROR,
+        f"勾稽关系不成立{where}：{_span(rel.lhs)} = {format_number(left)}，而 {_span(rel.rhs)} = {format_number(right)}；"
+        f"第一项加第二项之和应等于第三项加第四项之和",
+        sheet, L.to_sheet(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
+    )
+
+
+def _cells_in_row_labelled(table: Table, label: str) -> list[str]:
+    rows = {parse_cell(ref)[0] for ref, text in table.labels.items() if text == label}
+    return [ref for ref in table.numeric if parse_cell(ref)[0] in rows]
+
+
+def check_regulations(sub: Submission) -> list[Finding]:
+    """Only 规章-making bodies can show 规章 figures; townships and departments below them cannot."""
+    if sub.meta.agency_type not in ("乡镇街道", "政府部门") or "table2" not in sub.readable:
+        return []
+    table = sub.form.tables["table2"]
+    values = sub.figures["table2"]
+    bad = [ref for ref in _cells_in_row_labelled(table, "规章") if values.get(ref)]
+    if not bad:
+        return []
+    ref = bad[0]
+    return [Finding(
+        "regulation-nonzero", Level.WARNING,
+        f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(values[ref])}）。"
+        "行政规范性文件应填在下一行；确属规章制定机关请忽略",
+        L.TABLE_SHEETS["table2"], L.to_sheet(ref), expected=0, actual=format_number(values[ref]),  # type: ignore[arg-type]
+    )]
+
+
+def check_year_form(sub: Submission) -> list[Finding]:
+    year, meta = sub.meta.year, sub.meta
+    found: list[Finding] = []
+    if year is None:
+        return found
+    expected = "2021" if year >= 2021 else "2019"
+    if sub.form.id != expected:
+        found.append(Finding(
+            "form-year-mismatch", Level.ERROR,
+            f"{year} 年度的报告应使用 {expected} 版表格格式，本工作簿是 {sub.form.id} 版。请用 nianbao template --form {expected} 生成模板重新填写",
+            L.SHEET_META, meta.cells.get("year"), expected=expected, actual=sub.form.id,
+        ))
+    if meta.date is not None:
+        if meta.date.year < year or (meta.date.year == year and meta.date.month < 12):
+            found.append(Finding(
+                "date-implausible", Level.WARNING,
+                f"落款日期 {meta.date_text} 早于 {year} 年度结束，年度报告应在年度结束后成文",
+                L.SHEET_META, meta.cells.get("date"), actual=meta.date_text,
+            ))
+        elif meta.date.year > year + 1:
+            found.append(Finding(
+                "date-implausible", Level.WARNING,
+                f"落款日期 {meta.date_text} 比报告年度 {year} 晚了一年以上，请核对年度或日期",
+                L.SHEET_META, meta.cells.get("date"), actual=meta.date_text,
+            ))
+    return found
+
+
+_YEAR_RE = re.compile(r"(?<![\d])((?:19|20)\d{2})\s*年")
+_OPENING_YEAR_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?!\d{1,2}月)")
+
+
+def _strip_titles(text: str) -> str:
+    # Years inside document titles (《…2019年修订…》) and 〔2021〕 numbers are not statements of time.
+    return re.sub(r"《[^》]*》|〔\d{4}〕|\[\d{4}\]", "", text)
+
+
+def check_narrative_years(sub: Submission) -> list[Finding]:
+    year = sub.meta.year
+    if year is None:
+        return []
+    found: list[Finding] = []
+    narratives: list[tuple[str, Narrative]] = [("一", sub.general), ("五", sub.problems)]
+    for no, narrative in narratives:
+        for block in narrative.blocks:
+            for para, cell in zip(block.paragraphs, block.cells):
+                found.extend(_years_in(para, year, narrative.sheet, cell))
+    for key, paras in sub.other.items.items():
+        for para in paras:
+            found.extend(_years_in(para, year, L.SHEET_OTHER, sub.other.cells.get(key)))
+    return found
+
+
+def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Finding]:
+    snippet = para[:30] + ("……" if len(para) > 30 else "")
+    m = _OPENING_YEAR_RE.match(para)
+    if m and int(m.group(1)) != year:
+        yield Finding(
+            "narrative-year", Level.WARNING,
+            f"段落以“{m.group(1)}年”开头，但报告年度是 {year} 年，像是从往年报告沿用的文字：“{snippet}”",
+            sheet, cell, expected=str(year), actual=m.group(1),
+        )
+        return
+    for m in _YEAR_RE.finditer(_strip_titles(para)):
+        y = int(m.group(1))
+        if abs(y - year) > 1:
+            yield Finding(
+                "narrative-year", Level.WARNING,
+                f"文字中出现“{y}年”，与报告年度 {year} 年相差较远，请核对：“{snippet}”",
+                sheet, cell, expected=str(year), actual=str(y),
+            )
+            return
+
+
+def check_required_text(sub: Submission) -> list[Finding]:
+    found = []
+    for narrative, title in ((sub.general, "一、总体情况"), (sub.problems, "五、存在的主要问题及改进情况")):
+        if narrative.is_empty():
+            found.append(Finding(
+                "narrative-empty", Level.ERROR, f"“{title}”没有正文，这是年度报告的必备部分",
+                narrative.sheet, f"B{L.LIST_FIRST_ROW}",
+            ))
+    return found
+
+
+def run_checks(sub: Submission, report: Report) -> None:
+    """All checks that need the workbook's content; findings go into the report."""
+    for name, table in sub.form.tables.items():
+        if name not in sub.readable:
+            continue
+        values, typed = sub.figures[name], sub.typed[name]
+        complete_totals(table, values, typed)
+        report.extend(check_relations(table, L.TABLE_SHEETS[name], values, typed))
+    report.extend(check_regulations(sub))
+    report.extend(check_year_form(sub))
+    report.extend(check_required_text(sub))
+    report.extend(check_narrative_years(sub))

@@ -1,0 +1,343 @@
+"""Reading a filled-in workbook: values through pandas (calamine), structure through openpyxl.
+
+Cascade: file → template → sheet layout → cells. A sheet whose labels were changed is reported once and
+its cells are not read, so one inserted row does not turn into a hundred findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+
+from . import layout as L
+from .cells import cell_ref, parse_cell
+from .findings import Finding, Level, Report
+from .form import FORM_IDS, Form, NumKind, Table, load_form
+from .guard import check_file
+from .model import Block, Meta, Narrative, Other, Submission
+from .text import clean, paragraphs, strip_numbering
+from .values import is_blank, parse_figure, shown
+
+
+@dataclass
+class Grid:
+    """Both views of the workbook: cached values (calamine) and what was typed, formulas included (openpyxl)."""
+
+    values: dict[str, pd.DataFrame]
+    book: Any  # openpyxl Workbook
+
+    def has(self, sheet: str) -> bool:
+        return sheet in self.values and sheet in self.book.sheetnames
+
+    def value(self, sheet: str, ref: str) -> Any:
+        df = self.values[sheet]
+        r, c = parse_cell(ref)
+        if r > df.shape[0] or c > df.shape[1]:
+            return None
+        return df.iat[r - 1, c - 1]
+
+    def typed(self, sheet: str, ref: str) -> Any:
+        return self.book[sheet][ref].value
+
+    def is_formula(self, sheet: str, ref: str) -> bool:
+        v = self.typed(sheet, ref)
+        return isinstance(v, str) and v.startswith("=")
+
+    def find_text(self, sheet: str, text: str) -> list[str]:
+        df = self.values[sheet]
+        hits = []
+        for (r, c), v in df.stack().items():  # type: ignore[misc]
+            if isinstance(v, str) and v.strip() == text:
+                hits.append(cell_ref(int(r) + 1, int(c) + 1))
+        return hits
+
+
+def _error(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
+    return Finding(code, Level.ERROR, msg, sheet, cell, **kw)
+
+
+def _warn(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
+    return Finding(code, Level.WARNING, msg, sheet, cell, **kw)
+
+
+def _open(path: Path, report: Report) -> Grid | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
+            book = openpyxl.load_workbook(path, data_only=False)
+        values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
+    except Exception as exc:  # any parser failure on a user's file is a finding, never a traceback
+        report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
+        return None
+    return Grid(values, book)
+
+
+def _detect_form(grid: Grid, report: Report) -> Form | None:
+    """The form the workbook was generated for: from the hidden marker, else from table 2's headers."""
+    if L.MARKER_SHEET in grid.book.sheetnames:
+        ws = grid.book[L.MARKER_SHEET]
+        if ws["A1"].value == L.MARKER_TAG:
+            version, form_id = str(ws["B1"].value), str(ws["B2"].value)
+            if version != L.TEMPLATE_VERSION or form_id not in FORM_IDS:
+                report.add(_error("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
+                return None
+            return load_form(form_id)
+    sheet = L.TABLE_SHEETS["table2"]
+    if grid.has(sheet):
+        for form_id in FORM_IDS:
+            form = load_form(form_id)
+            ref = "B2"
+            if grid.value(sheet, L.to_sheet(ref)) == form.tables["table2"].labels[ref]:
+                return form
+    report.add(_error("template-unknown", "这不是 nianbao 的填报模板（找不到模板标记和“主动公开”等工作表）。请用 nianbao template 生成的工作簿填写。"))
+    return None
+
+
+def _check_labels(grid: Grid, sheet: str, table: Table, report: Report) -> bool:
+    """True if every label of the form stands where it should, character for character."""
+    wrong = []
+    for ref, expected in table.labels.items():
+        at = L.to_sheet(ref)
+        got = grid.typed(sheet, at)
+        if got != expected:
+            wrong.append((at, expected, got))
+    if not wrong:
+        return True
+    at, expected, got = wrong[0]
+    msg = f"第 {parse_cell(at)[0]} 行的表格文字应为“{expected}”，实际为{shown(got) if got is not None else '空白'}"
+    hits = [h for h in grid.find_text(sheet, expected) if h != at]
+    if hits:
+        (r0, c0), (r1, c1) = parse_cell(at), parse_cell(hits[0])
+        if c0 == c1 and r1 != r0:
+            msg += f"；这行文字出现在第 {r1} 行，似乎在上方{'插入' if r1 > r0 else '删除'}了 {abs(r1 - r0)} 行"
+        elif r0 == r1:
+            msg += f"；这段文字出现在 {hits[0]}，似乎{'插入' if c1 > c0 else '删除'}了 {abs(c1 - c0)} 列"
+    if len(wrong) > 1:
+        msg += f"（共 {len(wrong)} 处表格文字不符）"
+    report.add(_error("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=got))
+    return False
+
+
+def _read_table(grid: Grid, sheet: str, table: Table, report: Report, sub: Submission) -> None:
+    values: dict[str, Any] = {}
+    typed: set[str] = set()
+    for ref, kind in table.numeric.items():
+        at = L.to_sheet(ref)
+        is_total = ref in table.totals
+        if grid.is_formula(sheet, at):
+            raw = grid.value(sheet, at)
+            if is_total:
+                values[ref] = None  # recomputed from its parts; a cached result is never trusted
+                continue
+            if is_blank(raw):
+                report.add(_error("value-not-number", f"{table.describe(ref)}：这里是公式且没有计算结果，请直接填写数字", sheet, at))
+                values[ref] = None
+                continue
+        else:
+            raw = grid.value(sheet, at)
+            if is_total and is_blank(raw):
+                values[ref] = None  # a total left blank is computed
+                continue
+        parsed = parse_figure(raw, kind)
+        if parsed.code:
+            level = Level.ERROR if parsed.level == "error" else Level.WARNING
+            report.add(Finding(parsed.code, level, f"{table.describe(ref)}：{parsed.detail}", sheet, at, actual=parsed.actual))
+        values[ref] = parsed.value
+        if parsed.value is not None and is_total:
+            typed.add(ref)
+    sub.figures[table.name] = values
+    sub.typed[table.name] = typed
+
+
+def _find_field_rows(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report) -> dict[str, int]:
+    """Locate each labelled field by its label in column A (rows may have been moved; labels are the key)."""
+    df = grid.values[sheet]
+    col_a = [(i + 1, v) for i, v in enumerate(df.iloc[:, 0].tolist())] if df.shape[1] else []
+    rows: dict[str, int] = {}
+    for f in fields:
+        for r, v in col_a:
+            if isinstance(v, str) and v.strip().startswith(f.label):
+                rows[f.key] = r
+                break
+        else:
+            expected_row = L.FIELD_TOP + fields.index(f)
+            report.add(_error("label-changed", f"找不到“{f.label}”这一项（原在第 {expected_row} 行 A 列），请勿修改或删除项目名称", sheet, f"A{expected_row}", expected=f.label))
+    return rows
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+
+
+def _parse_date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime) or isinstance(raw, pd.Timestamp):
+        return dt.date(raw.year, raw.month, raw.day)
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        m = _DATE_RE.match(unicodedata.normalize("NFKC", raw).strip())
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _text_field(grid: Grid, sheet: str, ref: str, report: Report) -> str:
+    text, changed = clean(grid.value(sheet, ref))
+    if changed:
+        report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
+    return " ".join(paragraphs(text))
+
+
+def _read_meta(grid: Grid, report: Report) -> Meta:
+    sheet = L.SHEET_META
+    meta = Meta()
+    rows = _find_field_rows(grid, sheet, L.META_FIELDS, report)
+    for f in L.META_FIELDS:
+        if f.key not in rows:
+            continue
+        ref = f"B{rows[f.key]}"
+        meta.cells[f.key] = ref
+        raw = grid.value(sheet, ref)
+        if is_blank(raw):
+            if f.required:
+                report.add(_error("meta-missing", f"“{f.label}”未填写（{f.hint}）", sheet, ref))
+            continue
+        if f.key == "year":
+            m = re.fullmatch(r"(\d{4})(?:\.0)?\s*年?", unicodedata.normalize("NFKC", str(raw)).strip())
+            if m and 2000 <= int(m.group(1)) <= 2100:
+                meta.year = int(m.group(1))
+            else:
+                report.add(_error("meta-invalid", f"“报告年度”应为四位年份，如 2024，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+        elif f.key == "form":
+            m = re.search(r"(2019|2021)", unicodedata.normalize("NFKC", str(raw)))
+            if m:
+                meta.form = m.group(1)
+            else:
+                report.add(_error("meta-invalid", f"“表格格式”应为 2021 或 2019，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+        elif f.key == "date":
+            meta.date = _parse_date(raw)
+            if meta.date is None:
+                report.add(_error("meta-invalid", f"“落款日期”应写成“2025年1月2日”的样子，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+        else:
+            value = _text_field(grid, sheet, ref, report)
+            if f.kind == "choice" and value not in f.choices:
+                report.add(_error("meta-invalid", f"“{f.label}”应从下拉列表选择（{'、'.join(f.choices)}），实际为 {shown(raw)}", sheet, ref, actual=value))
+                continue
+            setattr(meta, f.key, value)
+    return meta
+
+
+def _read_narrative(grid: Grid, spec: L.NarrativeSheet, report: Report) -> Narrative:
+    sheet = spec.sheet
+    narrative = Narrative(sheet)
+    for col, expected in zip("AB", L.LIST_COLUMNS):
+        ref = f"{col}{L.LIST_HEADER_ROW}"
+        if grid.value(sheet, ref) != expected:
+            report.add(_warn("label-changed", f"第 {L.LIST_HEADER_ROW} 行表头应为“{expected}”；仍按 A 列小标题、B 列正文读取", sheet, ref, expected=expected))
+    nrows = grid.values[sheet].shape[0]
+    current: Block | None = None
+    for row in range(L.LIST_FIRST_ROW, max(nrows, L.LIST_FIRST_ROW - 1) + 1):
+        head_ref, body_ref = f"A{row}", f"B{row}"
+        head_text, head_changed = clean(grid.value(sheet, head_ref))
+        body_text, body_changed = clean(grid.value(sheet, body_ref))
+        for ref, changed in ((head_ref, head_changed), (body_ref, body_changed)):
+            if changed:
+                report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
+        heading = " ".join(paragraphs(head_text))
+        paras = paragraphs(body_text)
+        if heading:
+            stripped, removed = strip_numbering(heading)
+            if removed and stripped:
+                report.add(Finding("numbering-removed", Level.INFO, f"小标题“{heading}”中的手工编号已去除，编号由程序统一生成", sheet, head_ref, actual=heading, expected=stripped))
+            current = Block(stripped or heading, [], head_ref)
+            narrative.blocks.append(current)
+        if paras:
+            if current is None:
+                current = Block(None, [], None)
+                narrative.blocks.append(current)
+            current.paragraphs.extend(paras)
+            current.cells.extend([body_ref] * len(paras))
+    for block in narrative.sections if not narrative.is_empty() else []:  # all empty: one finding later
+        if not block.paragraphs:
+            report.add(_warn("narrative-empty", f"小标题“{block.heading}”下没有正文，报告中将略去这个小标题；不需要请删除该行", sheet, block.heading_cell))
+    narrative.blocks = [b for b in narrative.blocks if b.paragraphs]
+    return narrative
+
+
+def _read_other(grid: Grid, report: Report) -> Other:
+    sheet = L.SHEET_OTHER
+    other = Other()
+    rows = _find_field_rows(grid, sheet, L.SECTION6_FIELDS, report)
+    for f in L.SECTION6_FIELDS:
+        if f.key not in rows:
+            continue
+        ref = f"B{rows[f.key]}"
+        other.cells[f.key] = ref
+        raw = grid.value(sheet, ref)
+        if f.kind in ("int", "decimal"):
+            parsed = parse_figure(raw, NumKind.INT_GE0 if f.kind == "int" else NumKind.DECIMAL_GE0)
+            if parsed.code:
+                level = Level.ERROR if parsed.level == "error" else Level.WARNING
+                report.add(Finding(parsed.code, level, f"{f.label}：{parsed.detail}", sheet, ref, actual=parsed.actual))
+            value = parsed.value
+            if f.kind == "decimal" and value is not None:
+                value = Decimal(value)
+            setattr(other, f.key, value)
+        else:
+            text, changed = clean(raw)
+            if changed:
+                report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
+            paras = paragraphs(text)
+            if paras:
+                other.items[f.key] = paras
+    return other
+
+
+def load(path: str | Path) -> tuple[Submission | None, Report]:
+    """Read and structurally validate a workbook. Returns (None, report) when nothing usable could be read."""
+    path = Path(path)
+    report = Report(str(path))
+    report.extend(check_file(path))
+    if not report.ok:
+        return None, report
+    grid = _open(path, report)
+    if grid is None:
+        return None, report
+    form = _detect_form(grid, report)
+    if form is None:
+        return None, report
+
+    for sheet in L.sheet_order(form)[1:]:
+        if not grid.has(sheet):
+            report.add(_error("sheet-missing", f"缺少工作表“{sheet}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.book.sheetnames if s != L.MARKER_SHEET)}", sheet))
+
+    meta = _read_meta(grid, report) if grid.has(L.SHEET_META) else Meta()
+    if meta.form and meta.form != form.id:
+        report.add(_error("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", L.SHEET_META, meta.cells.get("form"), expected=form.id, actual=meta.form))
+    lists = {n.section: n for n in L.NARRATIVE_LISTS}
+    sub = Submission(
+        source=str(path),
+        form=form,
+        meta=meta,
+        figures={},
+        general=_read_narrative(grid, lists["一"], report) if grid.has(L.SHEET_GENERAL) else Narrative(L.SHEET_GENERAL),
+        problems=_read_narrative(grid, lists["五"], report) if grid.has(L.SHEET_PROBLEMS) else Narrative(L.SHEET_PROBLEMS),
+        other=_read_other(grid, report) if grid.has(L.SHEET_OTHER) else Other(),
+    )
+    for name, table in form.tables.items():
+        sheet = L.TABLE_SHEETS[name]
+        if grid.has(sheet) and _check_labels(grid, sheet, table, report):
+            _read_table(grid, sheet, table, report, sub)
+            sub.readable.add(name)
+    return sub, report

@@ -1,0 +1,81 @@
+"""Cleaning text from cells: every string that reaches the report goes through `clean` exactly once."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any
+
+# Zero-width and bidirectional marks: invisible in Excel, harmful in Word (they reorder text).
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0xFEFF, 0x2060, 0x061C]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A))
+)
+_SPACES = " \t\u3000\u00a0\u2002\u2003\u2009"
+
+_CN_NUM = "一二三四五六七八九十"
+# Numbering a clerk may type in front of a heading; the generator adds its own.
+_NUMBERING_RE = re.compile(
+    rf"^\s*(?:[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+[、.．，,]|[（(]\d+[）)]|\d+[、．]|\d+\.(?!\d)|第[{_CN_NUM}]+[部分章节]?[、：:]?)\s*"
+)
+
+
+def to_text(raw: Any) -> str:
+    """A cell value as text; numbers typed into a text cell come out as they look in Excel."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if hasattr(raw, "year") and hasattr(raw, "month") and hasattr(raw, "day"):
+        return f"{raw.year}年{raw.month}月{raw.day}日"
+    return str(raw)
+
+
+def clean(raw: Any) -> tuple[str, bool]:
+    """Normalise one cell's text. Returns (text, whether anything invisible or control-like was removed).
+
+    docxtpl treats \\a, \\t, \\f in values as paragraph/tab/page breaks and drops other controls
+    silently; Excel's line break can arrive as `_x000D_`; PDF copy-paste brings zero-width marks.
+    """
+    text = to_text(raw)
+    before = text
+    text = text.replace("_x000D_", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\t", " ")
+    text = text.translate(_INVISIBLE)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs", "Co"))
+    text = unicodedata.normalize("NFC", text)
+    changed = text != before.replace("\r\n", "\n").replace("\t", " ")
+    return text, changed
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split cleaned text into paragraphs: each line break is a paragraph; indentation and blanks go."""
+    out = []
+    for line in text.split("\n"):
+        line = line.strip(_SPACES)
+        if line:
+            out.append(line)
+    return out
+
+
+def strip_numbering(heading: str) -> tuple[str, bool]:
+    """Remove typed numbering ("一、", "（一）一、", "1.") from a heading: the generator numbers them."""
+    original = heading.strip(_SPACES)
+    text = original
+    while True:
+        m = _NUMBERING_RE.match(text)
+        if not m or m.end() == len(text):
+            break
+        text = text[m.end():]
+    text = text.strip(_SPACES).rstrip("。；;：:，,")
+    return text, text != original.rstrip("。；;：:，,")
+
+
+def cn_ordinal(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (sub-heading numbers)."""
+    if n <= 10:
+        return _CN_NUM[n - 1]
+    tens, ones = divmod(n, 10)
+    return (_CN_NUM[tens - 1] if tens > 1 else "") + "十" + (_CN_NUM[ones - 1] if ones else "")
