@@ -1,0 +1,221 @@
+"""The command line: a thin layer over the library. Exit codes: 0 done, 1 the workbook has errors,
+2 usage, 3 the program could not do its job. Every message a user reads is Chinese."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .findings import Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+class Failure(Exception):
+    """The program could not do its job (I/O, template): exit 3 with this message."""
+
+
+class _ZhFormatter(click.HelpFormatter):
+    _HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self._HEADINGS.get(heading, heading))
+
+
+click.Context.formatter_class = _ZhFormatter
+CONTEXT = {"help_option_names": [], "max_content_width": 100}
+
+
+def _help(f: Any) -> Any:
+    return click.help_option("-h", "--help", help="显示帮助并退出")(f)
+
+_CLICK_MESSAGES = [
+    (r"No such option: (.+)", r"没有这个选项：\1"),
+    (r"No such option '(.+)'\.?", r"没有这个选项：\1"),
+    (r"No such command '(.+)'\.", r"没有这个命令：\1"),
+    (r"Missing argument '(.+)'\.", r"缺少参数 \1"),
+    (r"Missing option '(.+)'\.", r"缺少选项 \1"),
+    (r"Option '(.+)' requires an argument\.", r"选项 \1 需要一个值"),
+    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
+    (r"Invalid value for '(.+)': '(.+)' is not one of (.+)\.", r"选项 \1 的值“\2”无效，可选：\3"),
+    (r"Invalid value for (.+?): (.+)", r"参数 \1 的值无效：\2"),
+]
+
+
+def _zh_usage(message: str) -> str:
+    for pattern, repl in _CLICK_MESSAGES:
+        new, n = re.subn(pattern, repl, message)
+        if n:
+            return new
+    return message
+
+
+def _print_findings(report: Report, err: bool) -> None:
+    for f in report.findings:
+        click.echo(f.line(), err=err)
+
+
+def _input_path(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise click.UsageError(f"找不到文件“{path}”")
+    if p.is_dir():
+        raise click.UsageError(f"“{path}”是文件夹，请指定一个 .xlsx 工作簿")
+    return p
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .") or "报告"
+
+
+@click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...", help="政府信息公开工作年度报告：从填报工作簿生成检查无误的 Word 报告。")
+@click.version_option(__version__, "-V", "--version", message="nianbao %(version)s", help="显示版本号")
+@_help
+def cli() -> None:
+    pass
+
+
+@cli.command("template", context_settings=CONTEXT, options_metavar="[选项]", help="生成空白填报工作簿（发给各单位填写）。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
+@click.option("--form", "form_id", type=click.Choice(["2021", "2019"]), default="2021", show_default=True,
+              help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
+@_help
+def template_cmd(output: str | None, form_id: str) -> None:
+    from .workbook import write_template
+
+    out = Path(output or f"年报填报模板（{form_id}版）.xlsx")
+    try:
+        write_template(out, form_id)
+    except OSError as exc:
+        raise Failure(f"无法写入“{out}”：{exc.strerror or exc}") from exc
+    click.echo(f"已生成空白填报工作簿：{out}", err=True)
+
+
+@cli.command("doc-template", context_settings=CONTEXT, options_metavar="[选项]", help="生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
+@click.option("--body-font", default="仿宋_GB2312", show_default=True, help="正文字体")
+@click.option("--title-font", default="方正小标宋简体", show_default=True, help="标题字体")
+@click.option("--heading1-font", default="黑体", show_default=True, help="一级标题（一、）字体")
+@click.option("--heading2-font", default="楷体_GB2312", show_default=True, help="二级标题（（一））字体")
+@click.option("--table-font", default="仿宋_GB2312", show_default=True, help="表格字体")
+@_help
+def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font: str, heading2_font: str, table_font: str) -> None:
+    from .doctemplate import Fonts, build_doc_template
+    from .io import atomic_write_bytes
+
+    fonts = Fonts(body=body_font, title=title_font, heading1=heading1_font, heading2=heading2_font, table=table_font)
+    try:
+        atomic_write_bytes(Path(output), build_doc_template(fonts))
+    except OSError as exc:
+        raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc
+    click.echo(f"已生成 Word 报告模板：{output}", err=True)
+
+
+@cli.command("check", context_settings=CONTEXT, options_metavar="[选项]", help="检查填好的工作簿，逐条列出问题（工作表!单元格）。")
+@click.argument("workbook", metavar="填好的.xlsx")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
+@_help
+def check_cmd(workbook: str, as_json: bool) -> None:
+    from .api import check
+
+    _, report = check(_input_path(workbook))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_findings(report, err=False)
+        click.echo(("检查通过：" if report.ok else "检查未通过：") + report.summary())
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@cli.command("convert", context_settings=CONTEXT, options_metavar="[选项]", help="检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
+@click.argument("workbook", metavar="填好的.xlsx")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
+@click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
+@click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
+@_help
+def convert_cmd(workbook: str, output: str | None, draft: bool, doc_template: str | None) -> None:
+    from .api import check
+    from .render import RenderError, title, write_report
+
+    src = _input_path(workbook)
+    template: bytes | None = None
+    if doc_template:
+        tpl_path = _input_path(doc_template)
+        template = tpl_path.read_bytes()
+        if not template.startswith(b"PK"):
+            raise click.UsageError(f"“{doc_template}”不是 .docx 文件")
+    sub, report = check(src)
+    _print_findings(report, err=True)
+    if sub is None or (not report.ok and not draft):
+        click.echo(f"未生成报告：{report.summary()}。请按上面的提示修改工作簿后重新转换。", err=True)
+        sys.exit(EXIT_FINDINGS)
+    is_draft = not report.ok
+    if output:
+        out = Path(output)
+    else:
+        name = _safe_name(title(sub)) if sub.meta.agency and sub.meta.year else _safe_name(src.stem)
+        out = Path(name + ("（草稿）" if is_draft else "") + ".docx")
+    if out.resolve() == src.resolve():
+        raise click.UsageError("输出文件不能与输入的工作簿相同")
+    try:
+        write_report(sub, out, report, draft=is_draft, template=template)
+    except RenderError as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"无法写入“{out}”：{exc.strerror or exc}") from exc
+    if is_draft:
+        click.echo(f"已生成草稿（校验未通过，不得发布）：{out}；{report.summary()}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"已生成报告：{out}；{report.summary()}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every outcome becomes an exit code and a Chinese message; no traceback reaches a user."""
+    try:
+        cli.main(args=argv, prog_name="nianbao", standalone_mode=False)
+        return EXIT_OK
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_FAILED
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2 only
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return EXIT_USAGE
+    except click.UsageError as exc:
+        hint = f"运行 {exc.ctx.command_path if exc.ctx else 'nianbao'} --help 查看用法。"
+        click.echo(f"用法错误：{_zh_usage(exc.format_message())}\n{hint}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("已中止。", err=True)
+        return EXIT_FAILED
+    except Failure as exc:
+        click.echo(f"无法完成：{exc}", err=True)
+        return EXIT_FAILED
+    except click.ClickException as exc:
+        click.echo(f"出错：{exc.format_message()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        return EXIT_FAILED
+    except Exception as exc:  # the last line of defence: a bug must not print a traceback at a clerk
+        if os.environ.get("NIANBAO_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把输入文件和这条消息发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息。", err=True)
+        return EXIT_FAILED
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
