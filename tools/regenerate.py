@@ -22,7 +22,7 @@ def main() -> int:
     docx = build_doc_template()
     atomic_write_bytes(ROOT / "doc_template.docx", docx)
     atomic_write_bytes(ROOT / "src" / "nianbao" / "data" / "doc_template.docx", docx)
-    runpy.run_path(str(ROOT / "examples" / "make_examples.py"), run_name="__main__")
+    runpy.run_path(str(ROOT / "examples" / "make_examples.py"))["main"]([""])
     print("regenerated: workbook_template.xlsx, doc_template.docx, src/nianbao/data/doc_template.docx, examples/")
     return 0
 

@@ -31,6 +31,7 @@ BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 TABLE_PT = 10.5  # 五号
 PAGE_NO_PT = 14  # 4号
+KEEP_TOGETHER_ROWS = 20
 CELL_MARGIN = 57  # 1 mm: lets table 4's narrow columns hold two characters a line
 
 
@@ -269,6 +270,13 @@ def add_form_table(doc, table: Table, var: str) -> None:
                 p.add_run(text)
             if table.name == "table3" and ref in table.labels and r_idx > header_rows and _is_row_label(table, ref):
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    # Keep a short table on one page (every row but the last keeps with the next); the long table 3
+    # may break, so only its header and first rows stay with the heading (its header repeats).
+    keep = len(t.rows) - 1 if table.nrows <= KEEP_TOGETHER_ROWS else header_rows + 2
+    for row in t.rows[:keep]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     for m in table.merges:
         r1, c1, r2, c2 = parse_range(m)
         a = t.cell(r1 - 1, c1 - 1)
