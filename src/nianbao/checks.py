@@ -13,19 +13,32 @@ from .model import Narrative, Submission
 from .values import Number, format_number
 
 
-def complete_totals(table: Table, values: dict[str, Number | None], typed: set[str]) -> None:
-    """Fill every total that was not typed with the sum of its parts (totals of totals included)."""
-    for _ in range(len(table.totals) + 1):
-        changed = False
-        for total, parts in table.totals.items():
-            if total in typed or values.get(total) is not None:
-                continue
+def resolve_totals(table: Table, sheet: str, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
+    """Compute every total from its parts, parts first. A typed total that differs is reported and then
+    replaced by the computed sum, so one wrong total does not cascade into the relations that use it."""
+    found: list[Finding] = []
+    pending = set(table.totals)
+    while pending:
+        ready = [t for t in pending if not any(p in pending for p in table.totals[t])]
+        if not ready:  # pragma: no cover - the forms have no circular totals
+            break
+        for total in ready:
+            pending.discard(total)
+            parts = table.totals[total]
             part_values = [values.get(p) for p in parts]
-            if all(v is not None for v in part_values):
-                values[total] = sum(part_values)  # type: ignore[arg-type]
-                changed = True
-        if not changed:
-            return
+            if any(v is None for v in part_values):
+                if total not in typed:
+                    values[total] = None  # an unreadable part is already a finding
+                continue
+            expected: Number = sum(part_values)  # type: ignore[arg-type, assignment]
+            if total in typed and values[total] != expected:
+                found.append(Finding(
+                    "total-mismatch", Level.ERROR,
+                    f"{table.describe(total)}：应为 {format_number(expected)}（{_span(parts)} 之和），实际为 {format_number(values[total])}",  # type: ignore[arg-type]
+                    sheet, L.to_sheet(total), expected=format_number(expected), actual=format_number(values[total]),  # type: ignore[arg-type]
+                ))
+            values[total] = expected
+    return found
 
 
 def _span(cells: tuple[str, ...]) -> str:
@@ -36,12 +49,13 @@ def _span(cells: tuple[str, ...]) -> str:
     return "+".join(refs)
 
 
-def check_relations(table: Table, sheet: str, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
+def check_relations(table: Table, sheet: str, values: dict[str, Number | None]) -> list[Finding]:
+    """Every relation that is not the definition of a total (those hold after resolve_totals)."""
     found: list[Finding] = []
     for rel in table.relations:
         total = rel.defines_total
-        if total is not None and total not in typed and table.totals.get(total) == rel.rhs:
-            continue  # computed from these very parts: holds by construction
+        if total is not None and table.totals.get(total) == rel.rhs:
+            continue
         lv = [values.get(c) for c in rel.lhs]
         rv = [values.get(c) for c in rel.rhs]
         if any(v is None for v in lv + rv):
@@ -70,10 +84,12 @@ def _relation_finding(table: Table, sheet: str, rel: Relation, left: Number, rig
         )
     column = table.label_path(rel.lhs[0])[1]
     where = f"（{column[-1]}列）" if column else ""
+    # The form prints its own statement of the relation (table 3, A1); quote it rather than paraphrase.
+    stated = next((t.strip("（）") for t in table.labels.values() if t.startswith("（本列数据的勾稽关系")), "")
     return Finding(
         "balance-mismatch", Level.ERROR,
-        f"勾稽关系不成立{where}：{_span(rel.lhs)} = {format_number(left)}，而 {_span(rel.rhs)} = {format_number(right)}；"
-        f"第一项加第二项之和应等于第三项加第四项之和",
+        f"勾稽关系不成立{where}：{_span(rel.lhs)} = {format_number(left)}，而 {_span(rel.rhs)} = {format_number(right)}"
+        + (f"；{stated}" if stated else ""),
         sheet, L.to_sheet(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
     )
 
@@ -134,8 +150,12 @@ _OPENING_YEAR_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?!\d{1,2}月)")
 
 
 def _strip_titles(text: str) -> str:
-    # Years inside document titles (《…2019年修订…》) and 〔2021〕 numbers are not statements of time.
-    return re.sub(r"《[^》]*》|〔\d{4}〕|\[\d{4}\]", "", text)
+    # Years in document titles (《2019年…要点》), revision notes ((2019年修订)) and 〔2021〕 numbers
+    # name documents; they are not statements of when something happened.
+    return re.sub(r"《[^》]*》|〔\d{4}〕|\[\d{4}\]|[（(]\d{4}\s*年\s*(?:修订|修正|版)[）)]", "", text)
+
+
+_PLAN_RE = re.compile(r"将|计划|拟|力争|预计|打算|继续")
 
 
 def check_narrative_years(sub: Submission) -> list[Finding]:
@@ -157,6 +177,8 @@ def check_narrative_years(sub: Submission) -> list[Finding]:
 def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Finding]:
     snippet = para[:30] + ("……" if len(para) > 30 else "")
     m = _OPENING_YEAR_RE.match(para)
+    if m and int(m.group(1)) == year + 1 and _PLAN_RE.search(para[:30]):
+        m = None  # "2025年，我们将……": a plan for the coming year
     if m and int(m.group(1)) != year:
         yield Finding(
             "narrative-year", Level.WARNING,
@@ -191,9 +213,9 @@ def run_checks(sub: Submission, report: Report) -> None:
     for name, table in sub.form.tables.items():
         if name not in sub.readable:
             continue
-        values, typed = sub.figures[name], sub.typed[name]
-        complete_totals(table, values, typed)
-        report.extend(check_relations(table, L.TABLE_SHEETS[name], values, typed))
+        values, sheet = sub.figures[name], L.TABLE_SHEETS[name]
+        report.extend(resolve_totals(table, sheet, values, sub.typed[name]))
+        report.extend(check_relations(table, sheet, values))
     report.extend(check_regulations(sub))
     report.extend(check_year_form(sub))
     report.extend(check_required_text(sub))

@@ -144,6 +144,8 @@ def _read_table(grid: Grid, sheet: str, table: Table, report: Report, sub: Submi
                 continue
         else:
             raw = grid.value(sheet, at)
+            if is_blank(raw) and not is_blank(typed_raw := grid.typed(sheet, at)):
+                raw = typed_raw  # calamine reads error cells (#REF!) as empty; openpyxl keeps the code
             if is_total and is_blank(raw):
                 values[ref] = None  # a total left blank is computed
                 continue

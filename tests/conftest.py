@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DAZHUANG = EXAMPLES / "大庄乡人民政府2024.xlsx"
+PINGTAN = EXAMPLES / "平潭综合实验区2024.xlsx"
+SHARED = ROOT.parent / "shared"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def edit(tmp_path: Path) -> Callable[..., Path]:
+    """Copy an example workbook, change it with openpyxl as a clerk would, return the new file.
+
+    edit(lambda wb: wb["依申请公开"].__setitem__("D6", 5)) or edit({"依申请公开!D6": 5}).
+    """
+    counter = iter(range(10_000))
+
+    def _edit(change: Callable[[openpyxl.Workbook], None] | dict[str, object], base: Path = PINGTAN) -> Path:
+        wb = openpyxl.load_workbook(base)
+        if isinstance(change, dict):
+            for where, value in change.items():
+                sheet, ref = where.split("!")
+                wb[sheet][ref] = value
+        else:
+            change(wb)
+        out = tmp_path / f"edited-{next(counter)}.xlsx"
+        wb.save(out)
+        return out
+
+    return _edit
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Callable[[Path], Path]:
+    def _copy(src: Path = DAZHUANG) -> Path:
+        dst = tmp_path / src.name
+        shutil.copyfile(src, dst)
+        return dst
+
+    return _copy
