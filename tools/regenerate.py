@@ -10,6 +10,7 @@ import runpy
 import sys
 from pathlib import Path
 
+from nianbao.docs import CODES_BEGIN, CODES_END, codes_table, replace_between
 from nianbao.doctemplate import build_doc_template
 from nianbao.io import atomic_write_bytes
 from nianbao.workbook import write_template
@@ -23,7 +24,9 @@ def main() -> int:
     atomic_write_bytes(ROOT / "doc_template.docx", docx)
     atomic_write_bytes(ROOT / "src" / "nianbao" / "data" / "doc_template.docx", docx)
     runpy.run_path(str(ROOT / "examples" / "make_examples.py"))["main"]([""])
-    print("regenerated: workbook_template.xlsx, doc_template.docx, src/nianbao/data/doc_template.docx, examples/")
+    readme = ROOT / "README.md"
+    readme.write_text(replace_between(readme.read_text("utf-8"), CODES_BEGIN, CODES_END, codes_table()), "utf-8")
+    print("regenerated: workbook_template.xlsx, doc_template.docx, src/nianbao/data/doc_template.docx, examples/, README.md code list")
     return 0
 
 

@@ -119,6 +119,7 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
         "date": sub.meta.date_text,
         "draft": draft,
         "findings": [f.line() for f in report.findings] if (draft and report) else [],
+        "properties": {"title": title(sub), "author": sub.meta.agency},
     }
     ctx[NARRATIVE_VARS["一"]] = _blocks(sub.general)
     ctx[NARRATIVE_VARS["五"]] = _blocks(sub.problems)
@@ -145,6 +146,13 @@ def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
     except jinja2.TemplateError as exc:
         where = " ".join(s.strip() for s in getattr(exc, "docx_context", []) if s.strip())
         raise RenderError(f"Word 模板无法填充：{exc.message or exc}" + (f"（模板中：{where[:120]}）" if where else "")) from exc
+    # Document properties are set directly: docxtpl would run them through the (escaping) Jinja env.
+    props = tpl.docx.core_properties
+    meta = ctx.get("properties", {})
+    props.title = meta.get("title", "")
+    props.author = meta.get("author", "")
+    props.subject = "政府信息公开工作年度报告"
+    props.comments = "由 nianbao 根据填报工作簿生成" + ("（草稿，校验未通过）" if ctx.get("draft") else "")
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()

@@ -1,0 +1,33 @@
+"""Docs that cannot drift: the README's code list, its two commands, and .ci/run running the test command."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from nianbao.docs import CODES_BEGIN, CODES_END, codes_table
+
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def test_code_list_is_generated_from_the_code():
+    section = README.split(CODES_BEGIN, 1)[1].split(CODES_END, 1)[0].strip()
+    assert section == codes_table(), "run: python tools/regenerate.py"
+
+
+def _commands() -> list[str]:
+    return re.findall(r"```bash\n(python3 -m venv[^\n]+)\n```", README)
+
+
+def test_readme_has_the_two_commands_and_ci_runs_the_test_command():
+    convert, tests = _commands()
+    assert "nianbao convert examples/大庄乡人民政府2024.xlsx" in convert
+    assert "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert tests in ci.splitlines(), ".ci/run must run the README's test command verbatim"
+
+
+def test_readme_example_file_exists():
+    convert, _ = _commands()
+    path = re.search(r"convert (\S+\.xlsx)", convert).group(1)
+    assert (ROOT / path).is_file()

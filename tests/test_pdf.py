@@ -1,0 +1,61 @@
+"""What is on the page: the example report through LibreOffice to PDF, read back as text.
+
+Needs LibreOffice, poppler-utils and the CJK fonts (.ci/run installs them); without them the test is
+skipped, unless NIANBAO_REQUIRE_SOFFICE=1 (as in CI), where it fails instead."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import DAZHUANG, ROOT
+from nianbao.cli import main
+
+pytestmark = pytest.mark.soffice
+
+TOOLS = ("soffice", "pdftotext", "pdfinfo", "pdffonts")
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory):
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        if os.environ.get("NIANBAO_REQUIRE_SOFFICE") == "1":
+            pytest.fail(f"missing: {missing}")
+        pytest.skip(f"missing: {missing}")
+    out = tmp_path_factory.mktemp("pdf")
+    docx = out / "大庄乡.docx"
+    assert main(["convert", str(DAZHUANG), "-o", str(docx)]) == 0
+    subprocess.run([sys.executable, str(ROOT / "tools" / "preview.py"), str(docx), str(out), "--dpi", "40"], check=True, timeout=300)
+    return out / "大庄乡.pdf"
+
+
+def _text(pdf) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_pdf_has_every_section_and_the_whole_table_3(pdf):
+    text = _text(pdf)
+    flat = "".join(text.split())
+    for heading in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                    "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        assert heading in flat, heading
+    # the seed's table stopped at "4.保护第三方合法"; every row must be on the page now
+    for label in ("4.保护第三方合法权益", "8.属于行政查询事项", "（七）总计", "四、结转下年度继续办理", "复议后起诉"):
+        assert label in flat, label
+    assert "本年新公开数量" not in flat, "no 2019 header in a 2024 report"
+    assert "—1—" in flat and "—2—" in flat
+
+
+def test_pdf_pages_and_fonts(pdf):
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert 4 <= pages <= 8
+    assert "(A4)" in info
+    assert "大庄乡人民政府2024年政府信息公开工作年度报告" in info  # the document title, not the template's
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Serif" in fonts and ("UKai" in fonts or "Kai" in fonts), "body serif and 楷体 stand-ins were used"
