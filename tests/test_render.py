@@ -19,9 +19,10 @@ from nianbao import layout as L
 from nianbao.api import check
 from nianbao.doctemplate import build_doc_template
 from nianbao.fill import filled_workbook
+from nianbao.cells import parse_cell
 from nianbao.form import load_form
 from nianbao.render import bundled_template, context, jinja_env, render_docx
-from nianbao.values import format_number
+from nianbao.values import format_figure
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"
@@ -85,13 +86,20 @@ def test_every_label_and_figure_of_the_official_tables(tmp_path, form_id, year):
     for t, (name, table) in zip(docx_tables, form.tables.items()):
         assert len(t.rows) == table.nrows and len(t.columns) == table.ncols
         for ref, label in table.labels.items():
-            r, c = int(ref[1:]) if ref[1:].isdigit() else None, None
-            from nianbao.cells import parse_cell
             r, c = parse_cell(ref)
             assert t.cell(r - 1, c - 1).text == label, (form_id, name, ref)
         for ref in table.numeric:
             r, c = parse_cell(ref)
-            assert t.cell(r - 1, c - 1).text == format_number(sub.figures[name][ref]), (form_id, name, ref)
+            assert t.cell(r - 1, c - 1).text == format_figure(sub.figures[name][ref], table.numeric[ref]), (form_id, name, ref)
+
+
+def test_2019_change_figures_carry_their_sign(tmp_path):
+    wb = filled_workbook("2019", {"agency": "测试局", "agency_type": "政府部门", "year": 2020, "date": "2021年1月5日"},
+                         {"table2": {"C7": 3, "C8": -2, "B7": 10, "D7": 4}}, general=[("", "正文。")], problems=[("", "问题。")])
+    path = tmp_path / "2019.xlsx"
+    wb.save(path)
+    t2 = tables(render(path))[0]
+    assert (t2.cell(6, 2).text, t2.cell(7, 2).text, t2.cell(10, 2).text) == ("+3", "-2", "0")
 
 
 def test_figures_print_as_typed_zero_not_blank_no_float_artefacts():

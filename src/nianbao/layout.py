@@ -43,10 +43,16 @@ def to_form(ref: str) -> str:
     return shift(ref, rows=-(TABLE_TOP - 1))
 
 
+def indicator_range(table: Table) -> str:
+    """Where the live 勾稽 indicator sits: under the table, merged across the figure columns
+    (never column A, which holds its label)."""
+    first_col = max(2, min(parse_cell(c)[1] for c in table.numeric))
+    row = TABLE_TOP + table.nrows - 1 + CHECK_GAP
+    return f"{cell_ref(row, first_col)}:{cell_ref(row, table.ncols)}"
+
+
 def indicator_cell(table: Table) -> str:
-    """Where the live 勾稽 indicator formula sits: under the table, in its first figure column."""
-    first_col = min(parse_cell(c)[1] for c in table.numeric)
-    return cell_ref(TABLE_TOP + table.nrows - 1 + CHECK_GAP, first_col)
+    return indicator_range(table).split(":")[0]
 
 
 @dataclass(frozen=True)

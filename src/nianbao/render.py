@@ -17,7 +17,7 @@ from .io import atomic_write_bytes
 from .layout import OTHER_FIELDS
 from .model import Narrative, Other, Submission
 from .text import cn_ordinal
-from .values import format_number
+from .values import format_figure, format_number
 
 FORM_TITLES = {
     "2021": "中华人民共和国政府信息公开工作年度报告格式",
@@ -128,7 +128,7 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
         values = sub.figures.get(name, {})
         # In a draft an unreadable figure prints as "?" so nobody mistakes it for a real 0.
         ctx[TABLE_VARS[name]] = {
-            ref: (format_number(v) if (v := values.get(ref)) is not None else "?") for ref in table.numeric
+            ref: (format_figure(v, kind) if (v := values.get(ref)) is not None else "?") for ref, kind in table.numeric.items()
         }
     return ctx
 

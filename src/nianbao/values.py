@@ -63,6 +63,12 @@ def format_number(value: Number) -> str:
     return str(value)
 
 
+def format_figure(value: Number, kind: NumKind) -> str:
+    """As printed in a table: the 2019 form's 本年增/减 carries its sign ("+3", "-2", "0")."""
+    text = format_number(value)
+    return f"+{text}" if kind is NumKind.INT_SIGNED and value > 0 else text
+
+
 def _finish(number: Decimal, kind: NumKind, raw: Any, note: str | None) -> Parsed:
     if abs(number) >= MAX_FIGURE:
         return Parsed(None, "value-too-large", "error", f"数值 {shown(raw)} 过大，请核对", raw)

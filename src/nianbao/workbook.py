@@ -138,6 +138,8 @@ def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None
         label.font = Font(name="宋体", size=10, bold=True)
         ind.value = f'=IF(AND({",".join(_condition(r) for r in checks)}),"{OK_TEXT}","{BAD_TEXT}")'
         ind.font = Font(name="宋体", size=11, bold=True)
+        ind.alignment = Alignment(horizontal="left", vertical="center")
+        ws.merge_cells(L.indicator_range(table))
         ws.conditional_formatting.add(
             ind.coordinate, FormulaRule(formula=[f'ISNUMBER(SEARCH("×",{ind.coordinate}))'], fill=BAD_FILL)
         )
@@ -148,6 +150,11 @@ def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None
         hint.value = "（此检查仅供参考；转换时程序会重新计算所有合计与勾稽关系。）"
         hint.font = HINT_FONT
     ws.freeze_panes = ws.cell(L.TABLE_TOP, 1)
+    # Print the table on one page width, as the clerk's supervisor will want to check it on paper.
+    ws.page_setup.orientation = "landscape" if table.ncols > 4 else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.protection.sheet = True  # no password: it guards against slips, not people
     ws.sheet_view.zoomScale = 100
 
