@@ -3,7 +3,6 @@ the template contract, GB/T 9704 styles, drafts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import zipfile
@@ -15,7 +14,6 @@ from docxtpl import DocxTemplate
 
 from conftest import DAZHUANG, PINGTAN, ROOT
 from docx_content import body, header_text, open_doc, tables, texts
-from nianbao import layout as L
 from nianbao.api import check
 from nianbao.doctemplate import build_doc_template
 from nianbao.fill import filled_workbook

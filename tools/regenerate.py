@@ -1,32 +1,51 @@
 """Regenerate every generated file that is committed: the blank workbook, the Word template (root copy
-and the packaged one), and the example workbooks. Tests fail when a committed copy drifts.
+and the packaged one), the example workbooks and the README's code list. Tests fail when a committed copy
+drifts. A file whose content is unchanged is left alone (zip timestamps alone would churn the history).
 
     python tools/regenerate.py
 """
 
 from __future__ import annotations
 
+import io
 import runpy
 import sys
+import zipfile
 from pathlib import Path
 
 from nianbao.docs import CODES_BEGIN, CODES_END, codes_table, replace_between
 from nianbao.doctemplate import build_doc_template
 from nianbao.io import atomic_write_bytes
-from nianbao.workbook import write_template
+from nianbao.workbook import build_workbook, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
+VOLATILE = {"docProps/core.xml"}  # creation/modification times
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n not in VOLATILE}
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    if path.exists() and _parts(path.read_bytes()) == _parts(data):
+        return False
+    atomic_write_bytes(path, data)
+    return True
 
 
 def main() -> int:
-    write_template(ROOT / "workbook_template.xlsx", "2021")
+    outputs: dict[Path, bytes] = {ROOT / "workbook_template.xlsx": workbook_bytes(build_workbook("2021"))}
     docx = build_doc_template()
-    atomic_write_bytes(ROOT / "doc_template.docx", docx)
-    atomic_write_bytes(ROOT / "src" / "nianbao" / "data" / "doc_template.docx", docx)
-    runpy.run_path(str(ROOT / "examples" / "make_examples.py"))["main"]([""])
+    outputs[ROOT / "doc_template.docx"] = docx
+    outputs[ROOT / "src" / "nianbao" / "data" / "doc_template.docx"] = docx
+    examples = runpy.run_path(str(ROOT / "examples" / "make_examples.py"))
+    for name, make in examples["EXAMPLES"].items():
+        outputs[ROOT / "examples" / name] = make()
+    for path, data in outputs.items():
+        print(("written  " if write_if_changed(path, data) else "unchanged") + f" {path.relative_to(ROOT)}")
     readme = ROOT / "README.md"
     readme.write_text(replace_between(readme.read_text("utf-8"), CODES_BEGIN, CODES_END, codes_table()), "utf-8")
-    print("regenerated: workbook_template.xlsx, doc_template.docx, src/nianbao/data/doc_template.docx, examples/, README.md code list")
     return 0
 
 

@@ -9,7 +9,7 @@ from . import layout as L
 from .cells import parse_cell
 from .findings import Finding, Level, Report
 from .form import Relation, Table
-from .model import Narrative, Submission
+from .model import Submission
 from .values import Number, format_number
 
 
@@ -105,15 +105,15 @@ def check_regulations(sub: Submission) -> list[Finding]:
         return []
     table = sub.form.tables["table2"]
     values = sub.figures["table2"]
-    bad = [ref for ref in _cells_in_row_labelled(table, "规章") if values.get(ref)]
+    bad = [(ref, v) for ref in _cells_in_row_labelled(table, "规章") if (v := values.get(ref))]
     if not bad:
         return []
-    ref = bad[0]
+    ref, value = bad[0]
     return [Finding(
         "regulation-nonzero", Level.WARNING,
-        f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(values[ref])}）。"
+        f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(value)}）。"
         "行政规范性文件应填在下一行；确属规章制定机关请忽略",
-        L.TABLE_SHEETS["table2"], L.to_sheet(ref), expected=0, actual=format_number(values[ref]),  # type: ignore[arg-type]
+        L.TABLE_SHEETS["table2"], L.to_sheet(ref), expected=0, actual=format_number(value),
     )]
 
 
@@ -163,8 +163,7 @@ def check_narrative_years(sub: Submission) -> list[Finding]:
     if year is None:
         return []
     found: list[Finding] = []
-    narratives: list[tuple[str, Narrative]] = [("一", sub.general), ("五", sub.problems)]
-    for no, narrative in narratives:
+    for narrative in (sub.general, sub.problems):
         for block in narrative.blocks:
             for para, cell in zip(block.paragraphs, block.cells):
                 found.extend(_years_in(para, year, narrative.sheet, cell))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -57,21 +58,21 @@ STYLE_SIGN = "落款"
 STYLE_DRAFT = "草稿提示"
 
 
-def _el(tag: str, **attrs: str) -> OxmlElement:
+def _el(tag: str, **attrs: str) -> Any:
     el = OxmlElement(tag)
     for k, v in attrs.items():
         el.set(qn(k), v)
     return el
 
 
-def _set_child(parent: OxmlElement, el: OxmlElement) -> OxmlElement:
+def _set_child(parent: Any, el: Any) -> Any:
     for old in parent.findall(el.tag):
         parent.remove(old)
     parent.append(el)
     return el
 
 
-def _fonts(rpr: OxmlElement, east_asia: str, latin: str) -> None:
+def _fonts(rpr: Any, east_asia: str, latin: str) -> None:
     """Set ascii/hAnsi/eastAsia explicitly; theme font attributes would win over them, so none are kept."""
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:

@@ -149,12 +149,8 @@ def _read_table(grid: Grid, sheet: str, table: Table, report: Report, sub: Submi
             if is_total and is_blank(raw):
                 values[ref] = None  # a total left blank is computed
                 continue
-        parsed = parse_figure(raw, kind)
-        if parsed.code:
-            level = Level.ERROR if parsed.level == "error" else Level.WARNING
-            report.add(Finding(parsed.code, level, f"{table.describe(ref)}：{parsed.detail}", sheet, at, actual=parsed.actual))
-        values[ref] = parsed.value
-        if parsed.value is not None and is_total:
+        values[ref] = _figure(raw, kind, table.describe(ref), sheet, at, report)
+        if values[ref] is not None and is_total:
             typed.add(ref)
     sub.figures[table.name] = values
     sub.typed[table.name] = typed
@@ -194,23 +190,37 @@ def _parse_date(raw: Any) -> dt.date | None:
     return None
 
 
-def _text_field(grid: Grid, sheet: str, ref: str, report: Report) -> str:
+def _cleaned(grid: Grid, sheet: str, ref: str, report: Report) -> str:
+    """A text cell, cleaned; the clerk is told when something invisible was removed."""
     text, changed = clean(grid.value(sheet, ref))
     if changed:
         report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
-    return " ".join(paragraphs(text))
+    return text
+
+
+def _figure(raw: Any, kind: NumKind, label: str, sheet: str, ref: str, report: Report) -> Any:
+    """A figure cell parsed; its problem, if any, becomes a finding named by the cell's label."""
+    parsed = parse_figure(raw, kind)
+    if parsed.code:
+        level = Level.ERROR if parsed.level == "error" else Level.WARNING
+        report.add(Finding(parsed.code, level, f"{label}：{parsed.detail}", sheet, ref, actual=parsed.actual))
+    return parsed.value
+
+
+def _field_cells(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report, cells: dict[str, str]):
+    """(field, value cell, raw value) for each labelled field found; records where each value is."""
+    rows = _find_field_rows(grid, sheet, fields, report)
+    for f in fields:
+        if f.key in rows:
+            ref = f"B{rows[f.key]}"
+            cells[f.key] = ref
+            yield f, ref, grid.value(sheet, ref)
 
 
 def _read_meta(grid: Grid, report: Report) -> Meta:
     sheet = L.SHEET_META
     meta = Meta()
-    rows = _find_field_rows(grid, sheet, L.META_FIELDS, report)
-    for f in L.META_FIELDS:
-        if f.key not in rows:
-            continue
-        ref = f"B{rows[f.key]}"
-        meta.cells[f.key] = ref
-        raw = grid.value(sheet, ref)
+    for f, ref, raw in _field_cells(grid, sheet, L.META_FIELDS, report, meta.cells):
         if is_blank(raw):
             if f.required:
                 report.add(_error("meta-missing", f"“{f.label}”未填写（{f.hint}）", sheet, ref))
@@ -232,7 +242,7 @@ def _read_meta(grid: Grid, report: Report) -> Meta:
             if meta.date is None:
                 report.add(_error("meta-invalid", f"“落款日期”应写成“2025年1月2日”的样子，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
         else:
-            value = _text_field(grid, sheet, ref, report)
+            value = " ".join(paragraphs(_cleaned(grid, sheet, ref, report)))
             if f.kind == "choice" and value not in f.choices:
                 report.add(_error("meta-invalid", f"“{f.label}”应从下拉列表选择（{'、'.join(f.choices)}），实际为 {shown(raw)}", sheet, ref, actual=value))
                 continue
@@ -251,13 +261,8 @@ def _read_narrative(grid: Grid, spec: L.NarrativeSheet, report: Report) -> Narra
     current: Block | None = None
     for row in range(L.LIST_FIRST_ROW, max(nrows, L.LIST_FIRST_ROW - 1) + 1):
         head_ref, body_ref = f"A{row}", f"B{row}"
-        head_text, head_changed = clean(grid.value(sheet, head_ref))
-        body_text, body_changed = clean(grid.value(sheet, body_ref))
-        for ref, changed in ((head_ref, head_changed), (body_ref, body_changed)):
-            if changed:
-                report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
-        heading = " ".join(paragraphs(head_text))
-        paras = paragraphs(body_text)
+        heading = " ".join(paragraphs(_cleaned(grid, sheet, head_ref, report)))
+        paras = paragraphs(_cleaned(grid, sheet, body_ref, report))
         if heading:
             stripped, removed = strip_numbering(heading)
             if removed and stripped:
@@ -280,27 +285,13 @@ def _read_narrative(grid: Grid, spec: L.NarrativeSheet, report: Report) -> Narra
 def _read_other(grid: Grid, report: Report) -> Other:
     sheet = L.SHEET_OTHER
     other = Other()
-    rows = _find_field_rows(grid, sheet, L.SECTION6_FIELDS, report)
-    for f in L.SECTION6_FIELDS:
-        if f.key not in rows:
-            continue
-        ref = f"B{rows[f.key]}"
-        other.cells[f.key] = ref
-        raw = grid.value(sheet, ref)
+    for f, ref, raw in _field_cells(grid, sheet, L.SECTION6_FIELDS, report, other.cells):
         if f.kind in ("int", "decimal"):
-            parsed = parse_figure(raw, NumKind.INT_GE0 if f.kind == "int" else NumKind.DECIMAL_GE0)
-            if parsed.code:
-                level = Level.ERROR if parsed.level == "error" else Level.WARNING
-                report.add(Finding(parsed.code, level, f"{f.label}：{parsed.detail}", sheet, ref, actual=parsed.actual))
-            value = parsed.value
-            if f.kind == "decimal" and value is not None:
-                value = Decimal(value)
-            setattr(other, f.key, value)
+            kind = NumKind.INT_GE0 if f.kind == "int" else NumKind.DECIMAL_GE0
+            value = _figure(raw, kind, f.label, sheet, ref, report)
+            setattr(other, f.key, Decimal(value) if f.kind == "decimal" and value is not None else value)
         else:
-            text, changed = clean(raw)
-            if changed:
-                report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
-            paras = paragraphs(text)
+            paras = paragraphs(_cleaned(grid, sheet, ref, report))
             if paras:
                 other.items[f.key] = paras
     return other

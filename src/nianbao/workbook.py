@@ -75,10 +75,10 @@ def _row_height(text: str, width_chars: float) -> float:
 
 def _column_widths(table: Table) -> dict[int, float]:
     if table.name == "table3":
-        return {1: 8, 2: 14, 3: 30} | {c: 10 for c in range(4, 11)}
+        return {1: 8.0, 2: 14.0, 3: 30.0} | {c: 10.0 for c in range(4, table.ncols + 1)}
     if table.name == "table4":
-        return {c: 9 for c in range(1, 16)}
-    return {1: 22, 2: 18, 3: 18, 4: 18}
+        return {c: 9.0 for c in range(1, table.ncols + 1)}
+    return {1: 22.0} | {c: 18.0 for c in range(2, table.ncols + 1)}
 
 
 def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None:
@@ -210,8 +210,8 @@ def _write_list(ws: Worksheet, heading: str, spec: L.NarrativeSheet) -> None:
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:B2")
     ws.row_dimensions[2].height = 42
-    for col, text in zip("AB", L.LIST_COLUMNS):
-        cell = ws[f"{col}{L.LIST_HEADER_ROW}"]
+    for letter, text in zip("AB", L.LIST_COLUMNS):
+        cell = ws[f"{letter}{L.LIST_HEADER_ROW}"]
         cell.value, cell.fill, cell.border, cell.font = text, LABEL_FILL, BORDER, Font(name="宋体", size=10, bold=True)
     presets = ("",) + spec.presets if spec.section == "一" else spec.presets
     for i in range(L.LIST_ROWS):
