@@ -165,6 +165,27 @@ def test_signature_date_inside_the_report_year_is_a_warning(edit):
     assert ("date-implausible", "基本信息!B7") in pairs(report, "warning")
 
 
+def test_township_name_must_be_the_full_name(edit):
+    report = found(edit({"基本信息!B3": "大庄乡"}, base=DAZHUANG))
+    assert ("agency-name", "基本信息!B3") in pairs(report, "warning")
+
+
+@pytest.mark.parametrize("changes,cell", [
+    ({"其他事项!B4": 100, "其他事项!B5": 200, "其他事项!B3": 2}, "其他事项!B5"),  # collected > billed
+    ({"其他事项!B4": 100, "其他事项!B5": 100}, "其他事项!B3"),                     # billed without a notice
+])
+def test_fee_figures_are_plausible(edit, changes, cell):
+    report = found(edit(changes, base=DAZHUANG))
+    assert ("plausibility", cell) in pairs(report, "warning")
+
+
+def test_fee_sentence_uses_the_figures(edit):
+    from nianbao.render import fee_sentence
+
+    sub, _ = check(edit({"其他事项!B3": 2, "其他事项!B4": 150.5, "其他事项!B5": 150.5}, base=DAZHUANG))
+    assert fee_sentence(sub.other) == "本年度发出信息处理费收费通知2件，应收信息处理费150.5元，实际收取150.5元。"
+
+
 def test_date_typed_as_text_is_read():
     sub, report = check(PINGTAN)
     assert sub.meta.date == dt.date(2025, 1, 20)

@@ -84,6 +84,13 @@ def test_metadata_and_narrative_sheets(blank):
     assert any("收费通知" in x for x in other_labels) and any("年度政务公开工作要点" in x for x in other_labels)
 
 
+def test_guide_names_where_to_send(tmp_path):
+    path = tmp_path / "t.xlsx"
+    write_template(path, "2021", send_to="县政务公开办（zwgk@example.gov.cn）")
+    guide = openpyxl.load_workbook(path)[L.SHEET_GUIDE]
+    assert any("县政务公开办（zwgk@example.gov.cn）" in str(c.value) for c in guide["A"])
+
+
 def _content(path: Path) -> dict:
     wb = openpyxl.load_workbook(path)
     out = {"sheets": wb.sheetnames}

@@ -207,6 +207,40 @@ def check_required_text(sub: Submission) -> list[Finding]:
     return found
 
 
+def check_fees(sub: Submission) -> list[Finding]:
+    """Section 六's 信息处理费 figures against each other (warnings: odd, not impossible)."""
+    o, found = sub.other, []
+    if o.fee_billed is not None and o.fee_collected is not None and o.fee_collected > o.fee_billed:
+        found.append(Finding(
+            "plausibility", Level.WARNING,
+            f"实际收取的信息处理费（{format_number(o.fee_collected)}元）多于应收金额（{format_number(o.fee_billed)}元），请核对",
+            L.SHEET_OTHER, o.cells.get("fee_collected"), expected=f"≤ {format_number(o.fee_billed)}", actual=format_number(o.fee_collected),
+        ))
+    if o.fee_notices == 0 and o.fee_billed:
+        found.append(Finding(
+            "plausibility", Level.WARNING,
+            f"没有发出收费通知（0件），却有应收信息处理费 {format_number(o.fee_billed)} 元，请核对",
+            L.SHEET_OTHER, o.cells.get("fee_notices"), actual=0,
+        ))
+    return found
+
+
+_FULL_NAME_ENDINGS = {"乡镇街道": ("人民政府", "办事处")}
+
+
+def check_agency_name(sub: Submission) -> list[Finding]:
+    """The title and signature need the body's full name: a township is '××乡人民政府', not '××乡'."""
+    endings = _FULL_NAME_ENDINGS.get(sub.meta.agency_type)
+    name = sub.meta.agency
+    if not endings or not name or name.endswith(endings):
+        return []
+    return [Finding(
+        "agency-name", Level.WARNING,
+        f"机关全称“{name}”似乎不是全称：乡镇一般写作“××乡（镇）人民政府”，街道写作“××街道办事处”。全称会用于标题和落款",
+        L.SHEET_META, sub.meta.cells.get("agency"), actual=name,
+    )]
+
+
 def run_checks(sub: Submission, report: Report) -> None:
     """All checks that need the workbook's content; findings go into the report."""
     for name, table in sub.form.tables.items():
@@ -217,5 +251,7 @@ def run_checks(sub: Submission, report: Report) -> None:
         report.extend(check_relations(table, sheet, values))
     report.extend(check_regulations(sub))
     report.extend(check_year_form(sub))
+    report.extend(check_agency_name(sub))
+    report.extend(check_fees(sub))
     report.extend(check_required_text(sub))
     report.extend(check_narrative_years(sub))

@@ -91,12 +91,13 @@ def cli() -> None:
 @click.option("--form", "form_id", type=click.Choice(["2021", "2019"]), default="2021", show_default=True,
               help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
 @_help
-def template_cmd(output: str | None, form_id: str) -> None:
+@click.option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
+def template_cmd(output: str | None, form_id: str, send_to: str | None) -> None:
     from .workbook import write_template
 
     out = Path(output or f"年报填报模板（{form_id}版）.xlsx")
     try:
-        write_template(out, form_id)
+        write_template(out, form_id, send_to)
     except OSError as exc:
         raise Failure(f"无法写入“{out}”：{exc.strerror or exc}") from exc
     click.echo(f"已生成空白填报工作簿：{out}", err=True)

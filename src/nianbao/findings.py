@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "form-mismatch": "表格格式与模板不符",
     "form-year-mismatch": "表格格式与报告年度不符",
     "date-implausible": "落款日期可疑",
+    "agency-name": "机关名称可能不是全称",
     # figures
     "value-blank": "数字单元格为空",
     "value-not-number": "不是数字",

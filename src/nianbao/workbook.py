@@ -228,7 +228,7 @@ def _write_list(ws: Worksheet, heading: str, spec: L.NarrativeSheet) -> None:
     ws.protection.deleteRows = False
 
 
-def _write_guide(ws: Worksheet, form: Form) -> None:
+def _write_guide(ws: Worksheet, form: Form, send_to: str | None) -> None:
     ws.column_dimensions["A"].width = 110
     lines = [
         "政府信息公开工作年度报告 填报工作簿",
@@ -247,7 +247,7 @@ def _write_guide(ws: Worksheet, form: Form) -> None:
         "",
         "三、填好以后",
         "1. 保存为 .xlsx 格式（WPS 用户请“另存为”Excel 工作簿 .xlsx），不要加密码，不要改工作表名称和灰色格子。",
-        "2. 将文件发送给本单位负责汇总的同志，由其用 nianbao 检查并生成报告；检查发现的问题会标明工作表和单元格。",
+        f"2. 将文件发送给{send_to or '本单位负责汇总的同志'}，由其用 nianbao 检查并生成报告；检查发现的问题会标明工作表和单元格。",
     ]
     for i, text in enumerate(lines, start=1):
         cell = ws.cell(i, 1, text or None)
@@ -256,12 +256,13 @@ def _write_guide(ws: Worksheet, form: Form) -> None:
     ws.protection.sheet = True
 
 
-def build_workbook(form_id: str = "2021") -> Workbook:
+def build_workbook(form_id: str = "2021", send_to: str | None = None) -> Workbook:
+    """The blank workbook; send_to names who receives the filled copies (shown in 填报说明)."""
     form = load_form(form_id)
     wb = Workbook()
     guide = wb.active
     guide.title = L.SHEET_GUIDE
-    _write_guide(guide, form)
+    _write_guide(guide, form, send_to)
     _write_fields(wb.create_sheet(L.SHEET_META), "基本信息", L.META_FIELDS, form.id)
     for sec in form.sections:
         if sec.table:
@@ -288,5 +289,5 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
-def write_template(path: Path, form_id: str = "2021") -> None:
-    atomic_write_bytes(path, workbook_bytes(build_workbook(form_id)))
+def write_template(path: Path, form_id: str = "2021", send_to: str | None = None) -> None:
+    atomic_write_bytes(path, workbook_bytes(build_workbook(form_id, send_to)))
