@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .checks import run_checks
-from .findings import Report
-from .loader import load
-from .model import Submission
+from .findings import Finding, Level, Report
+from .guard import check_file
+from .sandbox import LimitExceeded, Limits, run_limited
+
+if TYPE_CHECKING:
+    from .model import Submission
+
+DEFAULT_LIMITS = Limits()
 
 
-def check(path: str | Path) -> tuple[Submission | None, Report]:
-    """Load and check a workbook. The submission is None when the file could not be read at all."""
+def _load_and_check(path: Path) -> tuple[Submission | None, Report]:
+    # Imported here: a file refused by the guard never pays for (or exposes) pandas and openpyxl.
+    from .checks import run_checks
+    from .loader import load
+
     sub, report = load(path)
     if sub is not None:
         run_checks(sub, report)
+    return sub, report
+
+
+def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Submission | None, Report]:
+    """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
+    unless limits is None) its structure and content. The submission is None when nothing usable could
+    be read. Never raises for bad input: every problem is a finding in the report."""
+    path = Path(path)
+    report = Report(str(path))
+    report.extend(check_file(path))
+    if not report.ok:
+        return None, report
+    try:
+        if limits is None:
+            sub, inner = _load_and_check(path)
+        else:
+            sub, inner = run_limited(_load_and_check, path, limits=limits)
+    except LimitExceeded as exc:
+        what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
+        report.add(Finding("file-limits", Level.ERROR, f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
+        return None, report
+    report.extend(inner.findings)
     return sub, report

@@ -31,6 +31,8 @@ CODES: dict[str, str] = {
     "file-encrypted-or-legacy": "旧版 .xls/.et 或加密工作簿",
     "file-corrupt": "工作簿已损坏，无法读取",
     "file-macro": "工作簿含宏",
+    "file-unsafe": "工作簿含有不安全的内容",
+    "file-limits": "读取超出时间或内存限制",
     # the template
     "template-unknown": "不是本工具的填报模板",
     "template-version": "模板版本不符",

@@ -22,7 +22,6 @@ from . import layout as L
 from .cells import cell_ref, parse_cell
 from .findings import Finding, Level, Report
 from .form import FORM_IDS, Form, NumKind, Table, load_form
-from .guard import check_file
 from .model import Block, Meta, Narrative, Other, Submission
 from .text import clean, paragraphs, strip_numbering
 from .values import is_blank, parse_figure, shown
@@ -298,12 +297,10 @@ def _read_other(grid: Grid, report: Report) -> Other:
 
 
 def load(path: str | Path) -> tuple[Submission | None, Report]:
-    """Read and structurally validate a workbook. Returns (None, report) when nothing usable could be read."""
+    """Read and structurally validate a workbook that passed guard.check_file (api.check runs both).
+    Returns (None, report) when nothing usable could be read."""
     path = Path(path)
     report = Report(str(path))
-    report.extend(check_file(path))
-    if not report.ok:
-        return None, report
     grid = _open(path, report)
     if grid is None:
         return None, report
