@@ -11,7 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN
+from conftest import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
 from nianbao import layout as L
 from nianbao.api import check
 from nianbao.findings import CODES
@@ -219,13 +219,30 @@ def test_empty_required_narrative_is_an_error(edit):
 
 # --- the template: damaged layouts give one precise finding ------------------------------------
 
-def test_inserted_row_is_named_once_and_the_sheet_is_not_checked_further(edit):
-    report = found(edit(lambda wb: wb["依申请公开"].insert_rows(10)))
+def test_inserted_row_is_tolerated_and_read_by_the_labels(edit):
+    # a blank row inserted inside table 3, above （三）不予公开, the way Excel inserts rows
+    report = found(edit(lambda wb: insert_rows_like_excel(wb["依申请公开"], 10)))
+    assert pairs(report) == {("layout-shifted", "依申请公开!A10")}
+    assert "第 10 行起插入了 1 行" in report.findings[0].message
+    sub, _ = check(edit(lambda wb: (insert_rows_like_excel(wb["依申请公开"], 10), wb["依申请公开"].__setitem__("J31", 1))))
+    assert sub.figures["table3"]["D6"] == 71 and sub.figures["table3"]["D11"] == 3  # 保护第三方合法权益, now on row 14
+    assert sub.at("table3", "J28") == "J31"
+
+
+def test_inserted_row_with_a_wrong_figure_is_reported_at_the_moved_cell(edit):
+    def change(wb):
+        insert_rows_like_excel(wb["依申请公开"], 10, 2)
+        wb["依申请公开"]["J31"] = 5  # the typed 总计 of （七）, now two rows lower (form J27)
+
+    report = found(edit(change))
+    assert ("total-mismatch", "依申请公开!J31") in pairs(report)
+
+
+def test_deleted_row_cannot_be_read_and_is_named_once(edit):
+    report = found(edit(lambda wb: delete_rows_like_excel(wb["依申请公开"], 12)))
     on_sheet = [f for f in report.findings if f.sheet == "依申请公开"]
-    assert len(on_sheet) == 1
-    f = on_sheet[0]
-    assert f.code == "label-changed" and f.cell == "B10"
-    assert "插入了 1 行" in f.message
+    assert [(f.code, f.cell) for f in on_sheet] == [("label-changed", "C12")]
+    assert "“3.危及“三安全一稳定””这一行似乎被删除了" in on_sheet[0].message and "本表的数字未检查" in on_sheet[0].message
 
 
 def test_edited_label_is_named(edit):

@@ -46,3 +46,21 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Sub
         return None, report
     report.extend(inner.findings)
     return sub, report
+
+
+def annotate(path: str | Path, report: Report, out: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> bool:
+    """Write a marked-up copy of the workbook to out (never over the input). False when the file cannot
+    be opened as a workbook at all (then there is nothing to mark up; the findings say why)."""
+    from .io import atomic_write_bytes
+
+    path, out = Path(path), Path(out)
+    if any(f.code.startswith("file-") and f.level is Level.ERROR for f in report.findings):
+        return False
+    from .annotate import annotated_bytes
+
+    try:
+        data = annotated_bytes(path, report) if limits is None else run_limited(annotated_bytes, path, report, limits=limits)
+    except (LimitExceeded, RuntimeError):
+        return False
+    atomic_write_bytes(out, data)
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from . import layout as L
 from .cells import parse_cell
@@ -13,7 +13,10 @@ from .model import Submission
 from .values import Number, format_number
 
 
-def resolve_totals(table: Table, sheet: str, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
+Locate = Callable[[str], str]  # form cell -> sheet cell
+
+
+def resolve_totals(table: Table, sheet: str, at: Locate, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
     """Compute every total from its parts, parts first. A typed total that differs is reported and then
     replaced by the computed sum, so one wrong total does not cascade into the relations that use it."""
     found: list[Finding] = []
@@ -34,22 +37,22 @@ def resolve_totals(table: Table, sheet: str, values: dict[str, Number | None], t
             if total in typed and values[total] != expected:
                 found.append(Finding(
                     "total-mismatch", Level.ERROR,
-                    f"{table.describe(total)}：应为 {format_number(expected)}（{_span(parts)} 之和），实际为 {format_number(values[total])}",  # type: ignore[arg-type]
-                    sheet, L.to_sheet(total), expected=format_number(expected), actual=format_number(values[total]),  # type: ignore[arg-type]
+                    f"{table.describe(total)}：应为 {format_number(expected)}（{_span(parts, at)} 之和），实际为 {format_number(values[total])}",  # type: ignore[arg-type]
+                    sheet, at(total), expected=format_number(expected), actual=format_number(values[total]),  # type: ignore[arg-type]
                 ))
             values[total] = expected
     return found
 
 
-def _span(cells: tuple[str, ...]) -> str:
-    """D6+D7, or D8:D28 for a long contiguous run (as sheet cells)."""
-    refs = [L.to_sheet(c) for c in cells]
+def _span(cells: tuple[str, ...], at: Locate) -> str:
+    """D6+D7, or D8:D28 for a long run (as sheet cells)."""
+    refs = [at(c) for c in cells]
     if len(refs) > 2:
         return f"{refs[0]}:{refs[-1]}"
     return "+".join(refs)
 
 
-def check_relations(table: Table, sheet: str, values: dict[str, Number | None]) -> list[Finding]:
+def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Number | None]) -> list[Finding]:
     """Every relation that is not the definition of a total (those hold after resolve_totals)."""
     found: list[Finding] = []
     for rel in table.relations:
@@ -63,24 +66,24 @@ def check_relations(table: Table, sheet: str, values: dict[str, Number | None]) 
         left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
         if (left == right) if rel.op == "==" else (left <= right):
             continue
-        found.append(_relation_finding(table, sheet, rel, left, right))
+        found.append(_relation_finding(table, sheet, at, rel, left, right))
     return found
 
 
-def _relation_finding(table: Table, sheet: str, rel: Relation, left: Number, right: Number) -> Finding:
+def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left: Number, right: Number) -> Finding:
     total = rel.defines_total
     if rel.kind == "plausibility":
         a, b = rel.lhs[0], rel.rhs[0]
         return Finding(
             "plausibility", Level.WARNING,
             f"{table.describe(a)}（{format_number(left)}）大于{table.describe(b)}（{format_number(right)}），请核对",
-            sheet, L.to_sheet(a), expected=f"≤ {format_number(right)}", actual=format_number(left),
+            sheet, at(a), expected=f"≤ {format_number(right)}", actual=format_number(left),
         )
     if total is not None:
         return Finding(
             "total-mismatch", Level.ERROR,
-            f"{table.describe(total)}：应为 {format_number(right)}（{_span(rel.rhs)} 之和），实际为 {format_number(left)}",
-            sheet, L.to_sheet(total), expected=format_number(right), actual=format_number(left),
+            f"{table.describe(total)}：应为 {format_number(right)}（{_span(rel.rhs, at)} 之和），实际为 {format_number(left)}",
+            sheet, at(total), expected=format_number(right), actual=format_number(left),
         )
     column = table.label_path(rel.lhs[0])[1]
     where = f"（{column[-1]}列）" if column else ""
@@ -88,9 +91,9 @@ def _relation_finding(table: Table, sheet: str, rel: Relation, left: Number, rig
     stated = next((t.strip("（）") for t in table.labels.values() if t.startswith("（本列数据的勾稽关系")), "")
     return Finding(
         "balance-mismatch", Level.ERROR,
-        f"勾稽关系不成立{where}：{_span(rel.lhs)} = {format_number(left)}，而 {_span(rel.rhs)} = {format_number(right)}"
+        f"勾稽关系不成立{where}：{_span(rel.lhs, at)} = {format_number(left)}，而 {_span(rel.rhs, at)} = {format_number(right)}"
         + (f"；{stated}" if stated else ""),
-        sheet, L.to_sheet(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
+        sheet, at(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
     )
 
 
@@ -113,7 +116,7 @@ def check_regulations(sub: Submission) -> list[Finding]:
         "regulation-nonzero", Level.WARNING,
         f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(value)}）。"
         "行政规范性文件应填在下一行；确属规章制定机关请忽略",
-        L.TABLE_SHEETS["table2"], L.to_sheet(ref), expected=0, actual=format_number(value),
+        sub.sheet(L.TABLE_SHEETS["table2"]), sub.at("table2", ref), expected=0, actual=format_number(value),
     )]
 
 
@@ -127,20 +130,20 @@ def check_year_form(sub: Submission) -> list[Finding]:
         found.append(Finding(
             "form-year-mismatch", Level.ERROR,
             f"{year} 年度的报告应使用 {expected} 版表格格式，本工作簿是 {sub.form.id} 版。请用 nianbao template --form {expected} 生成模板重新填写",
-            L.SHEET_META, meta.cells.get("year"), expected=expected, actual=sub.form.id,
+            sub.sheet(L.SHEET_META), meta.cells.get("year"), expected=expected, actual=sub.form.id,
         ))
     if meta.date is not None:
         if meta.date.year < year or (meta.date.year == year and meta.date.month < 12):
             found.append(Finding(
                 "date-implausible", Level.WARNING,
                 f"落款日期 {meta.date_text} 早于 {year} 年度结束，年度报告应在年度结束后成文",
-                L.SHEET_META, meta.cells.get("date"), actual=meta.date_text,
+                sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
             ))
         elif meta.date.year > year + 1:
             found.append(Finding(
                 "date-implausible", Level.WARNING,
                 f"落款日期 {meta.date_text} 比报告年度 {year} 晚了一年以上，请核对年度或日期",
-                L.SHEET_META, meta.cells.get("date"), actual=meta.date_text,
+                sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
             ))
     return found
 
@@ -169,7 +172,7 @@ def check_narrative_years(sub: Submission) -> list[Finding]:
                 found.extend(_years_in(para, year, narrative.sheet, cell))
     for key, paras in sub.other.items.items():
         for para in paras:
-            found.extend(_years_in(para, year, L.SHEET_OTHER, sub.other.cells.get(key)))
+            found.extend(_years_in(para, year, sub.sheet(L.SHEET_OTHER), sub.other.cells.get(key)))
     return found
 
 
@@ -214,13 +217,13 @@ def check_fees(sub: Submission) -> list[Finding]:
         found.append(Finding(
             "plausibility", Level.WARNING,
             f"实际收取的信息处理费（{format_number(o.fee_collected)}元）多于应收金额（{format_number(o.fee_billed)}元），请核对",
-            L.SHEET_OTHER, o.cells.get("fee_collected"), expected=f"≤ {format_number(o.fee_billed)}", actual=format_number(o.fee_collected),
+            sub.sheet(L.SHEET_OTHER), o.cells.get("fee_collected"), expected=f"≤ {format_number(o.fee_billed)}", actual=format_number(o.fee_collected),
         ))
     if o.fee_notices == 0 and o.fee_billed:
         found.append(Finding(
             "plausibility", Level.WARNING,
             f"没有发出收费通知（0件），却有应收信息处理费 {format_number(o.fee_billed)} 元，请核对",
-            L.SHEET_OTHER, o.cells.get("fee_notices"), actual=0,
+            sub.sheet(L.SHEET_OTHER), o.cells.get("fee_notices"), actual=0,
         ))
     return found
 
@@ -237,7 +240,7 @@ def check_agency_name(sub: Submission) -> list[Finding]:
     return [Finding(
         "agency-name", Level.WARNING,
         f"机关全称“{name}”似乎不是全称：乡镇一般写作“××乡（镇）人民政府”，街道写作“××街道办事处”。全称会用于标题和落款",
-        L.SHEET_META, sub.meta.cells.get("agency"), actual=name,
+        sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"), actual=name,
     )]
 
 
@@ -246,9 +249,13 @@ def run_checks(sub: Submission, report: Report) -> None:
     for name, table in sub.form.tables.items():
         if name not in sub.readable:
             continue
-        values, sheet = sub.figures[name], L.TABLE_SHEETS[name]
-        report.extend(resolve_totals(table, sheet, values, sub.typed[name]))
-        report.extend(check_relations(table, sheet, values))
+        values, sheet = sub.figures[name], sub.sheet(L.TABLE_SHEETS[name])
+
+        def at(ref: str, name: str = name) -> str:
+            return sub.at(name, ref)
+
+        report.extend(resolve_totals(table, sheet, at, values, sub.typed[name]))
+        report.extend(check_relations(table, sheet, at, values))
     report.extend(check_regulations(sub))
     report.extend(check_year_form(sub))
     report.extend(check_agency_name(sub))

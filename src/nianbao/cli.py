@@ -126,11 +126,22 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
 @cli.command("check", context_settings=CONTEXT, options_metavar="[选项]", help="检查填好的工作簿，逐条列出问题（工作表!单元格）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
+@click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
+              help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
 @_help
-def check_cmd(workbook: str, as_json: bool) -> None:
-    from .api import check
+def check_cmd(workbook: str, as_json: bool, annotate_to: str | None) -> None:
+    from .api import annotate, check
 
-    _, report = check(_input_path(workbook))
+    src = _input_path(workbook)
+    if annotate_to and Path(annotate_to).resolve() == src.resolve():
+        raise click.UsageError("标注副本不能与输入的工作簿相同")
+    _, report = check(src)
+    if annotate_to:
+        try:
+            done = annotate(src, report, annotate_to)
+        except OSError as exc:
+            raise Failure(f"无法写入“{annotate_to}”：{exc.strerror or exc}") from exc
+        click.echo(f"已生成标注副本：{annotate_to}" if done else "该文件无法作为工作簿打开，未生成标注副本。", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -38,6 +38,12 @@ CODES: dict[str, str] = {
     "template-version": "模板版本不符",
     "sheet-missing": "工作表缺失",
     "label-changed": "表格标签被改动",
+    "layout-shifted": "表格中插入了行，已按文字定位读取",
+    "merge-broken": "合并单元格被拆分",
+    "sheet-renamed": "工作表被改名",
+    "sheet-hidden": "工作表被隐藏",
+    "extra-sheet": "多出的工作表",
+    "unexpected-content": "填报区域外有内容",
     # 基本信息
     "meta-missing": "基本信息未填写",
     "meta-invalid": "基本信息填写有误",

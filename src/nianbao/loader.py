@@ -1,7 +1,8 @@
 """Reading a filled-in workbook: values through pandas (calamine), structure through openpyxl.
 
 Cascade: file → template → sheet layout → cells. A sheet whose labels were changed is reported once and
-its cells are not read, so one inserted row does not turn into a hundred findings.
+its cells are not read, so one edited label does not turn into a hundred findings; rows inserted into a
+table are tolerated when the labels still identify every row.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +25,18 @@ from .cells import cell_ref, parse_cell
 from .findings import Finding, Level, Report
 from .form import FORM_IDS, Form, NumKind, Table, load_form
 from .model import Block, Meta, Narrative, Other, Submission
+from .structure import (
+    RowMap,
+    check_merges,
+    check_sheets,
+    default_rows,
+    field_cells,
+    list_cells,
+    locate_rows,
+    shift_finding,
+    table_cells,
+    unexpected_content,
+)
 from .text import clean, paragraphs, strip_numbering
 from .values import is_blank, parse_figure, shown
 
@@ -101,36 +115,53 @@ def _detect_form(grid: Grid, report: Report) -> Form | None:
     return None
 
 
-def _check_labels(grid: Grid, sheet: str, table: Table, report: Report) -> bool:
-    """True if every label of the form stands where it should, character for character."""
+def _table_rows(grid: Grid, sheet: str, table: Table, report: Report) -> RowMap | None:
+    """Where each row of the table is on the sheet. Every label must stand in place, character for
+    character; rows inserted above or inside the table are tolerated when the labels still identify
+    every row unambiguously. None (with one finding) when the table cannot be read safely."""
+    rows = default_rows(table)
     wrong = []
     for ref, expected in table.labels.items():
-        at = L.to_sheet(ref)
-        got = grid.typed(sheet, at)
+        r, c = parse_cell(ref)
+        at = cell_ref(rows[r], c)
+        got = grid.value(sheet, at)
         if got != expected:
             wrong.append((at, expected, got))
     if not wrong:
-        return True
+        return rows
+    located = locate_rows(lambda ref: grid.value(sheet, ref), table)
+    if located is not None:
+        report.add(shift_finding(sheet, located))
+        return located
     at, expected, got = wrong[0]
-    msg = f"第 {parse_cell(at)[0]} 行的表格文字应为“{expected}”，实际为{shown(got) if got is not None else '空白'}"
+    msg = f"第 {parse_cell(at)[0]} 行的表格文字应为“{expected}”，实际为{'空白' if is_blank(got) else shown(got)}"
     hits = [h for h in grid.find_text(sheet, expected) if h != at]
-    if hits:
+    belongs = [ref for ref, text in table.labels.items() if text == got and parse_cell(ref)[1] == parse_cell(at)[1]]
+    if belongs and not hits:
+        r_here, r_home = parse_cell(at)[0], rows[parse_cell(belongs[0])[0]]
+        if r_home > r_here:
+            msg += f"（这是原第 {r_home} 行的文字）：“{expected}”这一行似乎被删除了"
+        else:
+            msg += f"（这是原第 {r_home} 行的文字）：表格行的顺序被改动了"
+    elif hits:
         (r0, c0), (r1, c1) = parse_cell(at), parse_cell(hits[0])
         if c0 == c1 and r1 != r0:
             msg += f"；这行文字出现在第 {r1} 行，似乎在上方{'插入' if r1 > r0 else '删除'}了 {abs(r1 - r0)} 行"
         elif r0 == r1:
-            msg += f"；这段文字出现在 {hits[0]}，似乎{'插入' if c1 > c0 else '删除'}了 {abs(c1 - c0)} 列"
+            msg += f"；这段文字出现在 {hits[0]}，似乎在左侧{'插入' if c1 > c0 else '删除'}了 {abs(c1 - c0)} 列"
     if len(wrong) > 1:
         msg += f"（共 {len(wrong)} 处表格文字不符）"
-    report.add(_error("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=got))
-    return False
+    actual = None if is_blank(got) else str(got)
+    report.add(_error("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=actual))
+    return None
 
 
-def _read_table(grid: Grid, sheet: str, table: Table, report: Report, sub: Submission) -> None:
+def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report, sub: Submission) -> None:
     values: dict[str, Any] = {}
     typed: set[str] = set()
     for ref, kind in table.numeric.items():
-        at = L.to_sheet(ref)
+        r, c = parse_cell(ref)
+        at = cell_ref(rows[r], c)
         is_total = ref in table.totals
         if grid.is_formula(sheet, at):
             raw = grid.value(sheet, at)
@@ -216,8 +247,7 @@ def _field_cells(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Re
             yield f, ref, grid.value(sheet, ref)
 
 
-def _read_meta(grid: Grid, report: Report) -> Meta:
-    sheet = L.SHEET_META
+def _read_meta(grid: Grid, sheet: str, report: Report) -> Meta:
     meta = Meta()
     for f, ref, raw in _field_cells(grid, sheet, L.META_FIELDS, report, meta.cells):
         if is_blank(raw):
@@ -249,8 +279,7 @@ def _read_meta(grid: Grid, report: Report) -> Meta:
     return meta
 
 
-def _read_narrative(grid: Grid, spec: L.NarrativeSheet, report: Report) -> Narrative:
-    sheet = spec.sheet
+def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
     narrative = Narrative(sheet)
     for col, expected in zip("AB", L.LIST_COLUMNS):
         ref = f"{col}{L.LIST_HEADER_ROW}"
@@ -281,8 +310,7 @@ def _read_narrative(grid: Grid, spec: L.NarrativeSheet, report: Report) -> Narra
     return narrative
 
 
-def _read_other(grid: Grid, report: Report) -> Other:
-    sheet = L.SHEET_OTHER
+def _read_other(grid: Grid, sheet: str, report: Report) -> Other:
     other = Other()
     for f, ref, raw in _field_cells(grid, sheet, L.SECTION6_FIELDS, report, other.cells):
         if f.kind in ("int", "decimal"):
@@ -294,6 +322,10 @@ def _read_other(grid: Grid, report: Report) -> Other:
             if paras:
                 other.items[f.key] = paras
     return other
+
+
+def _rows_of(cells: dict[str, str]) -> dict[str, int]:
+    return {key: parse_cell(ref)[0] for key, ref in cells.items()}
 
 
 def load(path: str | Path) -> tuple[Submission | None, Report]:
@@ -308,26 +340,50 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
     if form is None:
         return None, report
 
-    for sheet in L.sheet_order(form)[1:]:
-        if not grid.has(sheet):
-            report.add(_error("sheet-missing", f"缺少工作表“{sheet}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.book.sheetnames if s != L.MARKER_SHEET)}", sheet))
+    sheet_findings, renamed = check_sheets(grid.book, form)
+    report.extend(sheet_findings)
+    names = {want: renamed.get(want, want) for want in L.sheet_order(form)[1:]}
+    for want, name in names.items():
+        if not grid.has(name):
+            report.add(_error("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.book.sheetnames if s != L.MARKER_SHEET)}", want))
+    present = {want: name for want, name in names.items() if grid.has(name)}
+    allowed: dict[str, Callable[[str], bool]] = {}
 
-    meta = _read_meta(grid, report) if grid.has(L.SHEET_META) else Meta()
+    meta = Meta()
+    if L.SHEET_META in present:
+        meta = _read_meta(grid, present[L.SHEET_META], report)
+        allowed[L.SHEET_META] = field_cells(L.META_FIELDS, _rows_of(meta.cells)).__contains__
     if meta.form and meta.form != form.id:
-        report.add(_error("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", L.SHEET_META, meta.cells.get("form"), expected=form.id, actual=meta.form))
-    lists = {n.section: n for n in L.NARRATIVE_LISTS}
+        report.add(_error("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", present[L.SHEET_META], meta.cells.get("form"), expected=form.id, actual=meta.form))
+
+    def narrative(want: str) -> Narrative:
+        if want not in present:
+            return Narrative(want)
+        allowed[want] = list_cells
+        return _read_narrative(grid, present[want], report)
+
+    other = Other()
+    if L.SHEET_OTHER in present:
+        other = _read_other(grid, present[L.SHEET_OTHER], report)
+        allowed[L.SHEET_OTHER] = field_cells(L.SECTION6_FIELDS, _rows_of(other.cells)).__contains__
     sub = Submission(
-        source=str(path),
-        form=form,
-        meta=meta,
-        figures={},
-        general=_read_narrative(grid, lists["一"], report) if grid.has(L.SHEET_GENERAL) else Narrative(L.SHEET_GENERAL),
-        problems=_read_narrative(grid, lists["五"], report) if grid.has(L.SHEET_PROBLEMS) else Narrative(L.SHEET_PROBLEMS),
-        other=_read_other(grid, report) if grid.has(L.SHEET_OTHER) else Other(),
+        source=str(path), form=form, meta=meta, figures={},
+        general=narrative(L.SHEET_GENERAL), problems=narrative(L.SHEET_PROBLEMS), other=other,
+        sheets=dict(present),
     )
     for name, table in form.tables.items():
-        sheet = L.TABLE_SHEETS[name]
-        if grid.has(sheet) and _check_labels(grid, sheet, table, report):
-            _read_table(grid, sheet, table, report, sub)
-            sub.readable.add(name)
+        want = L.TABLE_SHEETS[name]
+        if want not in present:
+            continue
+        sheet = present[want]
+        rows = _table_rows(grid, sheet, table, report)
+        if rows is None:
+            continue  # the label finding says why; its figures are not checked
+        _read_table(grid, sheet, table, rows, report, sub)
+        sub.readable.add(name)
+        sub.rows[name] = rows
+        report.extend(check_merges(grid.book[sheet], sheet, table, rows))
+        allowed[want] = table_cells(table, rows).__contains__
+    for want, is_allowed in allowed.items():
+        report.extend(unexpected_content(grid.values[present[want]], present[want], is_allowed))
     return sub, report

@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .cells import cell_ref, parse_cell
 from .form import Form
+from .layout import to_sheet
 from .values import Number
 
 
@@ -80,4 +82,15 @@ class Submission:
     other: Other
     # table name -> form cells whose value was typed (not a formula); only those totals are checked
     typed: dict[str, set[str]] = field(default_factory=dict)
-    readable: set[str] = field(default_factory=set)  # tables whose layout was intact
+    readable: set[str] = field(default_factory=set)  # tables whose layout could be read
+    sheets: dict[str, str] = field(default_factory=dict)  # layout sheet name -> name in this workbook
+    rows: dict[str, dict[int, int]] = field(default_factory=dict)  # table -> form row -> sheet row
+
+    def sheet(self, want: str) -> str:
+        """The sheet's name in this workbook (a renamed sheet is read under its new name)."""
+        return self.sheets.get(want, want)
+
+    def at(self, table: str, ref: str) -> str:
+        """Sheet cell of a form cell of a table, following rows inserted by the clerk."""
+        r, c = parse_cell(ref)
+        return cell_ref(self.rows[table][r], c) if table in self.rows else to_sheet(ref)
