@@ -47,3 +47,30 @@ def test_any_values_give_findings_or_a_document(changes):
             assert f.message and (f.sheet is None or f.position.startswith(f.sheet))
         doc = render_docx(context(sub, report, draft=not report.ok))
         assert doc[:2] == b"PK"
+
+
+SHEETS = [L.SHEET_GUIDE, L.SHEET_META, L.SHEET_GENERAL, *L.TABLE_SHEETS.values(), L.SHEET_PROBLEMS, L.SHEET_OTHER]
+anywhere = st.tuples(st.sampled_from(SHEETS), st.integers(1, 60), st.integers(1, 18)).map(
+    lambda t: (t[0], f"{openpyxl.utils.get_column_letter(t[2])}{t[1]}")
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(anywhere, values), min_size=1, max_size=5))
+def test_any_values_in_any_cells_never_raise(changes):
+    """Labels overwritten, merged cells written into, text outside the areas: findings, never a traceback."""
+    wb = openpyxl.load_workbook(PINGTAN)
+    for (sheet, ref), value in changes:
+        ws = wb[sheet]
+        if type(ws[ref]).__name__ == "MergedCell":
+            continue  # Excel cannot type into the hidden part of a merge either
+        ws[ref] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "random.xlsx"
+        wb.save(path)
+        sub, report = check(path)
+        if sub is None:
+            assert not report.ok
+            return
+        doc = render_docx(context(sub, report, draft=not report.ok))
+        assert doc[:2] == b"PK"

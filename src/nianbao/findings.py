@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "merge-broken": "合并单元格被拆分",
     "sheet-renamed": "工作表被改名",
     "sheet-hidden": "工作表被隐藏",
+    "sheet-reordered": "工作表顺序被改动",
     "extra-sheet": "多出的工作表",
     "unexpected-content": "填报区域外有内容",
     # 基本信息
@@ -58,6 +59,7 @@ CODES: dict[str, str] = {
     "value-not-integer": "应为整数",
     "value-too-large": "数值过大",
     "value-normalized": "文本形式的数字已按数字读取",
+    "value-formula": "公式已按计算结果读取",
     "total-mismatch": "合计与分项之和不符",
     "balance-mismatch": "勾稽关系不成立",
     "plausibility": "数字关系不合常理",

@@ -31,6 +31,7 @@ from .structure import (
     check_sheets,
     default_rows,
     field_cells,
+    guide_cells,
     list_cells,
     locate_rows,
     shift_finding,
@@ -88,6 +89,8 @@ def _open(path: Path, report: Report) -> Grid | None:
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
             book = openpyxl.load_workbook(path, data_only=False)
         values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
+    except MemoryError:
+        raise  # the sandbox reports it as a resource limit, not as a corrupt file
     except Exception as exc:  # any parser failure on a user's file is a finding, never a traceback
         report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
         return None
@@ -172,6 +175,7 @@ def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Repo
                 report.add(_error("value-not-number", f"{table.describe(ref)}：这里是公式且没有计算结果，请直接填写数字", sheet, at))
                 values[ref] = None
                 continue
+            report.add(Finding("value-formula", Level.INFO, f"{table.describe(ref)}：这里是公式，已按其计算结果 {shown(raw)} 读取", sheet, at, actual=grid.typed(sheet, at)))
         else:
             raw = grid.value(sheet, at)
             if is_blank(raw) and not is_blank(typed_raw := grid.typed(sheet, at)):
@@ -384,6 +388,9 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         sub.rows[name] = rows
         report.extend(check_merges(grid.book[sheet], sheet, table, rows))
         allowed[want] = table_cells(table, rows).__contains__
+    if grid.has(L.SHEET_GUIDE):  # the instructions: nothing typed there reaches the report
+        allowed[L.SHEET_GUIDE] = guide_cells
+        present[L.SHEET_GUIDE] = L.SHEET_GUIDE
     for want, is_allowed in allowed.items():
         report.extend(unexpected_content(grid.values[present[want]], present[want], is_allowed))
     return sub, report

@@ -14,6 +14,7 @@ from .values import is_blank, shown
 RowMap = dict[int, int]  # table row (form) -> sheet row
 SEARCH_ROWS = 60  # how far below its place a shifted row is looked for
 MAX_LISTED = 10  # unexpected cells listed one by one per sheet, then summarised
+GUIDE_ROWS = 40  # the instructions on 填报说明 take fewer rows than this
 
 # Sheets a clerk or this program may add that are not part of the report.
 KNOWN_EXTRA = {"校验结果", "说明"}
@@ -111,6 +112,12 @@ def list_cells(ref: str) -> bool:
     return r >= L.LIST_HEADER_ROW and c <= 2 or ref in ("A1", "A2")
 
 
+def guide_cells(ref: str) -> bool:
+    """填报说明: its instruction lines are in column A."""
+    r, c = parse_cell(ref)
+    return c == 1 and r <= GUIDE_ROWS
+
+
 def unexpected_content(values: Any, sheet: str, allowed: Any) -> list[Finding]:
     """Non-empty cells outside the input areas: reported, so nothing typed is silently dropped.
 
@@ -171,6 +178,9 @@ def check_sheets(book: Any, form: Form) -> tuple[list[Finding], dict[str, str]]:
             f"工作簿中多了工作表“{name}”，其中的内容不会进入报告；如是报告内容，请填到对应的工作表",
             name,
         ))
+    order = [renamed.get(w, w) for w in expected if renamed.get(w, w) in names]
+    if order != [n for n in names if n in order]:
+        found.append(Finding("sheet-reordered", Level.INFO, "工作表的顺序被调整过，不影响读取", None))
     for want in expected:
         name = renamed.get(want, want)
         if name in book.sheetnames and book[name].sheet_state != "visible":

@@ -1,0 +1,266 @@
+"""The corpus of defective workbooks: one defect each, with the exact findings it must give.
+
+Every workbook is built here from an example (openpyxl, or bytes for files that are not workbooks), so
+each defect is visible in the test. Compared as (code, position) sets: exactly these findings, no more —
+a defect that produced a cascade of findings would fail here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import DAZHUANG, PINGTAN, insert_rows_like_excel
+from nianbao import layout as L
+from nianbao.api import check
+from nianbao.fill import filled_workbook
+
+
+@dataclass
+class Case:
+    id: str
+    build: Callable[[Path], Path]
+    expected: set[tuple[str, str]]
+
+
+def wb_case(id: str, change: Callable[[openpyxl.Workbook], None], expected: set, base: Path = PINGTAN) -> Case:
+    def build(tmp: Path) -> Path:
+        wb = openpyxl.load_workbook(base)
+        change(wb)
+        out = tmp / f"{id}.xlsx"
+        wb.save(out)
+        return out
+
+    return Case(id, build, expected)
+
+
+def cell_case(id: str, where: str, value: object, expected: set, base: Path = PINGTAN) -> Case:
+    sheet, ref = where.split("!")
+    return wb_case(id, lambda wb: wb[sheet].__setitem__(ref, value), expected, base)
+
+
+def bytes_case(id: str, data: bytes | Callable[[], bytes], expected: set) -> Case:
+    def build(tmp: Path) -> Path:
+        out = tmp / f"{id}.xlsx"
+        out.write_bytes(data() if callable(data) else data)
+        return out
+
+    return Case(id, build, expected)
+
+
+def rezip(src: Path, edit: Callable[[str, bytes], bytes | None], extra: dict[str, bytes] | None = None) -> bytes:
+    """The workbook's zip with some parts rewritten (edit returns None to keep a part as is)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info.filename, edit(info.filename, data) or data)
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return buf.getvalue()
+
+
+def sheet_part(src: Path, title: str) -> str:
+    wb = openpyxl.load_workbook(src)
+    return f"xl/worksheets/sheet{wb.sheetnames.index(title) + 1}.xml"
+
+
+def cached_formula() -> bytes:
+    """A formula with a cached result, as Excel/WPS save it (openpyxl writes none)."""
+    wb = openpyxl.load_workbook(PINGTAN)
+    wb["依申请公开"]["F6"] = "=1-1"
+    buf = io.BytesIO()
+    wb.save(buf)
+    tmp = Path(__file__).parent / ".cache-formula.xlsx"
+    tmp.write_bytes(buf.getvalue())
+    try:
+        part = sheet_part(tmp, "依申请公开")
+
+        def edit(name: str, data: bytes) -> bytes | None:
+            if name != part:
+                return None
+            return re.sub(rb'(<c r="F6"[^>]*>)<f>1-1</f><v\s*/>|(<c r="F6"[^>]*>)<f>1-1</f><v></v>', rb"\1\2<f>1-1</f><v>0</v>", data)
+
+        return rezip(tmp, edit)
+    finally:
+        tmp.unlink()
+
+
+def encrypted() -> bytes:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with open(DAZHUANG, "rb") as fh:
+        OOXMLFile(fh).encrypt("123456", out)
+    return out.getvalue()
+
+
+def legacy_xls() -> bytes:
+    import xlwt
+
+    wb = xlwt.Workbook()
+    wb.add_sheet("基本信息").write(0, 0, "机关全称")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def entity() -> bytes:
+    def edit(name: str, data: bytes) -> bytes | None:
+        if name == "xl/workbook.xml":
+            return b'<!DOCTYPE workbook [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + data.split(b"?>", 1)[-1]
+        return None
+
+    return rezip(PINGTAN, edit)
+
+
+def raw_text(where: str, xml_text: bytes) -> Callable[[], bytes]:
+    """A text cell holding what openpyxl refuses to write (Excel's _xHHHH_ escapes of control chars)."""
+
+    def make() -> bytes:
+        sheet, ref = where.split("!")
+        wb = openpyxl.load_workbook(PINGTAN)
+        wb[sheet][ref] = "@@MARK@@"
+        buf = io.BytesIO()
+        wb.save(buf)
+        tmp = Path(__file__).parent / f".raw-{ref}.xlsx"
+        tmp.write_bytes(buf.getvalue())
+        try:
+            part = sheet_part(tmp, sheet)
+            return rezip(tmp, lambda name, data: data.replace(b"@@MARK@@", xml_text) if name == part else None)
+        finally:
+            tmp.unlink()
+
+    return make
+
+
+def docx_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+def wrong_form(tmp: Path) -> Path:
+    wb = filled_workbook("2019", {"agency": "大庄乡人民政府", "agency_type": "乡镇街道", "year": 2024, "date": "2025年1月2日"},
+                         general=[("", "正文。")], problems=[("", "问题。")])
+    out = tmp / "wrong-form.xlsx"
+    wb.save(out)
+    return out
+
+
+def hide(title: str) -> Callable[[openpyxl.Workbook], None]:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb[title].sheet_state = "hidden"
+    return change
+
+
+T3 = "依申请公开"
+CASES: list[Case] = [
+    # --- the file itself -------------------------------------------------------------------------
+    bytes_case("empty-file", b"", {("file-empty", "")}),
+    bytes_case("pdf-renamed", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", {("file-not-xlsx", "")}),
+    bytes_case("csv-renamed", "机关全称,报告年度\n大庄乡人民政府,2024\n".encode("gb18030"), {("file-not-xlsx", "")}),
+    bytes_case("html-renamed", b"<html><body><table><tr><td>1</td></tr></table></body></html>", {("file-not-xlsx", "")}),
+    bytes_case("rar-renamed", b"Rar!\x1a\x07\x00" + b"\0" * 100, {("file-not-xlsx", "")}),
+    bytes_case("docx-renamed", docx_bytes, {("file-not-xlsx", "")}),
+    bytes_case("truncated-zip", lambda: PINGTAN.read_bytes()[:3000], {("file-corrupt", "")}),
+    bytes_case("legacy-xls", legacy_xls, {("file-encrypted-or-legacy", "")}),
+    bytes_case("password", encrypted, {("file-encrypted-or-legacy", "")}),
+    bytes_case("xml-entities", entity, {("file-unsafe", "")}),
+    bytes_case("macro", lambda: rezip(PINGTAN, lambda n, d: None, {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 600}),
+               {("file-macro", "")}),
+    wb_case("foreign-workbook", lambda wb: [wb.remove(ws) for ws in wb.worksheets[1:]] and None, {("template-unknown", "")}),
+    # --- the template ----------------------------------------------------------------------------
+    cell_case("old-template-version", f"{L.MARKER_SHEET}!B1", "0", {("template-version", "")}),
+    Case("wrong-form-for-year", wrong_form, {("form-year-mismatch", "基本信息!B5")}),
+    cell_case("form-field-changed", "基本信息!B6", "2019", {("form-mismatch", "基本信息!B6")}),
+    wb_case("sheet-deleted", lambda wb: wb.remove(wb["复议诉讼"]), {("sheet-missing", "复议诉讼")}),
+    wb_case("sheet-renamed", lambda wb: setattr(wb["复议诉讼"], "title", "Sheet3"), {("sheet-renamed", "Sheet3")}),
+    wb_case("sheet-hidden", hide("依申请公开"), {("sheet-hidden", "依申请公开")}),
+    wb_case("sheets-reordered", lambda wb: wb.move_sheet("复议诉讼", offset=-2), {("sheet-reordered", "")}),
+    wb_case("extra-sheet", lambda wb: wb.create_sheet("我的草稿")["A1"].__setattr__("value", "备忘"), {("extra-sheet", "我的草稿")}),
+    cell_case("label-edited", f"{T3}!C13", "4.保护第三方权益", {("label-changed", f"{T3}!C13")}),
+    wb_case("row-inserted", lambda wb: insert_rows_like_excel(wb[T3], 20), {("layout-shifted", f"{T3}!A20")}),
+    wb_case("row-deleted", lambda wb: wb[T3].delete_rows(25), {("label-changed", f"{T3}!C25")}),
+    wb_case("column-inserted", lambda wb: wb[T3].insert_cols(5), {("label-changed", f"{T3}!E4")}),
+    wb_case("merge-broken", lambda wb: wb[T3].unmerge_cells("D3:J3"), {("merge-broken", f"{T3}!D3")}),
+    cell_case("figure-outside-table", f"{T3}!L8", 5, {("unexpected-content", f"{T3}!L8")}),
+    cell_case("text-beside-metadata", "基本信息!E3", "备注：名称待定", {("unexpected-content", "基本信息!E3")}),
+    cell_case("note-on-the-guide-sheet", "填报说明!C3", "我单位无此项工作", {("unexpected-content", "填报说明!C3")}),
+    cell_case("narrative-in-column-c", "总体情况!C5", "这段写错了列", {("unexpected-content", "总体情况!C5")}),
+    cell_case("label-in-meta-edited", "基本信息!A5", "年度", {("label-changed", "基本信息!A5")}),
+    # --- figure cells -----------------------------------------------------------------------------
+    cell_case("blank", f"{T3}!F6", None, {("value-blank", f"{T3}!F6")}),
+    cell_case("spaces", f"{T3}!F6", "   ", {("value-blank", f"{T3}!F6")}),
+    cell_case("zero-as-text", f"{T3}!F6", "0", {("value-normalized", f"{T3}!F6")}),
+    cell_case("full-width-zero", f"{T3}!F6", "０", {("value-normalized", f"{T3}!F6")}),
+    cell_case("thousands-comma", "主动公开!B9", "4,529", {("value-normalized", "主动公开!B9")}),
+    cell_case("thousands-space", "主动公开!B9", "4 529", {("value-normalized", "主动公开!B9")}),
+    cell_case("unit-in-cell", f"{T3}!F6", "12件", {("value-not-number", f"{T3}!F6")}),
+    cell_case("chinese-numeral", f"{T3}!F6", "三", {("value-not-number", f"{T3}!F6")}),
+    cell_case("slash", f"{T3}!F6", "/", {("value-not-number", f"{T3}!F6")}),
+    cell_case("dash", f"{T3}!F6", "—", {("value-not-number", f"{T3}!F6")}),
+    cell_case("wu", f"{T3}!F6", "无", {("value-not-number", f"{T3}!F6")}),
+    cell_case("negative-text", f"{T3}!F6", "-1", {("value-negative", f"{T3}!F6")}),
+    cell_case("negative", "复议诉讼!B6", -1, {("value-negative", "复议诉讼!B6")}),
+    cell_case("decimal-count", f"{T3}!F6", 1.5, {("value-not-integer", f"{T3}!F6")}),
+    cell_case("exponent", f"{T3}!F6", "1e3", {("value-not-number", f"{T3}!F6")}),
+    cell_case("date", f"{T3}!F6", dt.datetime(2024, 5, 1), {("value-not-number", f"{T3}!F6")}),
+    cell_case("time", f"{T3}!F6", dt.time(8, 30), {("value-not-number", f"{T3}!F6")}),
+    cell_case("boolean", f"{T3}!F6", True, {("value-not-number", f"{T3}!F6")}),
+    cell_case("error-ref", f"{T3}!F6", "#REF!", {("value-not-number", f"{T3}!F6")}),
+    cell_case("error-div0", f"{T3}!F6", "#DIV/0!", {("value-not-number", f"{T3}!F6")}),
+    cell_case("formula-no-cache", f"{T3}!F6", "=1+1", {("value-not-number", f"{T3}!F6")}),
+    bytes_case("formula-with-cache", cached_formula, {("value-formula", f"{T3}!F6")}),
+    cell_case("far-too-large", f"{T3}!F6", 10**12, {("value-too-large", f"{T3}!F6")}),
+    cell_case("huge-text-in-figure", f"{T3}!F6", "一" * 30000, {("value-not-number", f"{T3}!F6")}),
+    cell_case("typed-total-wrong", f"{T3}!J6", 217, {("total-mismatch", f"{T3}!J6")}),
+    cell_case("balance-broken", f"{T3}!E30", 1, {("balance-mismatch", f"{T3}!E6"), ("balance-mismatch", f"{T3}!J6")}),
+    # --- text cells: accepted, cleaned where needed --------------------------------------------------
+    cell_case("long-narrative", "总体情况!B5", "公开。" * 10000, set()),
+    cell_case("rare-characters", "总体情况!B5", "𠀋𪚥 与 emoji 😀 都照常保留。", set()),
+    cell_case("rtl-marks", "总体情况!B5", "正文\u202e倒序\u202c结束。", {("text-cleaned", "总体情况!B5")}),
+    bytes_case("control-chars", raw_text("总体情况!B5", "正文_x0007_响铃_x000B_结束。".encode()), {("text-cleaned", "总体情况!B5")}),
+    cell_case("excel-cr-escape", "总体情况!B5", "第一段_x000D_\n第二段。", set()),
+    cell_case("agency-type-not-in-list", "基本信息!B4", "街道", {("meta-invalid", "基本信息!B4")}),
+]
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 40
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_defect_gives_exactly_its_findings(case, tmp_path):
+    path = case.build(tmp_path)
+    before = path.read_bytes()
+    sub, report = check(path)
+    got = {(f.code, f.position) for f in report.findings}
+    assert got == case.expected, [f.line() for f in report.findings]
+    assert path.read_bytes() == before, "the input is never modified"
+    for f in report.findings:
+        assert f.message and not f.message.isascii(), "messages are Chinese"
+
+
+def test_excel_line_break_escape_becomes_two_paragraphs(tmp_path):
+    case = next(c for c in CASES if c.id == "excel-cr-escape")
+    sub, _ = check(case.build(tmp_path))
+    block = next(b for b in sub.general.blocks if b.heading == "主动公开")
+    assert block.paragraphs == ["第一段", "第二段。"]
+
+
+def test_control_characters_never_reach_the_report(tmp_path):
+    case = next(c for c in CASES if c.id == "control-chars")
+    sub, _ = check(case.build(tmp_path))
+    block = next(b for b in sub.general.blocks if b.heading == "主动公开")
+    assert block.paragraphs == ["正文响铃结束。"]
