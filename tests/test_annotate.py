@@ -1,0 +1,68 @@
+"""check --annotate: a new, marked-up copy the office can send back; the original is never touched."""
+
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+
+from conftest import PINGTAN, sha256
+from nianbao.api import annotate, check
+from nianbao.cli import main
+from test_corpus import CASES
+
+
+def test_every_finding_is_marked_at_its_cell_and_listed(tmp_path, edit, capsys):
+    src = edit({"依申请公开!J6": 217, "依申请公开!F7": "三", "总体情况!C5": "写错列了"})
+    before = sha256(src)
+    out = tmp_path / "标注.xlsx"
+    assert main(["check", str(src), "--annotate", str(out)]) == 1
+    assert sha256(src) == before
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "校验结果"
+    _, report = check(src)
+    rows = list(wb["校验结果"].iter_rows(min_row=3, values_only=True))
+    assert len(rows) == len(report.findings)
+    assert {(r[5], r[1]) for r in rows} == {(f.code, f.position) for f in report.findings}
+    for f in report.findings:
+        cell = wb[f.sheet][f.cell]
+        assert cell.comment is not None and f.message in cell.comment.text
+        assert cell.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C"))
+    link = wb["校验结果"]["B3"].hyperlink
+    assert link is not None and link.location or link.target
+
+
+def test_annotated_copy_can_be_fixed_and_sent_again(tmp_path, edit):
+    src = edit({"复议诉讼!E6": 6})
+    _, report = check(src)
+    out = tmp_path / "标注.xlsx"
+    assert annotate(src, report, out)
+    wb = openpyxl.load_workbook(out)
+    wb["复议诉讼"]["E6"] = "=SUM(A6:D6)"  # the clerk restores the total
+    fixed = tmp_path / "改好了.xlsx"
+    wb.save(fixed)
+    sub, again = check(fixed)
+    assert again.ok and again.findings == [], [f.line() for f in again.findings]
+
+
+def test_macros_are_never_carried_over(tmp_path):
+    case = next(c for c in CASES if c.id == "macro")
+    src = case.build(tmp_path)
+    _, report = check(src)
+    out = tmp_path / "标注.xlsx"
+    assert annotate(src, report, out)
+    assert not any("vbaProject" in n for n in zipfile.ZipFile(out).namelist())
+
+
+def test_a_file_that_is_not_a_workbook_gets_no_copy(tmp_path, capsys):
+    src = tmp_path / "x.xlsx"
+    src.write_bytes(b"%PDF-1.4")
+    out = tmp_path / "标注.xlsx"
+    assert main(["check", str(src), "--annotate", str(out)]) == 1
+    assert not out.exists()
+    assert "未生成标注副本" in capsys.readouterr().err
+
+
+def test_annotate_refuses_to_overwrite_the_input(capsys, example_copy):
+    src = example_copy(PINGTAN)
+    assert main(["check", str(src), "--annotate", str(src)]) == 2
