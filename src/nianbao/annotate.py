@@ -62,7 +62,8 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
         head = ws.cell(2, col, title)
         head.font = Font(name="宋体", size=11, bold=True)
         ws.column_dimensions[head.column_letter].width = width
-    for row, f in enumerate(report.findings, start=3):
+    ordered = sorted(report.findings, key=lambda f: list(Level).index(f.level))  # errors first
+    for row, f in enumerate(ordered, start=3):
         values = (f.level.zh, f.position, f.message, f.expected, f.actual, f.code)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col, "" if value is None else str(value))
@@ -73,6 +74,9 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"
             link.font = Font(color="0563C1", underline="single")
     ws.freeze_panes = "A3"
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
