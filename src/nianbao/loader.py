@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,13 +45,20 @@ from .values import is_blank, parse_figure, shown
 
 @dataclass
 class Grid:
-    """Both views of the workbook: cached values (calamine) and what was typed, formulas included (openpyxl)."""
+    """Both views of the workbook: cached values (calamine) and what was typed, formulas included
+    (openpyxl, read-only: it is twice as fast, and merges come straight from the sheet XML)."""
 
     values: dict[str, pd.DataFrame]
-    book: Any  # openpyxl Workbook
+    typed_cells: dict[str, dict[str, Any]]  # sheet -> A1 -> value as typed ("=SUM(…)" for formulas)
+    states: dict[str, str]  # sheet -> visible | hidden | veryHidden
+    merged: dict[str, set[str]]  # sheet -> merged ranges ("A1:C3")
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.states)
 
     def has(self, sheet: str) -> bool:
-        return sheet in self.values and sheet in self.book.sheetnames
+        return sheet in self.values and sheet in self.states
 
     def value(self, sheet: str, ref: str) -> Any:
         df = self.values[sheet]
@@ -60,7 +68,7 @@ class Grid:
         return df.iat[r - 1, c - 1]
 
     def typed(self, sheet: str, ref: str) -> Any:
-        return self.book[sheet][ref].value
+        return self.typed_cells.get(sheet, {}).get(ref)
 
     def is_formula(self, sheet: str, ref: str) -> bool:
         v = self.typed(sheet, ref)
@@ -75,6 +83,37 @@ class Grid:
         return hits
 
 
+_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, set[str]]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        typed: dict[str, dict[str, Any]] = {}
+        states: dict[str, str] = {}
+        parts: dict[str, str] = {}
+        for ws in book.worksheets:
+            states[ws.title] = ws.sheet_state
+            parts[ws.title] = getattr(ws, "_worksheet_path", "")
+            typed[ws.title] = {
+                cell.coordinate: cell.value
+                for row in ws.iter_rows()
+                for cell in row
+                if cell.value is not None and hasattr(cell, "coordinate")
+            }
+    finally:
+        book.close()
+    merged: dict[str, set[str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for title, part in parts.items():
+            part = part.lstrip("/")
+            merged[title] = {m.decode() for m in _MERGE_RE.findall(zf.read(part))} if part in names else set()
+    return typed, states, merged
+
+
 def _error(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
     return Finding(code, Level.ERROR, msg, sheet, cell, **kw)
 
@@ -85,24 +124,21 @@ def _warn(code: str, msg: str, sheet: str | None = None, cell: str | None = None
 
 def _open(path: Path, report: Report) -> Grid | None:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
-            book = openpyxl.load_workbook(path, data_only=False)
+        typed, states, merged = _read_structure(path)
         values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
     except MemoryError:
         raise  # the sandbox reports it as a resource limit, not as a corrupt file
     except Exception as exc:  # any parser failure on a user's file is a finding, never a traceback
         report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
         return None
-    return Grid(values, book)
+    return Grid(values, typed, states, merged)
 
 
 def _detect_form(grid: Grid, report: Report) -> Form | None:
     """The form the workbook was generated for: from the hidden marker, else from table 2's headers."""
-    if L.MARKER_SHEET in grid.book.sheetnames:
-        ws = grid.book[L.MARKER_SHEET]
-        if ws["A1"].value == L.MARKER_TAG:
-            version, form_id = str(ws["B1"].value), str(ws["B2"].value)
+    if L.MARKER_SHEET in grid.states:
+        if grid.typed(L.MARKER_SHEET, "A1") == L.MARKER_TAG:
+            version, form_id = str(grid.typed(L.MARKER_SHEET, "B1")), str(grid.typed(L.MARKER_SHEET, "B2"))
             if version != L.TEMPLATE_VERSION or form_id not in FORM_IDS:
                 report.add(_error("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
                 return None
@@ -344,12 +380,12 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
     if form is None:
         return None, report
 
-    sheet_findings, renamed = check_sheets(grid.book, form)
+    sheet_findings, renamed = check_sheets(grid.sheetnames, grid.states, lambda sheet: grid.typed(sheet, "A1"), form)
     report.extend(sheet_findings)
     names = {want: renamed.get(want, want) for want in L.sheet_order(form)[1:]}
     for want, name in names.items():
         if not grid.has(name):
-            report.add(_error("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.book.sheetnames if s != L.MARKER_SHEET)}", want))
+            report.add(_error("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.sheetnames if s != L.MARKER_SHEET)}", want))
     present = {want: name for want, name in names.items() if grid.has(name)}
     allowed: dict[str, Callable[[str], bool]] = {}
 
@@ -386,7 +422,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         _read_table(grid, sheet, table, rows, report, sub)
         sub.readable.add(name)
         sub.rows[name] = rows
-        report.extend(check_merges(grid.book[sheet], sheet, table, rows))
+        report.extend(check_merges(grid.merged.get(sheet, set()), sheet, table, rows))
         allowed[want] = table_cells(table, rows).__contains__
     if grid.has(L.SHEET_GUIDE):  # the instructions: nothing typed there reaches the report
         allowed[L.SHEET_GUIDE] = guide_cells

@@ -3,6 +3,7 @@ merges that were broken, sheets that were added, hidden or renamed. Findings, ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import layout as L
@@ -68,9 +69,8 @@ def shift_finding(sheet: str, mapping: RowMap) -> Finding:
     )
 
 
-def check_merges(ws: Any, sheet: str, table: Table, mapping: RowMap) -> list[Finding]:
+def check_merges(present: set[str], sheet: str, table: Table, mapping: RowMap) -> list[Finding]:
     """Merged headers that were split: harmless for reading, but the clerk is changing the form."""
-    present = {str(r) for r in ws.merged_cells.ranges}
     missing = []
     for m in table.merges:
         r1, c1, r2, c2 = parse_range(m)
@@ -147,14 +147,14 @@ def unexpected_content(values: Any, sheet: str, allowed: Any) -> list[Finding]:
     return found
 
 
-def check_sheets(book: Any, form: Form) -> tuple[list[Finding], dict[str, str]]:
+def check_sheets(sheetnames: list[str], states: dict[str, str], title_of: Callable[[str], Any], form: Form) -> tuple[list[Finding], dict[str, str]]:
     """Extra, hidden and renamed sheets. Returns findings and {expected name: actual name} for sheets
-    that were only renamed (recognised by their title cell), so that they can still be read."""
+    that were only renamed (recognised by their title cell A1), so that they can still be read."""
     expected = L.sheet_order(form)[1:]
     titles = {L.SHEET_META: "基本信息"} | {
         (L.TABLE_SHEETS[s.table] if s.table else L.NARRATIVE_SHEETS[s.no]): s.heading for s in form.sections
     }
-    names = [n for n in book.sheetnames if n != L.MARKER_SHEET]
+    names = [n for n in sheetnames if n != L.MARKER_SHEET]
     extra = [n for n in names if n not in expected and n != L.SHEET_GUIDE and n not in KNOWN_EXTRA]
     found: list[Finding] = []
     renamed: dict[str, str] = {}
@@ -162,7 +162,7 @@ def check_sheets(book: Any, form: Form) -> tuple[list[Finding], dict[str, str]]:
         if want in names:
             continue
         for name in extra:
-            if book[name]["A1"].value == titles[want]:
+            if title_of(name) == titles[want]:
                 renamed[want] = name
                 found.append(Finding(
                     "sheet-renamed", Level.WARNING,
@@ -183,6 +183,6 @@ def check_sheets(book: Any, form: Form) -> tuple[list[Finding], dict[str, str]]:
         found.append(Finding("sheet-reordered", Level.INFO, "工作表的顺序被调整过，不影响读取", None))
     for want in expected:
         name = renamed.get(want, want)
-        if name in book.sheetnames and book[name].sheet_state != "visible":
+        if states.get(name, "visible") != "visible":
             found.append(Finding("sheet-hidden", Level.INFO, f"工作表“{name}”被隐藏了，仍已读取", name))
     return found, renamed
