@@ -35,6 +35,10 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Sub
     report.extend(check_file(path))
     if not report.ok:
         return None, report
+    # The parsers are imported here, after the guard and before the fork: a refused file never pays for
+    # them, and the child inherits them instead of importing pandas again.
+    from . import checks, loader  # noqa: F401
+
     try:
         if limits is None:
             sub, inner = _load_and_check(path)
