@@ -52,19 +52,29 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Sub
     return sub, report
 
 
-def annotate(path: str | Path, report: Report, out: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> bool:
-    """Write a marked-up copy of the workbook to out (never over the input). False when the file cannot
-    be opened as a workbook at all (then there is nothing to mark up; the findings say why)."""
-    from .io import atomic_write_bytes
-
-    path, out = Path(path), Path(out)
+def annotate_bytes(path: str | Path, report: Report, limits: Limits | None = DEFAULT_LIMITS) -> bytes | None:
+    """A marked-up copy of the workbook, as bytes; None when the file cannot be opened as a workbook at
+    all (then there is nothing to mark up; the findings say why)."""
+    path = Path(path)
     if any(f.code.startswith("file-") and f.level is Level.ERROR for f in report.findings):
-        return False
+        return None
     from .annotate import annotated_bytes
 
     try:
-        data = annotated_bytes(path, report) if limits is None else run_limited(annotated_bytes, path, report, limits=limits)
+        if limits is None:
+            return annotated_bytes(path, report)
+        data: bytes = run_limited(annotated_bytes, path, report, limits=limits)
+        return data
     except (LimitExceeded, RuntimeError):
+        return None
+
+
+def annotate(path: str | Path, report: Report, out: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> bool:
+    """Write the marked-up copy to out (never over the input); False when there is none to write."""
+    from .io import atomic_write_bytes
+
+    data = annotate_bytes(path, report, limits)
+    if data is None:
         return False
-    atomic_write_bytes(out, data)
+    atomic_write_bytes(Path(out), data)
     return True

@@ -192,6 +192,45 @@ def convert_cmd(workbook: str, output: str | None, draft: bool, doc_template: st
     click.echo(f"已生成报告：{out}；{report.summary()}", err=True)
 
 
+@cli.command("batch", context_settings=CONTEXT, options_metavar="[选项]",
+             help="批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
+@click.argument("inbox", metavar="收件夹或.zip")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时处理的文件数，默认等于 CPU 核数")
+@click.option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
+@click.option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
+@_help
+def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool) -> None:
+    from .batch import STATUS_OK, BatchError, Item, run_batch
+
+    src = Path(inbox)
+    if not src.exists():
+        raise click.UsageError(f"找不到“{inbox}”")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, item: Item) -> None:
+        line = f"[{done:>{len(str(total))}}/{total}] {item.status} {item.file}" + ("（未变化，跳过）" if item.skipped else "")
+        if tty:
+            click.echo("\r" + line[:100].ljust(100), err=True, nl=done == total)
+        else:
+            click.echo(line, err=True)
+
+    try:
+        result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress)
+    except BatchError as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc
+    c = result.counts()
+    click.echo(f"共 {len(result.items)} 个文件：已生成 {c['已生成']}，有错误 {c['有错误']}，无法读取 {c['无法读取']}；"
+               f"用时 {result.seconds:.1f} 秒。汇总表：{Path(output) / '汇总.xlsx'}", err=True)
+    if result.aggregate:
+        for form_id, data in result.aggregate["forms"].items():
+            bad = len(data["findings"])
+            click.echo(f"{form_id} 版合计：{data['agencies']} 个单位" + (f"，合计数有 {bad} 处关系不成立" if bad else "，各项关系成立"), err=True)
+    sys.exit(EXIT_OK if all(it.status == STATUS_OK for it in result.items) else EXIT_FINDINGS)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every outcome becomes an exit code and a Chinese message; no traceback reaches a user."""
     try:
