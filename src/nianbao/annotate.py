@@ -38,7 +38,7 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
         wb = openpyxl.load_workbook(src)
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
-        if f.sheet in wb.sheetnames and f.cell:
+        if f.sheet is not None and f.sheet in wb.sheetnames and f.cell:
             by_cell[(f.sheet, f.cell)].append(f)
     for (sheet, ref), findings in by_cell.items():
         cell = wb[sheet][ref]

@@ -101,8 +101,8 @@ def _breakdown(ws: Any, form_id: str, data: dict[str, Any]) -> None:
         cell = ws.cell(1, col, title)
         cell.font = Font(name="宋体", size=11, bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCDE", (12, 50, 24, 8, 10)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDE", (12, 50, 24, 8, 10)):
+        ws.column_dimensions[letter].width = width
     row = 2
     for name, table in form.tables.items():
         for ref in table.numeric:
