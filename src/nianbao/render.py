@@ -162,8 +162,23 @@ def jinja_env() -> jinja2.Environment:
     return _ENV
 
 
+class _Template(DocxTemplate):  # type: ignore[misc]
+    """docxtpl cleans the template's XML with some hundred regular expressions on every render (30 ms);
+    the result depends on the XML alone, so it is kept."""
+
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        cached = self._patched.get(src_xml)
+        if cached is None:
+            if len(self._patched) > 64:
+                self._patched.clear()
+            cached = self._patched[src_xml] = super().patch_xml(src_xml)
+        return cached
+
+
 def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
-    tpl = DocxTemplate(io.BytesIO(template if template is not None else bundled_template()))
+    tpl = _Template(io.BytesIO(template if template is not None else bundled_template()))
     try:
         tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
     except jinja2.TemplateError as exc:

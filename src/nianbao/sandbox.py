@@ -3,6 +3,7 @@ one workbook cannot take the whole program (or a batch, or a mail gateway) down 
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import resource
@@ -44,7 +45,13 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits()) -
     if not hasattr(os, "fork"):  # pragma: no cover - Windows: no isolation, same results
         return fn(*args)
     read_fd, write_fd = os.pipe()
+    # Objects that exist before the fork are moved out of the collector's reach: a collection in the
+    # child would otherwise write to every one of them and copy most of the parent's memory (measured:
+    # 55 ms of a 140 ms conversion).
+    gc.freeze()
     pid = os.fork()
+    if pid != 0:
+        gc.unfreeze()
     if pid == 0:  # child
         os.close(read_fd)
         status = 0

@@ -1,0 +1,234 @@
+"""Benchmarks: each figure is compared with a baseline measured in the same run, on the same machine.
+
+    python benchmarks/bench.py            # everything (about two minutes on 2 cores)
+    python benchmarks/bench.py --quick    # fewer repetitions and 60 workbooks for the batch
+    python benchmarks/bench.py --profile  # where the in-process conversion spends its time
+
+Rows: in-process conversion against the bare floor (calamine read + docxtpl render and save with a ready
+context); a cold `nianbao convert` process against importing pandas, openpyxl and docxtpl; `nianbao batch`
+with 1 and 2 jobs; peak memory of a batch worker. Medians; not a test — machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from docxtpl import DocxTemplate
+
+from nianbao.api import check
+from nianbao.fill import filled_workbook
+from nianbao.form import load_form
+from nianbao.render import bundled_template, context, render_docx
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = [ROOT / "examples" / "大庄乡人民政府2024.xlsx", ROOT / "examples" / "平潭综合实验区2024.xlsx"]
+
+
+def realistic(i: int, rng: random.Random) -> bytes:
+    """A township/department workbook with plausible, consistent figures (every relation holds)."""
+    form = load_form("2021")
+    t3 = form.tables["table3"]
+    figures: dict[str, dict[str, object]] = {"table2": {}, "table3": {}, "table4": {}}
+    t2 = figures["table2"]
+    t2.update({"B4": rng.randint(0, 30), "C4": rng.randint(0, 10), "D4": rng.randint(20, 400), "B7": rng.randint(0, 5000),
+               "B10": rng.randint(0, 1500), "B11": rng.randint(0, 80), "B14": round(rng.uniform(0, 20000), 2)})
+    leaf_rows = list(range(6, 27))
+    for col in "DEFGHI":
+        new = rng.choice([0, 0, 1, 2, 5, 20, 80]) if col != "D" else rng.randint(0, 250)
+        carried = rng.choice([0, 0, 1, 3])
+        figures["table3"][f"{col}4"], figures["table3"][f"{col}5"] = new, carried
+        left = new + carried
+        carry_next = rng.randint(0, min(left, 3))
+        figures["table3"][f"{col}28"] = carry_next
+        left -= carry_next
+        for r in leaf_rows:
+            figures["table3"][f"{col}{r}"] = 0
+        while left:
+            r = rng.choice(leaf_rows[:2] * 6 + leaf_rows)  # most requests are answered in full or in part
+            k = rng.randint(1, left)
+            figures["table3"][f"{col}{r}"] += k  # type: ignore[operator]
+            left -= k
+    assert all(ref in t3.numeric for ref in figures["table3"])
+    for block in ("ABCD", "FGHI", "KLMN"):
+        for c in block:
+            figures["table4"][f"{c}4"] = rng.choice([0, 0, 0, 1, 2])
+    wb = filled_workbook(
+        "2021",
+        {"agency": f"第{i:03d}乡人民政府", "agency_type": "乡镇街道", "year": 2024, "date": "2025年1月15日"},
+        figures,
+        general=[("", "2024年，本乡依照《中华人民共和国政府信息公开条例》做好政府信息公开工作。"),
+                 ("主动公开", "及时公开各类政策文件。"), ("依申请公开", "依法答复政府信息公开申请。")],
+        problems=[("", "存在的问题：公开内容还不够丰富。改进措施：一是丰富内容，二是加强培训。")],
+        other={"other": "无其他需要报告的事项。"},
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def median_seconds(fn, runs: int) -> float:
+    fn()  # warm
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_in_process(paths: list[Path], runs: int) -> list[tuple[str, float, float, str]]:
+    template = bundled_template()
+    ready = []
+    for p in paths:
+        sub, report = check(p)
+        ready.append(context(sub, report))
+
+    def ours(sandbox: bool):
+        def run():
+            for p in paths:
+                sub, report = check(p) if sandbox else check(p, limits=None)
+                render_docx(context(sub, report))
+        return run
+
+    def floor(cached: bool):
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        compiled: dict[str, jinja2.Template] = {}
+        if cached:
+            plain = env.from_string
+            env.from_string = lambda src, *a, **k: compiled.setdefault(src, plain(src))  # type: ignore[method-assign]
+
+        def run():
+            for p, ctx in zip(paths, ready):
+                pd.read_excel(p, sheet_name=None, header=None, dtype=object, engine="calamine")
+                tpl = DocxTemplate(io.BytesIO(template))
+                tpl.render(ctx, jinja_env=env, autoescape=True)
+                tpl.save(io.BytesIO())
+        return run
+
+    n = len(paths)
+    bare = median_seconds(floor(False), runs) / n
+    bare_cached = median_seconds(floor(True), runs) / n
+    rows = []
+    for label, fn in (("in-process conversion (load+check+render), sandboxed", ours(True)),
+                      ("in-process conversion, no sandbox", ours(False))):
+        t = median_seconds(fn, runs) / n
+        rows.append((label + " vs bare floor", t, bare, "≤ 1.5×"))
+        rows.append((label + " vs floor with compiled template cached", t, bare_cached, "(info)"))
+    return rows
+
+
+def bench_cold(runs: int) -> list[tuple[str, float, float, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.docx"
+        cmd = [sys.executable, "-m", "nianbao", "convert", str(EXAMPLES[0]), "-o", str(out)]
+        base = [sys.executable, "-c", "import pandas, openpyxl, docxtpl"]
+        ours, floor = [], []
+        for _ in range(runs):  # interleaved, so that machine noise hits both alike
+            for dst, argv in ((ours, cmd), (floor, base)):
+                t = time.perf_counter()
+                subprocess.run(argv, check=False, capture_output=True)
+                dst.append(time.perf_counter() - t)
+    return [("cold `nianbao convert` process vs `python -c 'import pandas, openpyxl, docxtpl'`",
+             statistics.median(ours), statistics.median(floor), "≤ 1.3×")]
+
+
+BATCH_PROBE = """
+import json, resource, sys, time
+from pathlib import Path
+from nianbao.batch import run_batch
+t = time.perf_counter()
+r = run_batch(Path(sys.argv[1]), Path(sys.argv[2]), jobs=int(sys.argv[3]), force=True)
+print(json.dumps({"seconds": time.perf_counter() - t, "n": len(r.items), "ok": r.counts()["已生成"],
+                  "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def bench_batch(count: int, rng: random.Random) -> tuple[list[tuple[str, float, float, str]], list[str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "inbox"
+        inbox.mkdir()
+        for i in range(count):
+            (inbox / f"{i:03d}.xlsx").write_bytes(realistic(i, rng))
+        results = {}
+        for jobs in (1, 2):
+            out = subprocess.run([sys.executable, "-c", BATCH_PROBE, str(inbox), str(Path(tmp) / f"out{jobs}"), str(jobs)],
+                                 capture_output=True, text=True, check=True)
+            results[jobs] = json.loads(out.stdout)
+    one, two = results[1], results[2]
+    assert one["ok"] == two["ok"] == count, (one, two)
+    rows = [
+        (f"batch of {count}, 2 jobs vs 1 job (wall seconds)", two["seconds"], one["seconds"], "speed-up ≥ 1.7×"),
+    ]
+    notes = [
+        f"batch throughput: 1 job {count / one['seconds']:.1f} reports/s, 2 jobs {count / two['seconds']:.1f} reports/s (target ≥ 15/s)",
+        f"peak RSS of a batch worker: {max(one['worker_peak_mb'], two['worker_peak_mb']):.0f} MB (target ≤ 250 MB)",
+        "PDF rows: not measured — PDF export is not built yet (its own issue)",
+    ]
+    return rows, notes
+
+
+def profile(paths: list[Path]) -> None:
+    def run():
+        for _ in range(5):
+            for p in paths:
+                sub, report = check(p, limits=None)
+                render_docx(context(sub, report))
+
+    run()
+    prof = cProfile.Profile()
+    prof.runcall(run)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--batch", type=int, default=None, help="workbooks in the batch benchmark (default 200)")
+    args = ap.parse_args()
+    rng = random.Random(2024)
+    runs = 5 if args.quick else 15
+    with tempfile.TemporaryDirectory() as tmp:
+        generated = []
+        for i in range(8):
+            p = Path(tmp) / f"g{i}.xlsx"
+            p.write_bytes(realistic(i, rng))
+            generated.append(p)
+        paths = EXAMPLES + generated
+        if args.profile:
+            profile(paths)
+            return 0
+        rows = bench_in_process(paths, runs)
+    rows += bench_cold(5 if args.quick else 11)
+    batch_rows, notes = bench_batch(args.batch or (60 if args.quick else 200), rng)
+    rows += batch_rows
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
+    print()
+    print("| measurement | ours (s) | baseline (s) | ratio | target |")
+    print("|---|---:|---:|---:|---|")
+    for label, ours, base, target in rows:
+        ratio = ours / base if "speed-up" not in target else base / ours
+        print(f"| {label} | {ours:.4f} | {base:.4f} | {ratio:.2f}× | {target} |")
+    print()
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
