@@ -48,6 +48,7 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits()) -
     # Objects that exist before the fork are moved out of the collector's reach: a collection in the
     # child would otherwise write to every one of them and copy most of the parent's memory (measured:
     # 55 ms of a 140 ms conversion).
+    gc.collect(1)  # young garbage (the previous file's documents) must not be frozen with the rest
     gc.freeze()
     pid = os.fork()
     if pid != 0:
