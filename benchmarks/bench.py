@@ -6,7 +6,8 @@
 
 Rows: in-process conversion against the bare floor (calamine read + docxtpl render and save with a ready
 context); a cold `nianbao convert` process against importing pandas, openpyxl and docxtpl; `nianbao batch`
-with 1 and 2 jobs; peak memory of a batch worker. Medians; not a test — machines are shared and noisy.
+with 1 and 2 jobs; peak memory of a batch worker; PDF in a batch, amortised per report, against one cold
+LibreOffice conversion. Medians; not a test — machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -177,9 +178,48 @@ def bench_batch(count: int, rng: random.Random) -> tuple[list[tuple[str, float, 
     notes = [
         f"batch throughput: 1 job {count / one['seconds']:.1f} reports/s, 2 jobs {count / two['seconds']:.1f} reports/s (target ≥ 15/s)",
         f"peak RSS of a batch worker: {max(one['worker_peak_mb'], two['worker_peak_mb']):.0f} MB (target ≤ 250 MB)",
-        "PDF rows: not measured — PDF export is not built yet (its own issue)",
     ]
     return rows, notes
+
+
+PDF_PROBE = """
+import json, sys, time
+from pathlib import Path
+from nianbao.batch import run_batch
+t = time.perf_counter()
+r = run_batch(Path(sys.argv[1]), Path(sys.argv[2]), jobs=2, force=True, formats=sys.argv[3].split(","))
+print(json.dumps({"seconds": time.perf_counter() - t, "pdfs": sum(1 for it in r.items if it.pdf)}))
+"""
+
+
+def bench_pdf(count: int, rng: random.Random) -> tuple[list[tuple[str, float, float, str]], list[str]]:
+    from nianbao.pdf import PdfError, convert, soffice
+
+    try:
+        soffice()
+    except PdfError:
+        return [], ["PDF rows: LibreOffice is not installed here"]
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "inbox"
+        inbox.mkdir()
+        for i in range(count):
+            (inbox / f"{i:03d}.xlsx").write_bytes(realistic(1000 + i, rng))
+        times = {}
+        for fmt in ("docx", "docx,pdf"):
+            out = subprocess.run([sys.executable, "-c", PDF_PROBE, str(inbox), str(Path(tmp) / fmt.replace(",", "-")), fmt],
+                                 capture_output=True, text=True, check=True)
+            times[fmt] = json.loads(out.stdout)
+        assert times["docx,pdf"]["pdfs"] == count, times
+        one = next((Path(tmp) / "docx" / "报告").glob("*.docx"))
+        singles = []
+        for _ in range(3):
+            t = time.perf_counter()
+            convert([one], Path(tmp) / f"single{len(singles)}")
+            singles.append(time.perf_counter() - t)
+    amortised = (times["docx,pdf"]["seconds"] - times["docx"]["seconds"]) / count
+    return [(f"PDF in a batch of {count} (2 jobs), amortised per report vs one cold LibreOffice conversion",
+             amortised, statistics.median(singles), "(lower is better)")], [
+        f"batch of {count} with PDF: {times['docx,pdf']['seconds']:.1f} s in all ({count / times['docx,pdf']['seconds']:.1f} reports/s)"]
 
 
 def profile(paths: list[Path]) -> None:
@@ -217,6 +257,9 @@ def main() -> int:
     rows += bench_cold(5 if args.quick else 11)
     batch_rows, notes = bench_batch(args.batch or (60 if args.quick else 200), rng)
     rows += batch_rows
+    pdf_rows, pdf_notes = bench_pdf(20 if args.quick else 50, rng)
+    rows += pdf_rows
+    notes += pdf_notes
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
     print()
     print("| measurement | ours (s) | baseline (s) | ratio | target |")

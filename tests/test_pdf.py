@@ -59,3 +59,45 @@ def test_pdf_pages_and_fonts(pdf):
     assert "大庄乡人民政府2024年政府信息公开工作年度报告" in info  # the document title, not the template's
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Serif" in fonts and ("UKai" in fonts or "Kai" in fonts), "body serif and 楷体 stand-ins were used"
+
+
+def _need_soffice():
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        if os.environ.get("NIANBAO_REQUIRE_SOFFICE") == "1":
+            pytest.fail(f"missing: {missing}")
+        pytest.skip(f"missing: {missing}")
+
+
+def test_convert_format_pdf_writes_a_verified_pdf(tmp_path):
+    _need_soffice()
+    out = tmp_path / "报告.docx"
+    assert main(["convert", str(DAZHUANG), "-o", str(out), "--format", "docx,pdf"]) == 0
+    pdf = out.with_suffix(".pdf").read_bytes()
+    from nianbao.pdf import page_count
+
+    assert pdf.startswith(b"%PDF") and page_count(pdf) >= 4
+    assert out.is_file()
+
+
+def test_batch_with_pdf(tmp_path):
+    _need_soffice()
+    box = tmp_path / "in"
+    box.mkdir()
+    shutil.copy(DAZHUANG, box / "a.xlsx")
+    from conftest import PINGTAN
+
+    shutil.copy(PINGTAN, box / "b.xlsx")
+    from nianbao.batch import run_batch
+
+    result = run_batch(box, tmp_path / "out", jobs=2, formats=["pdf"])
+    assert all(it.pdf and (tmp_path / "out" / it.pdf).read_bytes().startswith(b"%PDF") for it in result.items)
+    assert all(it.report is None for it in result.items), "only PDF was asked for"
+
+
+def test_missing_libreoffice_is_a_clear_failure(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice anywhere
+    code = main(["convert", str(DAZHUANG), "-o", str(tmp_path / "r.docx"), "--format", "pdf"])
+    assert code == 3
+    assert "未安装 LibreOffice" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.docx").exists()

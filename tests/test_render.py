@@ -198,3 +198,23 @@ def test_committed_templates_match_the_builder():
     for committed in (ROOT / "doc_template.docx", None):
         data = (committed.read_bytes() if committed else bundled_template())
         assert _parts(data) == fresh, "run: python tools/regenerate.py"
+
+
+def test_compiled_template_cache_survives_damage(tmp_path, monkeypatch):
+    """The on-disk cache of compiled templates (like .pyc) is an optimisation only: a damaged entry is rebuilt."""
+    import jinja2
+
+    from nianbao import render as R
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    source = "{{ a }} & {{ b }}"
+    first = R._CachingEnvironment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source)
+    entries = list((tmp_path / "nianbao").iterdir())
+    assert len(entries) == 1
+    again = R._CachingEnvironment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source)
+    assert again.render(a="R&D", b="<x>") == first.render(a="R&D", b="<x>") == "R&amp;D & &lt;x&gt;"
+    entries[0].write_bytes(b"garbage")
+    rebuilt = R._CachingEnvironment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source)
+    assert rebuilt.render(a=1, b=2) == "1 & 2"
+    with pytest.raises(jinja2.UndefinedError):
+        rebuilt.render(a=1)

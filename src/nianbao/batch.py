@@ -48,6 +48,7 @@ class Item:
     warnings: int = 0
     first: list[str] = field(default_factory=list)
     report: str | None = None  # relative to the output folder
+    pdf: str | None = None
     annotated: str | None = None
     duplicate: str = ""
     skipped: bool = False  # unchanged since the last run: outputs reused
@@ -220,7 +221,7 @@ def _reusable(cached: dict[str, Any] | None, outdir: Path) -> Item | None:
         item = Item(**cached)
     except TypeError:
         return None
-    for rel in (item.report, item.annotated):
+    for rel in (item.report, item.annotated, item.pdf):
         if rel and not (outdir / rel).is_file():
             return None
     return item
@@ -230,7 +231,8 @@ Progress = Callable[[int, int, Item], None]
 
 
 def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = False,
-              aggregate: bool = False, progress: Progress | None = None) -> BatchResult:
+              aggregate: bool = False, progress: Progress | None = None,
+              formats: list[str] | tuple[str, ...] = ("docx",)) -> BatchResult:
     from .summary import flag_duplicates, write_summary
 
     started = time.perf_counter()
@@ -269,6 +271,13 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
             done += 1
             if progress:
                 progress(done, total, item)
+    if "pdf" in formats:
+        _make_pdfs([it for it in items if it.report and not it.pdf], outdir, jobs)
+    if "docx" not in formats:
+        for it in items:
+            if it.report and it.pdf:
+                (outdir / it.report).unlink(missing_ok=True)
+                it.report = None
     flag_duplicates(items)
     items.sort(key=lambda it: (STATUS_ORDER[it.status], -it.errors, -it.warnings, it.file))
     result = BatchResult(items, outdir, round(time.perf_counter() - started, 3))
@@ -297,6 +306,33 @@ def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int) -> Iterator[Outc
                 item = Item(display, sha, first=[f"错误 [internal] 处理进程异常退出（{type(exc).__name__}）"])
                 item.errors = 1
                 yield Outcome(item)
+
+
+PDF_CHUNK = 25  # documents per LibreOffice run: start-up (about 2 s) is shared, a failure stays small
+
+
+def _make_pdfs(items: list[Item], outdir: Path, jobs: int) -> None:
+    """All PDFs at the end, in chunks, one LibreOffice process (with its own profile) per job."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .pdf import PdfError, convert, soffice
+
+    if not items:
+        return
+    soffice()  # no LibreOffice: the whole request fails early, with the message saying what to install
+
+    def one_chunk(chunk: list[Path]) -> dict[Path, Path]:
+        try:
+            return convert(chunk, chunk[0].parent)
+        except PdfError:
+            return {}  # those reports keep their .docx; the summary shows no PDF for them
+    by_docx = {(outdir / it.report).resolve(): it for it in items if it.report}
+    paths = list(by_docx)
+    chunks = [paths[i:i + PDF_CHUNK] for i in range(0, len(paths), PDF_CHUNK)]
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(chunks)))) as pool:
+        for done in pool.map(one_chunk, chunks):
+            for docx, pdf in done.items():
+                by_docx[docx].pdf = str(pdf.relative_to(outdir.resolve()))
 
 
 def _write_outputs(outcome: Outcome, names: _Names, outdir: Path) -> None:

@@ -150,16 +150,30 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
+FORMATS = ("docx", "pdf")
+
+
+def _formats(value: str) -> list[str]:
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise click.UsageError(f"--format 只能是 {'、'.join(FORMATS)} 中的一个或几个（用逗号分隔），实际为“{value}”")
+    return list(dict.fromkeys(chosen))
+
+
 @cli.command("convert", context_settings=CONTEXT, options_metavar="[选项]", help="检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
+@click.option("--format", "fmt", default="docx", show_default=True, help="输出格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
 @click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
 @click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
 @_help
-def convert_cmd(workbook: str, output: str | None, draft: bool, doc_template: str | None) -> None:
+def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None) -> None:
     from .api import check
-    from .render import RenderError, title, write_report
+    from .io import atomic_write_bytes
+    from .render import RenderError, context, render_docx, title
 
+    formats = _formats(fmt)
     src = _input_path(workbook)
     template: bytes | None = None
     if doc_template:
@@ -180,16 +194,32 @@ def convert_cmd(workbook: str, output: str | None, draft: bool, doc_template: st
         out = Path(name + ("（草稿）" if is_draft else "") + ".docx")
     if out.resolve() == src.resolve():
         raise click.UsageError("输出文件不能与输入的工作簿相同")
+    if out.suffix.lower() not in ("", ".docx", ".pdf"):
+        raise click.UsageError(f"输出文件名应以 .docx 或 .pdf 结尾，实际为“{out.name}”")
+    targets = {f: out.with_suffix("." + f) for f in formats}
     try:
-        write_report(sub, out, report, draft=is_draft, template=template)
+        docx = render_docx(context(sub, report, is_draft), template)
     except RenderError as exc:
         raise Failure(str(exc)) from exc
-    except OSError as exc:
-        raise Failure(f"无法写入“{out}”：{exc.strerror or exc}") from exc
+    outputs = {"docx": docx}
+    if "pdf" in formats:
+        from .pdf import PdfError, pdf_bytes
+
+        try:
+            outputs["pdf"] = pdf_bytes(docx, out.stem)
+        except PdfError as exc:
+            raise Failure(str(exc)) from exc
+    written = []
+    for f, target in targets.items():  # every format was made before any file is written
+        try:
+            atomic_write_bytes(target, outputs[f])
+        except OSError as exc:
+            raise Failure(f"无法写入“{target}”：{exc.strerror or exc}") from exc
+        written.append(str(target))
     if is_draft:
-        click.echo(f"已生成草稿（校验未通过，不得发布）：{out}；{report.summary()}", err=True)
+        click.echo(f"已生成草稿（校验未通过，不得发布）：{'、'.join(written)}；{report.summary()}", err=True)
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"已生成报告：{out}；{report.summary()}", err=True)
+    click.echo(f"已生成报告：{'、'.join(written)}；{report.summary()}", err=True)
 
 
 @cli.command("batch", context_settings=CONTEXT, options_metavar="[选项]",
@@ -199,10 +229,13 @@ def convert_cmd(workbook: str, output: str | None, draft: bool, doc_template: st
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时处理的文件数，默认等于 CPU 核数")
 @click.option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
 @click.option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
+@click.option("--format", "fmt", default="docx", show_default=True, help="报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
 @_help
-def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool) -> None:
+def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str) -> None:
     from .batch import STATUS_OK, BatchError, Item, run_batch
+    from .pdf import PdfError
 
+    formats = _formats(fmt)
     src = Path(inbox)
     if not src.exists():
         raise click.UsageError(f"找不到“{inbox}”")
@@ -216,8 +249,8 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
             click.echo(line, err=True)
 
     try:
-        result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress)
-    except BatchError as exc:
+        result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats)
+    except (BatchError, PdfError) as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
         raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc

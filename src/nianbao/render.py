@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import marshal
+import os
+import sys
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -133,9 +137,43 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
     return ctx
 
 
+def _cache_dir() -> Path | None:
+    """Where compiled templates are kept between runs, like Python's own .pyc files (None: disabled)."""
+    if os.environ.get("NIANBAO_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "nianbao"
+
+
+def _cache_key(kind: str, source: str) -> str:
+    import docxtpl
+
+    stamp = f"{kind}|{jinja2.__version__}|{docxtpl.__version__}|{sys.version_info[:2]}|"
+    return kind + "-" + hashlib.sha256((stamp + source).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _disk_get(key: str) -> bytes | None:
+    folder = _cache_dir()
+    try:
+        return (folder / key).read_bytes() if folder else None
+    except OSError:
+        return None
+
+
+def _disk_put(key: str, data: bytes) -> None:
+    folder = _cache_dir()
+    if folder is None:
+        return
+    try:
+        atomic_write_bytes(folder / key, data)
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
 class _CachingEnvironment(jinja2.Environment):
     """docxtpl compiles the template's XML on every render (about 90 ms of a 150 ms render); the XML
-    of one template is the same every time, so the compiled template is kept."""
+    of one template is the same every time, so the compiled code is kept — in memory, and on disk for
+    the next process (a cold `nianbao convert` would otherwise pay it every time)."""
 
     _compiled: dict[str, jinja2.Template]
 
@@ -146,8 +184,21 @@ class _CachingEnvironment(jinja2.Environment):
         if source not in cache:
             if len(cache) > 64:  # restyled templates in a long-running process: keep it bounded
                 cache.clear()
-            cache[source] = super().from_string(source)
+            cache[source] = self._load_or_compile(source)
         return cache[source]
+
+    def _load_or_compile(self, source: str) -> jinja2.Template:
+        key = _cache_key("jinja", source)
+        blob = _disk_get(key)
+        if blob is not None:
+            try:
+                code = marshal.loads(blob)
+                return self.template_class.from_code(self, code, self.make_globals(None), None)
+            except Exception:  # noqa: BLE001 - a stale or damaged cache entry is simply rebuilt
+                pass
+        code = self.compile(source)
+        _disk_put(key, marshal.dumps(code))
+        return self.template_class.from_code(self, code, self.make_globals(None), None)
 
 
 _ENV: jinja2.Environment | None = None
@@ -173,7 +224,14 @@ class _Template(DocxTemplate):  # type: ignore[misc]
         if cached is None:
             if len(self._patched) > 64:
                 self._patched.clear()
-            cached = self._patched[src_xml] = super().patch_xml(src_xml)
+            key = _cache_key("patched", src_xml)
+            blob = _disk_get(key)
+            if blob is not None:
+                cached = blob.decode("utf-8", "surrogatepass")
+            else:
+                cached = super().patch_xml(src_xml)
+                _disk_put(key, cached.encode("utf-8", "surrogatepass"))
+            self._patched[src_xml] = cached
         return cached
 
 

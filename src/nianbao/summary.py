@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 SUMMARY_XLSX, SUMMARY_JSON = "汇总.xlsx", "summary.json"
 STATUS_FILL = {"无法读取": "F4B183", "有错误": "FFC7CE", "已生成": "C6EFCE"}
 COLUMNS = [("序号", 6), ("文件", 32), ("机关全称", 28), ("年度", 7), ("状态", 9), ("错误", 6), ("警告", 6),
-           ("主要问题", 80), ("报告", 30), ("标注副本", 30), ("重复", 30), ("说明", 14)]
+           ("主要问题", 80), ("报告", 30), ("标注副本", 30), ("重复", 30), ("说明", 14), ("PDF", 30)]
 
 
 def flag_duplicates(items: list[Item]) -> None:
@@ -58,19 +58,19 @@ def _summary_sheet(ws: Any, result: BatchResult) -> None:
     for n, it in enumerate(result.items, start=1):
         row = n + 2
         values = [n, it.file, it.agency, it.year, it.status, it.errors, it.warnings, "\n".join(it.first),
-                  it.report or "", it.annotated or "", it.duplicate, "未变化，沿用上次结果" if it.skipped else ""]
+                  it.report or "", it.annotated or "", it.duplicate, "未变化，沿用上次结果" if it.skipped else "", it.pdf or ""]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row, 5).fill = PatternFill("solid", fgColor=STATUS_FILL[it.status])
-        for col, rel in ((9, it.report), (10, it.annotated)):
+        for col, rel in ((9, it.report), (10, it.annotated), (13, it.pdf)):
             if rel:
                 ws.cell(row, col).hyperlink = rel  # relative: works wherever the output folder is moved
                 ws.cell(row, col).font = Font(color="0563C1", underline="single")
         if it.duplicate:
             ws.cell(row, 11).fill = PatternFill("solid", fgColor="FFEB9C")
     ws.freeze_panes = "A3"
-    ws.auto_filter.ref = f"A2:L{len(result.items) + 2}"
+    ws.auto_filter.ref = f"A2:M{len(result.items) + 2}"
 
 
 def _aggregate_sheets(wb: Workbook, aggregate: dict[str, Any]) -> None:
