@@ -148,3 +148,14 @@ def test_python_dash_m_and_help_are_chinese(tmp_path):
     assert "用法：" in proc.stdout and "草稿" in proc.stdout and "显示帮助并退出" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "nianbao", "check", str(PINGTAN)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "检查通过" in proc.stdout
+
+
+def test_convert_html_and_json_formats(tmp_path, capsys):
+    out = tmp_path / "报告.docx"
+    assert run(["convert", PINGTAN, "-o", out, "--format", "html,json"], capsys=capsys)[0] == 0
+    assert not out.exists(), "docx was not asked for"
+    assert (tmp_path / "报告.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "报告.fragment.html").read_text("utf-8").startswith('<div lang="zh-CN">')
+    assert json.loads((tmp_path / "报告.json").read_text("utf-8"))["schema"] == "nianbao.data/1"
+    code, out_ = run(["convert", PINGTAN, "-o", tmp_path / "x.docx", "--format", "docx,odt"], capsys=capsys)
+    assert code == 2 and "--format" in out_.err

@@ -150,7 +150,7 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-FORMATS = ("docx", "pdf")
+FORMATS = ("docx", "pdf", "html", "json")
 
 
 def _formats(value: str) -> list[str]:
@@ -164,7 +164,8 @@ def _formats(value: str) -> list[str]:
 @cli.command("convert", context_settings=CONTEXT, options_metavar="[选项]", help="检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
-@click.option("--format", "fmt", default="docx", show_default=True, help="输出格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
+@click.option("--format", "fmt", default="docx", show_default=True,
+              help="输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
 @click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
 @click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
 @_help
@@ -197,11 +198,24 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
     if out.suffix.lower() not in ("", ".docx", ".pdf"):
         raise click.UsageError(f"输出文件名应以 .docx 或 .pdf 结尾，实际为“{out.name}”")
     targets = {f: out.with_suffix("." + f) for f in formats}
+    ctx = context(sub, report, is_draft)
     try:
-        docx = render_docx(context(sub, report, is_draft), template)
+        docx = render_docx(ctx, template)
     except RenderError as exc:
         raise Failure(str(exc)) from exc
     outputs = {"docx": docx}
+    if "html" in formats:
+        from .htmlout import fragment, page
+
+        outputs["html"] = page(sub, ctx).encode("utf-8")
+        outputs["fragment.html"] = fragment(sub, ctx).encode("utf-8")
+        targets["fragment.html"] = out.with_suffix(".fragment.html")
+    if "json" in formats:
+        import json
+
+        from .dataout import export
+
+        outputs["json"] = json.dumps(export(sub, ctx), ensure_ascii=False, indent=1).encode("utf-8")
     if "pdf" in formats:
         from .pdf import PdfError, pdf_bytes
 

@@ -110,6 +110,11 @@ class Table:
 
     def label_path(self, ref: str) -> tuple[list[str], list[str]]:
         """The row labels to the left of a figure cell and the column headers above it."""
+        rows, cols = self.header_refs(ref)
+        return [self.labels[r] for r in rows], [self.labels[c] for c in cols]
+
+    def header_refs(self, ref: str) -> tuple[list[str], list[str]]:
+        """The label cells (top-left of their merge) that head a figure cell: row labels, column headers."""
         r, c = parse_cell(ref)
         return self._walk(r, c, dr=0, dc=-1), self._walk(r, c, dr=-1, dc=0)
 
@@ -124,8 +129,8 @@ class Table:
             if ref in self.numeric:
                 break
             text = self.labels.get(ref)
-            if text and (not found or found[-1] != text) and not text.startswith("（本列"):
-                found.append(text)
+            if text and (not found or found[-1] != ref) and not text.startswith("（本列"):
+                found.append(ref)
             r, c = r + dr, c + dc
         found.reverse()
         return found
