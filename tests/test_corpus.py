@@ -151,7 +151,7 @@ def docx_bytes() -> bytes:
 
 def wrong_form(tmp: Path) -> Path:
     wb = filled_workbook("2019", {"agency": "大庄乡人民政府", "agency_type": "乡镇街道", "year": 2024, "date": "2025年1月2日"},
-                         general=[("", "正文。")], problems=[("", "问题。")])
+                         general=[("", "本年度依法推进政府信息公开工作。" * 15)], problems=[("", "问题。")])
     out = tmp / "wrong-form.xlsx"
     wb.save(out)
     return out

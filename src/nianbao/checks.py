@@ -9,6 +9,7 @@ from . import layout as L
 from .cells import parse_cell
 from .findings import Finding, Level, Report
 from .form import Relation, Table
+from .hygiene import check_hygiene
 from .model import Submission
 from .values import Number, format_number
 
@@ -262,3 +263,4 @@ def run_checks(sub: Submission, report: Report) -> None:
     report.extend(check_fees(sub))
     report.extend(check_required_text(sub))
     report.extend(check_narrative_years(sub))
+    report.extend(check_hygiene(sub))

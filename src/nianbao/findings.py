@@ -68,6 +68,15 @@ CODES: dict[str, str] = {
     "narrative-empty": "必填文字部分为空",
     "narrative-year": "文字中的年份与报告年度不符",
     "numbering-removed": "已去除手工编号",
+    "text-placeholder": "文字中留有占位符",
+    "text-jiezhi": "“截止”应为“截至”",
+    "text-repeated": "词语重复",
+    "text-punctuation": "中文中用了半角标点",
+    "text-spacing": "多余的空格",
+    "text-enumeration": "“一是、二是”序号不连续或重复",
+    "text-too-short": "总体情况过短",
+    "text-supervision": "未说明考核、评议和责任追究",
+    "other-unexplained": "“其他”处理未作说明",
     "text-cleaned": "已清理文字中的控制字符",
 }
 
