@@ -10,6 +10,7 @@ from .cells import parse_cell
 from .findings import Finding, Level, Report
 from .form import Relation, Table
 from .hygiene import check_hygiene
+from .narrative import check_figures_in_text
 from .model import Submission
 from .values import Number, format_number
 
@@ -264,3 +265,4 @@ def run_checks(sub: Submission, report: Report) -> None:
     report.extend(check_required_text(sub))
     report.extend(check_narrative_years(sub))
     report.extend(check_hygiene(sub))
+    report.extend(check_figures_in_text(sub))

@@ -77,6 +77,9 @@ CODES: dict[str, str] = {
     "text-too-short": "总体情况过短",
     "text-supervision": "未说明考核、评议和责任追究",
     "other-unexplained": "“其他”处理未作说明",
+    "narrative-figure": "正文中的数字与统计表不一致",
+    "narrative-percent": "正文中的比例算不对",
+    "narrative-claim": "正文中的说法与统计表不符",
     "text-cleaned": "已清理文字中的控制字符",
 }
 

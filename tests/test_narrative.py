@@ -1,0 +1,66 @@
+"""Figures in the narrative against the tables: the classic confusions, percentages and claims."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import PINGTAN
+from nianbao.api import check
+
+CELL = "总体情况!B6"  # the 依申请公开 paragraph of the Pingtan example
+
+
+def narrative_findings(edit, text, extra=None):
+    _, report = check(edit({CELL: text} | (extra or {})))
+    return [f for f in report.findings if f.position == CELL and f.code.startswith("narrative-")]
+
+
+@pytest.mark.parametrize("text", [
+    "全年新收政府信息公开申请218件，予以公开71件，占32.6%，部分公开29件，不予公开39件，其他处理3件。",
+    "全年共收到政府信息公开申请二百一十八件，行政复议七件。",
+    "全年受理申请218件，办结218件。",
+])
+def test_correct_figures_pass(edit, text):
+    assert narrative_findings(edit, text) == []
+
+
+@pytest.mark.parametrize("text,expected,actual", [
+    ("全年收到政府信息公开申请219件，其他处理3件。", "218", "219"),       # neither 一 nor 一+二
+    ("全年新收申请218件，不予公开4件，其他处理3件。", "39", "4"),          # one sub-row quoted as its group
+    ("现行有效行政规范性文件393件，其他处理3件。", "440", "393"),
+    ("因政府信息公开引起行政复议八件，其他处理3件。", "7", "8"),           # Chinese numerals
+])
+def test_wrong_figure_is_a_warning_quoting_both_numbers(edit, text, expected, actual):
+    found = narrative_findings(edit, text)
+    assert [(f.code, f.expected, f.actual) for f in found] == [("narrative-figure", expected, actual)]
+    assert found[0].level.value == "warning" and "原句" in found[0].message and "依申请公开!" in found[0].message or "主动公开!" in found[0].message or "复议诉讼!" in found[0].message
+
+
+def test_received_may_mean_new_or_new_plus_carried_over(edit):
+    carried = {"依申请公开!D7": 1, "依申请公开!D8": 72}  # one application carried over, answered in full
+    assert narrative_findings(edit, "全年收到申请219件，其他处理3件。", carried) == []   # 一 + 二
+    assert narrative_findings(edit, "全年收到申请218件，其他处理3件。", carried) == []   # 一 alone
+    found = narrative_findings(edit, "全年收到申请220件，其他处理3件。", carried)
+    assert len(found) == 1 and "本年新收" in found[0].message and "为 218" in found[0].message and "为 219" in found[0].message
+
+
+def test_percentage_is_recomputed(edit):
+    found = narrative_findings(edit, "全年新收申请218件，予以公开71件，占30%，其他处理3件。")
+    assert [(f.code, f.actual) for f in found] == [("narrative-percent", "30%")]
+    assert "32.6" not in found[0].message or "33%" in found[0].message
+
+
+@pytest.mark.parametrize("text,changes", [
+    ("行政复议案件均获维持，其他处理3件。", {}),                      # Pingtan has 纠正 and 尚未审结
+    ("全年无败诉案件，其他处理3件。", {}),
+    ("本年度未收取信息处理费，其他处理3件。", {"其他事项!B5": 100}),
+    ("本年度未发生行政复议，其他处理3件。", {}),
+])
+def test_claims_are_checked_against_the_tables(edit, text, changes):
+    found = narrative_findings(edit, text, changes)
+    assert [f.code for f in found] == ["narrative-claim"]
+
+
+def test_claim_that_holds_passes(edit):
+    zero = {f"复议诉讼!{c}6": 0 for c in "BCDGHILMN"} | {"复议诉讼!A6": 7, "复议诉讼!K6": 19}
+    assert narrative_findings(edit, "行政复议、行政诉讼案件均获维持，其他处理3件。", zero) == []
