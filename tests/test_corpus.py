@@ -222,6 +222,10 @@ CASES: list[Case] = [
     cell_case("formula-no-cache", f"{T3}!F6", "=1+1", {("value-not-number", f"{T3}!F6")}),
     bytes_case("formula-with-cache", cached_formula, {("value-formula", f"{T3}!F6")}),
     cell_case("far-too-large", f"{T3}!F6", 10**12, {("value-too-large", f"{T3}!F6")}),
+    # a date-formatted cell with a serial far outside any date: calamine panics (a Rust panic, found by
+    # the property test); the file is refused with a finding, no traceback
+    wb_case("date-serial-out-of-range", lambda wb: (wb["主动公开"].__setitem__("B5", dt.datetime(2000, 1, 1)),
+                                                     wb["主动公开"].__setitem__("B5", -106751991169.0)), {("file-corrupt", "")}),
     cell_case("huge-text-in-figure", f"{T3}!F6", "一" * 30000, {("value-not-number", f"{T3}!F6")}),
     cell_case("typed-total-wrong", f"{T3}!J6", 217, {("total-mismatch", f"{T3}!J6")}),
     cell_case("balance-broken", f"{T3}!E30", 1, {("balance-mismatch", f"{T3}!E6"), ("balance-mismatch", f"{T3}!J6")}),

@@ -48,6 +48,9 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Sub
         what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
         report.add(Finding("file-limits", Level.ERROR, f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
         return None, report
+    except RuntimeError as exc:  # a bug of ours met by this file: say so, never a traceback
+        report.add(Finding("internal-error", Level.ERROR, f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
+        return None, report
     report.extend(inner.findings)
     return sub, report
 

@@ -33,6 +33,7 @@ CODES: dict[str, str] = {
     "file-macro": "工作簿含宏",
     "file-unsafe": "工作簿含有不安全的内容",
     "file-limits": "读取超出时间或内存限制",
+    "internal-error": "程序内部错误",
     # the template
     "template-unknown": "不是本工具的填报模板",
     "template-version": "模板版本不符",

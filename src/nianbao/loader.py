@@ -126,9 +126,10 @@ def _open(path: Path, report: Report) -> Grid | None:
     try:
         typed, states, merged = _read_structure(path)
         values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
-    except MemoryError:
-        raise  # the sandbox reports it as a resource limit, not as a corrupt file
-    except Exception as exc:  # any parser failure on a user's file is a finding, never a traceback
+    except (MemoryError, KeyboardInterrupt, SystemExit):
+        raise  # the sandbox reports memory as a resource limit, not as a corrupt file
+    except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics (PanicException) are BaseException
+        # any parser failure on a user's file is a finding, never a traceback
         report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
         return None
     return Grid(values, typed, states, merged)

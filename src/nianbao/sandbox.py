@@ -55,6 +55,10 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits()) -
         gc.unfreeze()
     if pid == 0:  # child
         os.close(read_fd)
+        # Parsers write to stderr on their own (Rust panic backtraces, library warnings): the user
+        # gets findings, not that.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
         status = 0
         try:
             budget = _mapped_bytes() + limits.memory_bytes
