@@ -26,7 +26,10 @@ def _load_and_check(path: Path) -> tuple[Submission | None, Report]:
     return sub, report
 
 
-def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Submission | None, Report]:
+NOT_ASSESSED_PREVIOUS = "跨年度核对（上年结转、现行有效件数、内容雷同）：未提供上年工作簿（--previous）"
+
+
+def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: str | Path | None = None) -> tuple[Submission | None, Report]:
     """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
     unless limits is None) its structure and content. The submission is None when nothing usable could
     be read. Never raises for bad input: every problem is a finding in the report."""
@@ -52,7 +55,27 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Sub
         report.add(Finding("internal-error", Level.ERROR, f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
         return None, report
     report.extend(inner.findings)
+    if sub is not None:
+        _compare_with_previous(sub, report, previous, limits)
     return sub, report
+
+
+def _compare_with_previous(sub: Submission, report: Report, previous: str | Path | None, limits: Limits | None) -> None:
+    from .previous import check_previous, year_gap
+
+    if previous is None:
+        report.not_assessed.append(NOT_ASSESSED_PREVIOUS)
+        return
+    prev, prev_report = check(previous, limits)
+    if prev is None:
+        report.add(Finding("previous-unreadable", Level.WARNING,
+                           f"上年工作簿“{Path(previous).name}”无法读取（{prev_report.findings[0].message if prev_report.findings else ''}），跨年度核对未进行"))
+        report.not_assessed.append("跨年度核对：上年工作簿无法读取")
+        return
+    gap = year_gap(sub, prev)
+    if gap:
+        report.add(gap)
+    report.extend(check_previous(sub, prev))
 
 
 def annotate_bytes(path: str | Path, report: Report, limits: Limits | None = DEFAULT_LIMITS) -> bytes | None:

@@ -81,6 +81,12 @@ CODES: dict[str, str] = {
     "narrative-figure": "正文中的数字与统计表不一致",
     "narrative-percent": "正文中的比例算不对",
     "narrative-claim": "正文中的说法与统计表不符",
+    # across years (with --previous)
+    "carryover-mismatch": "上年结转与上年报告不符",
+    "valid-count-jump": "现行有效件数与上年对不上",
+    "copied-text": "与上年报告内容雷同",
+    "previous-year": "上年工作簿的年度不对",
+    "previous-unreadable": "上年工作簿无法读取",
     "text-cleaned": "已清理文字中的控制字符",
 }
 
@@ -127,6 +133,7 @@ class Report:
 
     source: str
     findings: list[Finding] = field(default_factory=list)
+    not_assessed: list[str] = field(default_factory=list)  # checks that could not run, and why
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -160,5 +167,6 @@ class Report:
             "source": self.source,
             "ok": self.ok,
             "counts": self.counts(),
+            "not_assessed": list(self.not_assessed),
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -1,0 +1,52 @@
+"""Last year's workbook: carry-over column by column, valid documents, copied paragraphs."""
+
+from __future__ import annotations
+
+from conftest import PINGTAN
+from nianbao.api import NOT_ASSESSED_PREVIOUS, check
+from nianbao.cli import main
+
+
+def _last_year(edit):
+    # 2023: two applications of natural persons carried into 2024 (balanced by answering two fewer in full)
+    return edit({"基本信息!B5": 2023, "基本信息!B7": "2024年1月20日", "依申请公开!D30": 2, "依申请公开!D8": 69,
+                 "主动公开!D6": 400, "总体情况!B6": "全年新收政府信息公开申请218件，予以公开69件，其他处理3件，结转下年度2件。"})
+
+
+def test_carry_over_must_equal_last_years_carried_into_this_year(edit):
+    sub, report = check(PINGTAN, previous=_last_year(edit))
+    carry = {(f.code, f.position, f.expected, f.actual) for f in report.findings if f.code == "carryover-mismatch"}
+    assert carry == {("carryover-mismatch", "依申请公开!D7", "2", "0"), ("carryover-mismatch", "依申请公开!J7", "2", "0")}
+    assert report.not_assessed == []
+
+
+def test_valid_documents_follow_from_last_year(edit):
+    _, report = check(PINGTAN, previous=_last_year(edit))
+    jump = [f for f in report.findings if f.code == "valid-count-jump"]
+    assert [(f.position, f.expected, f.actual) for f in jump] == [("主动公开!D6", "429", "440")]  # 400 + 62 − 33
+
+
+def test_copied_paragraphs_are_named_with_their_similarity(edit):
+    _, report = check(PINGTAN, previous=_last_year(edit))
+    copied = [f for f in report.findings if f.code == "copied-text"]
+    positions = {f.position for f in copied}
+    assert "总体情况!B5" in positions and "问题及改进!B5" in positions  # word for word
+    assert all(f.level.value == "warning" for f in copied)
+    assert next(f for f in copied if f.position == "总体情况!B5").actual == "100%"
+    assert "总体情况!B9" in positions
+
+
+def test_without_last_year_the_check_says_not_assessed(capsys):
+    _, report = check(PINGTAN)
+    assert report.not_assessed == [NOT_ASSESSED_PREVIOUS]
+    main(["check", str(PINGTAN)])
+    assert "未核对 跨年度核对" in capsys.readouterr().out
+
+
+def test_unreadable_or_wrong_year_previous(edit, tmp_path):
+    bad = tmp_path / "去年.xlsx"
+    bad.write_bytes(b"%PDF-1.4")
+    _, report = check(PINGTAN, previous=bad)
+    assert [f.code for f in report.findings] == ["previous-unreadable"] and report.not_assessed
+    _, report = check(PINGTAN, previous=edit({"基本信息!B5": 2021}))
+    assert "previous-year" in {f.code for f in report.findings}
