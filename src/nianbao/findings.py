@@ -87,6 +87,9 @@ CODES: dict[str, str] = {
     "copied-text": "与上年报告内容雷同",
     "previous-year": "上年工作簿的年度不对",
     "previous-unreadable": "上年工作簿无法读取",
+    # acknowledgements (说明 sheet)
+    "ack-error": "错误不能以说明代替修改",
+    "ack-unused": "说明没有对应的警告",
     "text-cleaned": "已清理文字中的控制字符",
 }
 
@@ -100,6 +103,7 @@ class Finding:
     cell: str | None = None
     expected: Any = None
     actual: Any = None
+    acknowledged: str | None = None  # the clerk's reason, from the 说明 sheet (warnings only)
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -124,6 +128,8 @@ class Finding:
     def line(self) -> str:
         """One line for a terminal: 错误 依申请公开!J6 [total-mismatch] ..."""
         where = f" {self.position}" if self.position else ""
+        if self.acknowledged:
+            return f"{self.level.zh}（已说明）{where} [{self.code}] {self.message} —— 说明：{self.acknowledged}"
         return f"{self.level.zh}{where} [{self.code}] {self.message}"
 
 
@@ -147,19 +153,23 @@ class Report:
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.level is Level.WARNING]
+        """Open warnings: those the clerk has not acknowledged with a reason."""
+        return [f for f in self.findings if f.level is Level.WARNING and not f.acknowledged]
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def counts(self) -> dict[str, int]:
-        c = Counter(f.level.value for f in self.findings)
-        return {lvl.value: c.get(lvl.value, 0) for lvl in Level}
+        c = Counter(f.level.value for f in self.findings if not f.acknowledged)
+        out = {lvl.value: c.get(lvl.value, 0) for lvl in Level}
+        out["acknowledged"] = sum(1 for f in self.findings if f.acknowledged)
+        return out
 
     def summary(self) -> str:
         c = self.counts()
-        return f"{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条提示"
+        acknowledged = f"（另有 {c['acknowledged']} 个警告已说明）" if c["acknowledged"] else ""
+        return f"{c['error']} 个错误，{c['warning']} 个警告{acknowledged}，{c['info']} 条提示"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,10 @@ SHEET_META = "基本信息"
 SHEET_GENERAL = "总体情况"  # section 一
 SHEET_PROBLEMS = "问题及改进"  # section 五
 SHEET_OTHER = "其他事项"  # section 六
+SHEET_NOTES = "说明"  # warnings the clerk acknowledges, with a reason (optional sheet)
+NOTES_HEADER_ROW = 3
+NOTES_ROWS = 50
+NOTES_COLUMNS = ("问题代码", "位置（工作表!单元格）", "理由")
 TABLE_SHEETS = {"table2": "主动公开", "table3": "依申请公开", "table4": "复议诉讼"}
 
 TABLE_TOP = 3  # the table's own row 1 is this sheet row (row 1 title, row 2 hint)

@@ -34,6 +34,7 @@ from .structure import (
     field_cells,
     guide_cells,
     list_cells,
+    notes_cells,
     locate_rows,
     shift_finding,
     table_cells,
@@ -365,6 +366,29 @@ def _read_other(grid: Grid, sheet: str, report: Report) -> Other:
     return other
 
 
+def normal_position(text: str) -> str:
+    """How a clerk may type a position (全角！, spaces, lower case) -> 依申请公开!E12."""
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if "!" in text:
+        sheet, ref = text.rsplit("!", 1)
+        return f"{sheet}!{ref.upper()}"
+    return text
+
+
+def _read_notes(grid: Grid, report: Report) -> list[tuple[str, str, str, str]]:
+    sheet = L.SHEET_NOTES
+    acks = []
+    for row in range(L.NOTES_HEADER_ROW + 1, grid.values[sheet].shape[0] + 1):
+        code, pos, reason = (" ".join(paragraphs(_cleaned(grid, sheet, f"{c}{row}", report))) for c in "ABC")
+        if not (code or pos or reason):
+            continue
+        if not (code and pos and reason):
+            report.add(Finding("ack-unused", Level.INFO, f"第 {row} 行的说明不完整：问题代码、位置和理由都要填写", sheet, f"A{row}"))
+            continue
+        acks.append((code.strip().lower(), normal_position(pos), reason, f"A{row}"))
+    return acks
+
+
 def _rows_of(cells: dict[str, str]) -> dict[str, int]:
     return {key: parse_cell(ref)[0] for key, ref in cells.items()}
 
@@ -425,6 +449,10 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         sub.rows[name] = rows
         report.extend(check_merges(grid.merged.get(sheet, set()), sheet, table, rows))
         allowed[want] = table_cells(table, rows).__contains__
+    if grid.has(L.SHEET_NOTES):
+        sub.acks = _read_notes(grid, report)
+        allowed[L.SHEET_NOTES] = notes_cells
+        present[L.SHEET_NOTES] = L.SHEET_NOTES
     if grid.has(L.SHEET_GUIDE):  # the instructions: nothing typed there reaches the report
         allowed[L.SHEET_GUIDE] = guide_cells
         present[L.SHEET_GUIDE] = L.SHEET_GUIDE

@@ -84,6 +84,8 @@ class Submission:
     typed: dict[str, set[str]] = field(default_factory=dict)
     readable: set[str] = field(default_factory=set)  # tables whose layout could be read
     sheets: dict[str, str] = field(default_factory=dict)  # layout sheet name -> name in this workbook
+    # 说明 sheet: (finding code, position, reason, cell of the note)
+    acks: list[tuple[str, str, str, str]] = field(default_factory=list)
     rows: dict[str, dict[int, int]] = field(default_factory=dict)  # table -> form row -> sheet row
 
     def sheet(self, want: str) -> str:

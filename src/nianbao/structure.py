@@ -112,6 +112,11 @@ def list_cells(ref: str) -> bool:
     return r >= L.LIST_HEADER_ROW and c <= 2 or ref in ("A1", "A2")
 
 
+def notes_cells(ref: str) -> bool:
+    """说明: three columns below the title."""
+    r, c = parse_cell(ref)
+    return c <= 3
+
 def guide_cells(ref: str) -> bool:
     """填报说明: its instruction lines are in column A."""
     r, c = parse_cell(ref)

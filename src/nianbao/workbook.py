@@ -228,6 +228,27 @@ def _write_list(ws: Worksheet, heading: str, spec: L.NarrativeSheet) -> None:
     ws.protection.deleteRows = False
 
 
+def _write_notes(ws: Worksheet) -> None:
+    ws["A1"] = "说明：确认无误的警告"
+    ws["A1"].font = TITLE_FONT
+    ws["A2"] = ("检查结果中的“警告”如确实无误（例如确属规章制定机关、数字经核实无误），可在此逐条说明：填写问题代码、位置和理由，"
+                "再次检查时该警告会标为“已说明”。“错误”不能用说明代替修改。")
+    ws["A2"].font = HINT_FONT
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A2:C2")
+    ws.row_dimensions[2].height = 42
+    for letter, text, width in zip("ABC", L.NOTES_COLUMNS, (24, 26, 80)):
+        cell = ws[f"{letter}{L.NOTES_HEADER_ROW}"]
+        cell.value, cell.fill, cell.border, cell.font = text, LABEL_FILL, BORDER, Font(name="宋体", size=10, bold=True)
+        ws.column_dimensions[letter].width = width
+    for row in range(L.NOTES_HEADER_ROW + 1, L.NOTES_HEADER_ROW + 1 + L.NOTES_ROWS):
+        for col in (1, 2, 3):
+            cell = ws.cell(row, col)
+            cell.border, cell.font, cell.protection = BORDER, BASE_FONT, UNLOCKED
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.protection.sheet = True
+
+
 def _write_guide(ws: Worksheet, form: Form, send_to: str | None) -> None:
     ws.column_dimensions["A"].width = 110
     lines = [
@@ -239,6 +260,7 @@ def _write_guide(ws: Worksheet, form: Form, send_to: str | None) -> None:
         f"2. “{L.SHEET_GENERAL}”“{L.SHEET_PROBLEMS}”“{L.SHEET_OTHER}”填写报告正文；每个单元格内可用 Alt+Enter 分段。",
         f"3. “{'”“'.join(L.TABLE_SHEETS.values())}”三张表与国家规定的表格格式一致，只在白色格子里填数字。",
         "4. 小标题不要自己编号，（一）（二）……由程序统一编排；表格中的合计（蓝色格子）自动计算。",
+        f"5. 检查提示的“警告”如确认无误，可在“{L.SHEET_NOTES}”工作表中写明理由；“错误”必须修改。",
         "",
         "二、空白、0 和“无”",
         "1. 表格中没有发生的事项一律填 0，不要留空，也不要填“/”“—”“无”。",
@@ -272,6 +294,7 @@ def build_workbook(form_id: str = "2021", send_to: str | None = None) -> Workboo
         else:
             spec = next(n for n in L.NARRATIVE_LISTS if n.section == sec.no)
             _write_list(wb.create_sheet(spec.sheet), sec.heading, spec)
+    _write_notes(wb.create_sheet(L.SHEET_NOTES))
     marker = wb.create_sheet(L.MARKER_SHEET)
     marker["A1"], marker["B1"] = L.MARKER_TAG, L.TEMPLATE_VERSION
     marker["A2"], marker["B2"] = "form", form.id
