@@ -49,7 +49,7 @@ def figures_from_json(data: dict[str, Any]) -> dict[str, dict[str, Number]]:
 
 
 def export(sub: Submission, ctx: dict[str, Any]) -> dict[str, Any]:
-    from .doctemplate import NARRATIVE_VARS
+    from .doctemplate import NARRATIVE_VARS, TABLE_VARS
 
     meta = sub.meta
     sections = []
@@ -57,6 +57,8 @@ def export(sub: Submission, ctx: dict[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {"heading": sec.heading}
         if sec.table is None:
             entry["blocks"] = ctx[NARRATIVE_VARS[sec.no]]
+        else:
+            entry["blocks"] = [{"heading": None, "paragraphs": ctx["auto"][TABLE_VARS[sec.table]]}]
         sections.append(entry)
     return {
         "schema": "nianbao.data/1",

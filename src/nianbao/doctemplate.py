@@ -354,6 +354,7 @@ def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
             _blocks(doc, NARRATIVE_VARS[sec.no])
             continue
         var = TABLE_VARS[sec.table]
+        _loop(doc, "p", f"auto.{var}", STYLE_BODY)  # sentences derived from the table (自动生成数据说明)
         variants = [(f.id, f.tables[sec.table]) for f in forms]
         if all(_same(variants[0][1], t) for _, t in variants[1:]):
             add_form_table(doc, variants[0][1], var)

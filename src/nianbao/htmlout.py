@@ -79,6 +79,7 @@ def fragment(sub: Submission, ctx: dict[str, Any], signature: bool = False) -> s
         parts.append(f'<h2 style="{H2}">{_t(sec.heading)}</h2>')
         if sec.table:
             var = TABLE_VARS[sec.table]
+            parts += [f'<p style="{P}">{_t(p)}</p>' for p in ctx["auto"][var]]
             parts.append(table_html(sub.form.tables[sec.table], var, sec.title, ctx[var]))
             continue
         for block in ctx[NARRATIVE_VARS[sec.no]]:

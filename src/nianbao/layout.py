@@ -86,6 +86,8 @@ META_FIELDS: tuple[Field, ...] = (
     Field("contact_address", "联系地址", False, "可不填"),
     Field("contact_postcode", "邮政编码", False, "可不填"),
     Field("contact_phone", "联系电话", False, "可不填"),
+    Field("auto_text", "自动生成数据说明", False, "是：在第二、三、四部分的表格前加一段由表格数字生成的文字（默认）；否：不加",
+          "choice", ("是", "否"), default="是"),
 )
 
 # Section 六 under the 2021 form: the 信息处理费 figures, then the items the form asks about.

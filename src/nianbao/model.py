@@ -24,7 +24,12 @@ class Meta:
     contact_address: str = ""
     contact_postcode: str = ""
     contact_phone: str = ""
+    auto_text: str = "是"  # 自动生成数据说明
     cells: dict[str, str] = field(default_factory=dict)  # field key -> sheet cell of its value
+
+    @property
+    def auto_text_on(self) -> bool:
+        return self.auto_text != "否"
 
     @property
     def date_text(self) -> str:

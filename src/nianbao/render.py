@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
+from .autotext import sentences
 from .doctemplate import NARRATIVE_VARS, TABLE_VARS
 from .findings import Report
 from .io import atomic_write_bytes
@@ -124,6 +125,7 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
         "draft": draft,
         "findings": [f.line() for f in report.findings] if (draft and report) else [],
         "properties": {"title": title(sub), "author": sub.meta.agency},
+        "auto": sentences(sub),
     }
     ctx[NARRATIVE_VARS["一"]] = _blocks(sub.general)
     ctx[NARRATIVE_VARS["五"]] = _blocks(sub.problems)
