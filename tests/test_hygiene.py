@@ -68,3 +68,12 @@ def test_other_handling_must_be_explained(edit):
     # 3.其他 has 2 cases in Pingtan's table 3; remove the sentence that mentions 其他处理
     _, report = check(edit({"总体情况!B6": "全年新收政府信息公开申请218件，全部按期答复。"}, base=PINGTAN))
     assert ("other-unexplained", "依申请公开!J28") in {(f.code, f.position) for f in report.findings}
+
+
+def test_minimum_length_is_configurable(capsys):
+    from nianbao.cli import main
+
+    main(["check", str(PINGTAN)])
+    assert "text-too-short" not in capsys.readouterr().out
+    main(["check", str(PINGTAN), "--min-general", "2000"])
+    assert "text-too-short" in capsys.readouterr().out

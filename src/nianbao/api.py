@@ -15,22 +15,26 @@ if TYPE_CHECKING:
 DEFAULT_LIMITS = Limits()
 
 
-def _load_and_check(path: Path) -> tuple[Submission | None, Report]:
+def _load_and_check(path: Path, min_general: int | None = None) -> tuple[Submission | None, Report]:
     # Imported here: a file refused by the guard never pays for (or exposes) pandas and openpyxl.
     from .checks import run_checks
     from .loader import load
 
     sub, report = load(path)
     if sub is not None:
-        run_checks(sub, report)
+        if min_general is None:
+            run_checks(sub, report)
+        else:
+            run_checks(sub, report, min_general)
     return sub, report
 
 
 NOT_ASSESSED_PREVIOUS = "跨年度核对（上年结转、现行有效件数、内容雷同）：未提供上年工作簿（--previous）"
 
 
-def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: str | Path | None = None) -> tuple[Submission | None, Report]:
-    """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
+def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: str | Path | None = None,
+          min_general: int | None = None) -> tuple[Submission | None, Report]:
+    """Check a workbook (min_general: the shortest acceptable 总体情况, in characters): the file as a file first, then (in a child process with memory and time limits,
     unless limits is None) its structure and content. The submission is None when nothing usable could
     be read. Never raises for bad input: every problem is a finding in the report."""
     path = Path(path)
@@ -44,9 +48,9 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: st
 
     try:
         if limits is None:
-            sub, inner = _load_and_check(path)
+            sub, inner = _load_and_check(path, min_general)
         else:
-            sub, inner = run_limited(_load_and_check, path, limits=limits)
+            sub, inner = run_limited(_load_and_check, path, min_general, limits=limits)
     except LimitExceeded as exc:
         what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
         report.add(Finding("file-limits", Level.ERROR, f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))

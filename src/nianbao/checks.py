@@ -9,7 +9,7 @@ from . import layout as L
 from .cells import parse_cell
 from .findings import Finding, Level, Report
 from .form import Relation, Table
-from .hygiene import check_hygiene
+from .hygiene import MIN_GENERAL_CHARS, check_hygiene
 from .narrative import check_figures_in_text
 from .model import Submission
 from .values import Number, format_number
@@ -246,7 +246,7 @@ def check_agency_name(sub: Submission) -> list[Finding]:
     )]
 
 
-def run_checks(sub: Submission, report: Report) -> None:
+def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_CHARS) -> None:
     """All checks that need the workbook's content; findings go into the report."""
     for name, table in sub.form.tables.items():
         if name not in sub.readable:
@@ -264,5 +264,5 @@ def run_checks(sub: Submission, report: Report) -> None:
     report.extend(check_fees(sub))
     report.extend(check_required_text(sub))
     report.extend(check_narrative_years(sub))
-    report.extend(check_hygiene(sub))
+    report.extend(check_hygiene(sub, min_general))
     report.extend(check_figures_in_text(sub))

@@ -130,14 +130,16 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
 @click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx",
               help="上年的填报工作簿：核对上年结转、现行有效件数，并查找与上年雷同的段落")
+@click.option("--min-general", "min_general", type=click.IntRange(0, 100000), default=None, metavar="字数",
+              help="“一、总体情况”至少多少字（默认 200），少于此数给出警告")
 @_help
-def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None) -> None:
+def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None) -> None:
     from .api import annotate, check
 
     src = _input_path(workbook)
     if annotate_to and Path(annotate_to).resolve() == src.resolve():
         raise click.UsageError("标注副本不能与输入的工作簿相同")
-    _, report = check(src, previous=_input_path(previous) if previous else None)
+    _, report = check(src, previous=_input_path(previous) if previous else None, min_general=min_general)
     if annotate_to:
         try:
             done = annotate(src, report, annotate_to)
@@ -173,8 +175,11 @@ def _formats(value: str) -> list[str]:
 @click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
 @click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
 @click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help="上年的填报工作簿，用于跨年度核对")
+@click.option("--min-general", "min_general", type=click.IntRange(0, 100000), default=None, metavar="字数",
+              help="“一、总体情况”至少多少字（默认 200）")
 @_help
-def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None) -> None:
+def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
+                min_general: int | None) -> None:
     from .api import check
     from .io import atomic_write_bytes
     from .render import RenderError, context, render_docx, title
@@ -187,7 +192,7 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
         template = tpl_path.read_bytes()
         if not template.startswith(b"PK"):
             raise click.UsageError(f"“{doc_template}”不是 .docx 文件")
-    sub, report = check(src, previous=_input_path(previous) if previous else None)
+    sub, report = check(src, previous=_input_path(previous) if previous else None, min_general=min_general)
     _print_findings(report, err=True)
     if sub is None or (not report.ok and not draft):
         click.echo(f"未生成报告：{report.summary()}。请按上面的提示修改工作簿后重新转换。", err=True)
