@@ -309,9 +309,9 @@ def _para(doc, text: str, style: str):
     return p
 
 
-def _loop(doc, var: str, items: str, style: str) -> None:
+def _loop(doc, var: str, items: str, style: str, keep_with_next: bool = False) -> None:
     _para(doc, "{%p for " + var + " in " + items + " %}", style)
-    _para(doc, "{{ " + var + " }}", style)
+    _para(doc, "{{ " + var + " }}", style).paragraph_format.keep_with_next = keep_with_next or None
     _para(doc, "{%p endfor %}", style)
 
 
@@ -354,7 +354,8 @@ def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
             _blocks(doc, NARRATIVE_VARS[sec.no])
             continue
         var = TABLE_VARS[sec.table]
-        _loop(doc, "p", f"auto.{var}", STYLE_BODY)  # sentences derived from the table (自动生成数据说明)
+        # sentences derived from the table (自动生成数据说明), kept on the page of the table they describe
+        _loop(doc, "p", f"auto.{var}", STYLE_BODY, keep_with_next=True)
         variants = [(f.id, f.tables[sec.table]) for f in forms]
         if all(_same(variants[0][1], t) for _, t in variants[1:]):
             add_form_table(doc, variants[0][1], var)
