@@ -31,3 +31,20 @@ def test_readme_example_file_exists():
     convert, _ = _commands()
     path = re.search(r"convert (\S+\.xlsx)", convert).group(1)
     assert (ROOT / path).is_file()
+
+
+def test_every_command_and_option_in_the_readme_exists():
+    """The README's usage lines cannot drift from the CLI: each command and option shown must exist."""
+    from nianbao.cli import cli
+
+    lines = [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", README, re.S) for line in block.splitlines()]
+    usage = [line for line in lines if line.startswith("nianbao ")]
+    assert len(usage) >= 10
+    for line in usage:
+        words = line.split()
+        command = cli.commands.get(words[1])
+        assert command is not None, line
+        known = {opt for p in command.params for opt in getattr(p, "opts", [])} | {"-h", "--help"}
+        for word in words[2:]:
+            if word.startswith("-"):
+                assert word in known, f"{word} in: {line}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PINGTAN
 from nianbao.api import check
 
 CELL = "总体情况!B6"  # the 依申请公开 paragraph of the Pingtan example

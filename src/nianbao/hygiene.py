@@ -56,8 +56,7 @@ def _quote(text: str, start: int, end: int) -> str:
 
 def _enumeration(text: str) -> tuple[str, str] | None:
     """一是…二是…三是: a gap (一是…三是) or a repeat (三是…三是)."""
-    nums = [_cn_number(m.group(1)) for m in _ENUM_RE.finditer(text)]
-    nums = [n for n in nums if n]
+    nums = [n for m in _ENUM_RE.finditer(text) if (n := _cn_number(m.group(1)))]
     if len(nums) < 2 or nums[0] != 1:
         return None
     for prev, cur in zip(nums, nums[1:]):

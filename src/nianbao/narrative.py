@@ -110,8 +110,13 @@ def _lookup(sub: Submission, cell: str) -> Decimal | None:
 
 
 def _sum(sub: Submission, cells: tuple[str, ...]) -> Decimal | None:
-    values = [_lookup(sub, c) for c in cells]
-    return sum(values, Decimal(0)) if all(v is not None for v in values) else None  # type: ignore[arg-type, misc]
+    total = Decimal(0)
+    for cell in cells:
+        value = _lookup(sub, cell)
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 def _position(sub: Submission, cells: tuple[str, ...]) -> str:
@@ -159,8 +164,7 @@ def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> 
     unit = m.group(2)
     if unit == "万元" and quantity.name == "信息处理费":
         written *= 10000
-    actual = [(desc, cells, _sum(sub, cells)) for desc, cells in quantity.candidates]
-    actual = [(d, c, v) for d, c, v in actual if v is not None]
+    actual = [(desc, cells, v) for desc, cells in quantity.candidates if (v := _sum(sub, cells)) is not None]
     if not actual:
         return
     sentence = _sentence(t.text, m.start(), m.end())
