@@ -217,37 +217,37 @@ def _t4(sub: Submission, *refs: str) -> Decimal | None:
     return _sum(sub, tuple(f"table4:{r}" for r in refs))
 
 
-@_claim(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "复议、诉讼结果均为维持：表四“结果纠正”“其他结果”“尚未审结”都应为 0")
+@_claim(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "均获维持时，表四的“结果纠正”“其他结果”“尚未审结”都应为 0")
 def _all_upheld(sub: Submission) -> bool | None:
     v = _t4(sub, "B4", "C4", "D4", "G4", "H4", "I4", "L4", "M4", "N4")
     return None if v is None else v == 0
 
 
-@_claim(r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉：表四“结果纠正”都应为 0")
+@_claim(r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉时，表四的“结果纠正”都应为 0")
 def _no_defeat(sub: Submission) -> bool | None:
     v = _t4(sub, "B4", "G4", "L4")
     return None if v is None else v == 0
 
 
-@_claim(r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议：表四行政复议总计应为 0")
+@_claim(r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议时，表四的行政复议总计应为 0")
 def _no_review(sub: Submission) -> bool | None:
     v = _t4(sub, "E4")
     return None if v is None else v == 0
 
 
-@_claim(r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼：表四两个行政诉讼总计应为 0")
+@_claim(r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼时，表四的两个行政诉讼总计应为 0")
 def _no_suit(sub: Submission) -> bool | None:
     v = _t4(sub, "J4", "O4")
     return None if v is None else v == 0
 
 
-@_claim(r"未收取(?:任何)?信息处理费|不收取信息处理费", "未收取信息处理费：第六部分“实际收取”应为 0")
+@_claim(r"未收取(?:任何)?信息处理费|不收取信息处理费", "未收取信息处理费时，“其他事项”中的实际收取金额应为 0")
 def _no_fee(sub: Submission) -> bool | None:
     v = _lookup(sub, "other:fee_collected")
     return None if v is None else v == 0
 
 
-@_claim(r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请：表三新收申请应为 0")
+@_claim(r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请时，表三的新收申请应为 0")
 def _no_requests(sub: Submission) -> bool | None:
     v = _sum(sub, ("table3:J4",))
     return None if v is None else v == 0
@@ -258,5 +258,5 @@ def _claims(sub: Submission, t: Text) -> Iterator[Finding]:
         m = re.search(pattern, t.text)
         if m and holds(sub) is False:
             yield Finding("narrative-claim", Level.WARNING,
-                          f"正文说“{m.group(0)}”，但{meaning}，表中并非如此。原句：“{_sentence(t.text, m.start(), m.end())}”",
+                          f"正文说“{m.group(0)}”，与统计表不符（{meaning}）。原句：“{_sentence(t.text, m.start(), m.end())}”",
                           t.sheet, t.cell, actual=m.group(0))
