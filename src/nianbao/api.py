@@ -137,3 +137,36 @@ def annotate(path: str | Path, report: Report, out: str | Path, limits: Limits |
         return False
     atomic_write_bytes(Path(out), data)
     return True
+
+
+FORMATS = ("docx", "pdf", "html", "json")
+
+
+def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[str, ...] = ("docx",), draft: bool = False,
+                   template: bytes | None = None, name: str = "report") -> dict[str, bytes]:
+    """Every requested format, as {file suffix: bytes} (".docx", ".pdf", ".html" and ".fragment.html",
+    ".json"), made in memory so that the caller writes nothing unless all of them succeeded.
+    Raises render.RenderError (the Word template) or pdf.PdfError (LibreOffice)."""
+    from .render import context, render_docx
+
+    ctx = context(sub, report, draft)
+    docx = render_docx(ctx, template)
+    out: dict[str, bytes] = {}
+    if "docx" in formats:
+        out[".docx"] = docx
+    if "pdf" in formats:
+        from .pdf import pdf_bytes
+
+        out[".pdf"] = pdf_bytes(docx, name)
+    if "html" in formats:
+        from .htmlout import fragment, page
+
+        out[".html"] = page(sub, ctx).encode("utf-8")
+        out[".fragment.html"] = fragment(sub, ctx).encode("utf-8")
+    if "json" in formats:
+        import json
+
+        from .dataout import export
+
+        out[".json"] = json.dumps(export(sub, ctx), ensure_ascii=False, indent=1).encode("utf-8")
+    return out

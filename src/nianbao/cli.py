@@ -156,10 +156,9 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-FORMATS = ("docx", "pdf", "html", "json")
-
-
 def _formats(value: str) -> list[str]:
+    from .api import FORMATS
+
     chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
@@ -180,9 +179,10 @@ def _formats(value: str) -> list[str]:
 @_help
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
                 min_general: int | None) -> None:
-    from .api import check
+    from .api import check, render_formats
     from .io import atomic_write_bytes
-    from .render import RenderError, context, render_docx, title
+    from .pdf import PdfError
+    from .render import RenderError, title
 
     formats = _formats(fmt)
     src = _input_path(workbook)
@@ -207,36 +207,15 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
         raise click.UsageError("输出文件不能与输入的工作簿相同")
     if out.suffix.lower() not in ("", ".docx", ".pdf"):
         raise click.UsageError(f"输出文件名应以 .docx 或 .pdf 结尾，实际为“{out.name}”")
-    targets = {f: out.with_suffix("." + f) for f in formats}
-    ctx = context(sub, report, is_draft)
     try:
-        docx = render_docx(ctx, template)
-    except RenderError as exc:
+        outputs = render_formats(sub, report, formats, is_draft, template, out.stem)
+    except (RenderError, PdfError) as exc:
         raise Failure(str(exc)) from exc
-    outputs = {"docx": docx}
-    if "html" in formats:
-        from .htmlout import fragment, page
-
-        outputs["html"] = page(sub, ctx).encode("utf-8")
-        outputs["fragment.html"] = fragment(sub, ctx).encode("utf-8")
-        targets["fragment.html"] = out.with_suffix(".fragment.html")
-    if "json" in formats:
-        import json
-
-        from .dataout import export
-
-        outputs["json"] = json.dumps(export(sub, ctx), ensure_ascii=False, indent=1).encode("utf-8")
-    if "pdf" in formats:
-        from .pdf import PdfError, pdf_bytes
-
-        try:
-            outputs["pdf"] = pdf_bytes(docx, out.stem)
-        except PdfError as exc:
-            raise Failure(str(exc)) from exc
     written = []
-    for f, target in targets.items():  # every format was made before any file is written
+    for suffix, data in outputs.items():  # every format was made before any file is written
+        target = out.with_suffix(suffix)
         try:
-            atomic_write_bytes(target, outputs[f])
+            atomic_write_bytes(target, data)
         except OSError as exc:
             raise Failure(f"无法写入“{target}”：{exc.strerror or exc}") from exc
         written.append(str(target))

@@ -254,7 +254,3 @@ def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
-
-
-def write_report(sub: Submission, out: Path, report: Report | None = None, draft: bool = False, template: bytes | None = None) -> None:
-    atomic_write_bytes(out, render_docx(context(sub, report, draft), template))
