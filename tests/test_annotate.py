@@ -66,3 +66,17 @@ def test_a_file_that_is_not_a_workbook_gets_no_copy(tmp_path, capsys):
 def test_annotate_refuses_to_overwrite_the_input(capsys, example_copy):
     src = example_copy(PINGTAN)
     assert main(["check", str(src), "--annotate", str(src)]) == 2
+
+
+def test_acknowledged_warnings_are_shown_as_explained(tmp_path, edit):
+    from conftest import DAZHUANG
+
+    src = edit({"说明!A4": "narrative-year", "说明!B4": "问题及改进!B4", "说明!C4": "已核实"}, base=DAZHUANG)
+    _, report = check(src)
+    out = tmp_path / "标注.xlsx"
+    assert annotate(src, report, out)
+    wb = openpyxl.load_workbook(out)
+    cell = wb["问题及改进"]["B4"]
+    assert "（已说明）" in cell.comment.text and cell.fill.fgColor.rgb.endswith("E7E6E6")
+    row = next(r for r in wb["校验结果"].iter_rows(min_row=3, values_only=True) if r[5] == "narrative-year")
+    assert row[0] == "警告（已说明）" and "说明：已核实" in row[2]

@@ -24,11 +24,16 @@ FILLS = {
     Level.WARNING: PatternFill("solid", fgColor="FFEB9C"),
     Level.INFO: PatternFill("solid", fgColor="DDEBF7"),
 }
+ACKNOWLEDGED_FILL = PatternFill("solid", fgColor="E7E6E6")  # a warning explained on the 说明 sheet
 COLUMNS = (("级别", 8), ("位置", 18), ("问题", 90), ("应为", 14), ("实际", 20), ("代码", 22))
 
 
 def _comment_text(findings: list[Finding]) -> str:
-    return "\n".join(f"【{f.level.zh}】{f.message}" for f in findings)
+    return "\n".join(f"【{f.level.zh}{'（已说明）' if f.acknowledged else ''}】{f.message}" for f in findings)
+
+
+def _fill(f: Finding) -> PatternFill:
+    return ACKNOWLEDGED_FILL if f.acknowledged else FILLS[f.level]
 
 
 def annotated_bytes(src: Path, report: Report) -> bytes:
@@ -47,8 +52,8 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
                 if ref in rng:
                     cell = wb[sheet].cell(rng.min_row, rng.min_col)
                     break
-        worst = min(findings, key=lambda f: list(Level).index(f.level))
-        cell.fill = FILLS[worst.level]
+        worst = min(findings, key=lambda f: (bool(f.acknowledged), list(Level).index(f.level)))
+        cell.fill = _fill(worst)
         comment = Comment(_comment_text(findings), "nianbao")
         comment.width, comment.height = 320, 40 + 40 * len(findings)
         cell.comment = comment
@@ -64,11 +69,12 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
         ws.column_dimensions[head.column_letter].width = width
     ordered = sorted(report.findings, key=lambda f: list(Level).index(f.level))  # errors first
     for row, f in enumerate(ordered, start=3):
-        values = (f.level.zh, f.position, f.message, f.expected, f.actual, f.code)
+        values = (f.level.zh + ("（已说明）" if f.acknowledged else ""), f.position,
+                  f.message + (f"\n说明：{f.acknowledged}" if f.acknowledged else ""), f.expected, f.actual, f.code)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col, "" if value is None else str(value))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(row, 1).fill = FILLS[f.level]
+        ws.cell(row, 1).fill = _fill(f)
         if f.sheet in wb.sheetnames and f.cell:
             link = ws.cell(row, 2)
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"
