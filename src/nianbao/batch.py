@@ -10,7 +10,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -22,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .io import atomic_write_bytes
+from .io import atomic_write_bytes, safe_filename
+from .render import report_title
 
 STATUS_OK, STATUS_ERRORS, STATUS_UNREADABLE = "已生成", "有错误", "无法读取"
 STATUS_ORDER = {STATUS_UNREADABLE: 0, STATUS_ERRORS: 1, STATUS_OK: 2}
@@ -186,10 +186,6 @@ class BatchResult:
         return c
 
 
-def _safe(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .")[:80] or "报告"
-
-
 class _Names:
     """Output names, never reused within a run or over an existing file from another input."""
 
@@ -338,9 +334,9 @@ def _make_pdfs(items: list[Item], outdir: Path, jobs: int) -> None:
 def _write_outputs(outcome: Outcome, names: _Names, outdir: Path) -> None:
     item = outcome.item
     if outcome.docx is not None:
-        stem = f"{item.agency}{item.year}年政府信息公开工作年度报告" if item.agency and item.year else Path(item.file).stem
-        item.report = names.claim(REPORT_DIR, _safe(stem), ".docx")
+        stem = report_title(item.agency, item.year) if item.agency and item.year else Path(item.file).stem
+        item.report = names.claim(REPORT_DIR, safe_filename(stem), ".docx")
         atomic_write_bytes(outdir / item.report, outcome.docx)
     if outcome.annotated is not None:
-        item.annotated = names.claim(ANNOTATED_DIR, _safe(Path(item.file).stem) + "-标注", ".xlsx")
+        item.annotated = names.claim(ANNOTATED_DIR, safe_filename(Path(item.file).stem) + "-标注", ".xlsx")
         atomic_write_bytes(outdir / item.annotated, outcome.annotated)

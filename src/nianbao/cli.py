@@ -75,10 +75,6 @@ def _input_path(path: str) -> Path:
     return p
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .") or "报告"
-
-
 @click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...", help="政府信息公开工作年度报告：从填报工作簿生成检查无误的 Word 报告。")
 @click.version_option(__version__, "-V", "--version", message="nianbao %(version)s", help="显示版本号")
 @_help
@@ -180,9 +176,9 @@ def _formats(value: str) -> list[str]:
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
                 min_general: int | None) -> None:
     from .api import check, render_formats
-    from .io import atomic_write_bytes
+    from .io import atomic_write_bytes, safe_filename
     from .pdf import PdfError
-    from .render import RenderError, title
+    from .render import RenderError, report_title
 
     formats = _formats(fmt)
     src = _input_path(workbook)
@@ -201,7 +197,7 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
     if output:
         out = Path(output)
     else:
-        name = _safe_name(title(sub)) if sub.meta.agency and sub.meta.year else _safe_name(src.stem)
+        name = safe_filename(report_title(sub.meta.agency, sub.meta.year) if sub.meta.agency and sub.meta.year else src.stem)
         out = Path(name + ("（草稿）" if is_draft else "") + ".docx")
     if out.resolve() == src.resolve():
         raise click.UsageError("输出文件不能与输入的工作簿相同")

@@ -18,7 +18,6 @@ import yaml
 from .cells import cell_ref, iter_range, parse_cell, parse_range
 
 FORM_IDS = ("2021", "2019")
-DEFAULT_FORM = "2021"
 
 
 class NumKind(str, Enum):

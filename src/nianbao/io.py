@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+
+
+def safe_filename(text: str, fallback: str = "报告") -> str:
+    """An agency name or a sender's file name made safe as one file name (no folders, no controls)."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .")[:80] or fallback
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

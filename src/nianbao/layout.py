@@ -43,10 +43,6 @@ def to_sheet(ref: str) -> str:
     return shift(ref, rows=TABLE_TOP - 1)
 
 
-def to_form(ref: str) -> str:
-    return shift(ref, rows=-(TABLE_TOP - 1))
-
-
 def indicator_range(table: Table) -> str:
     """Where the live 勾稽 indicator sits: under the table, merged across the figure columns
     (never column A, which holds its label)."""

@@ -53,10 +53,6 @@ class Narrative:
     blocks: list[Block] = field(default_factory=list)
 
     @property
-    def intro(self) -> list[str]:
-        return [p for b in self.blocks if b.heading is None for p in b.paragraphs]
-
-    @property
     def sections(self) -> list[Block]:
         return [b for b in self.blocks if b.heading is not None]
 

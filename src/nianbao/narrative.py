@@ -5,7 +5,7 @@ both numbers; percentages are recomputed; "均获维持" style claims are checke
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -203,60 +203,26 @@ def _percent(sub: Submission, t: Text, m: re.Match[str], count: Decimal, sentenc
                       t.sheet, t.cell, expected=f"{computed[0][1]}%", actual=f"{text}%")
 
 
-_CLAIMS: list[tuple[str, str, Callable[[Submission], bool | None]]] = []
+def _t4(*refs: str) -> tuple[str, ...]:
+    return tuple(f"table4:{r}" for r in refs)
 
 
-def _claim(pattern: str, meaning: str) -> Callable[[Callable[[Submission], bool | None]], Callable[[Submission], bool | None]]:
-    def register(fn: Callable[[Submission], bool | None]) -> Callable[[Submission], bool | None]:
-        _CLAIMS.append((pattern, meaning, fn))
-        return fn
-    return register
-
-
-def _t4(sub: Submission, *refs: str) -> Decimal | None:
-    return _sum(sub, tuple(f"table4:{r}" for r in refs))
-
-
-@_claim(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "均获维持时，表四的“结果纠正”“其他结果”“尚未审结”都应为 0")
-def _all_upheld(sub: Submission) -> bool | None:
-    v = _t4(sub, "B4", "C4", "D4", "G4", "H4", "I4", "L4", "M4", "N4")
-    return None if v is None else v == 0
-
-
-@_claim(r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉时，表四的“结果纠正”都应为 0")
-def _no_defeat(sub: Submission) -> bool | None:
-    v = _t4(sub, "B4", "G4", "L4")
-    return None if v is None else v == 0
-
-
-@_claim(r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议时，表四的行政复议总计应为 0")
-def _no_review(sub: Submission) -> bool | None:
-    v = _t4(sub, "E4")
-    return None if v is None else v == 0
-
-
-@_claim(r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼时，表四的两个行政诉讼总计应为 0")
-def _no_suit(sub: Submission) -> bool | None:
-    v = _t4(sub, "J4", "O4")
-    return None if v is None else v == 0
-
-
-@_claim(r"未收取(?:任何)?信息处理费|不收取信息处理费", "未收取信息处理费时，“其他事项”中的实际收取金额应为 0")
-def _no_fee(sub: Submission) -> bool | None:
-    v = _lookup(sub, "other:fee_collected")
-    return None if v is None else v == 0
-
-
-@_claim(r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请时，表三的新收申请应为 0")
-def _no_requests(sub: Submission) -> bool | None:
-    v = _sum(sub, ("table3:J4",))
-    return None if v is None else v == 0
+# Claims in words that are true only when some cells are all 0: (phrase, what it implies, those cells).
+_CLAIMS: list[tuple[str, str, tuple[str, ...]]] = [
+    (r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "均获维持时，表四的“结果纠正”“其他结果”“尚未审结”都应为 0",
+     _t4("B4", "C4", "D4", "G4", "H4", "I4", "L4", "M4", "N4")),
+    (r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉时，表四的“结果纠正”都应为 0", _t4("B4", "G4", "L4")),
+    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议时，表四的行政复议总计应为 0", _t4("E4")),
+    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼时，表四的两个行政诉讼总计应为 0", _t4("J4", "O4")),
+    (r"未收取(?:任何)?信息处理费|不收取信息处理费", "未收取信息处理费时，“其他事项”中的实际收取金额应为 0", ("other:fee_collected",)),
+    (r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请时，表三的新收申请应为 0", ("table3:J4",)),
+]
 
 
 def _claims(sub: Submission, t: Text) -> Iterator[Finding]:
-    for pattern, meaning, holds in _CLAIMS:
+    for pattern, meaning, cells in _CLAIMS:
         m = re.search(pattern, t.text)
-        if m and holds(sub) is False:
+        if m and (total := _sum(sub, cells)) is not None and total != 0:
             yield Finding("narrative-claim", Level.WARNING,
                           f"正文说“{m.group(0)}”，与统计表不符（{meaning}）。原句：“{_sentence(t.text, m.start(), m.end())}”",
                           t.sheet, t.cell, actual=m.group(0))

@@ -49,8 +49,12 @@ def _year(sub: Submission) -> str:
     return str(sub.meta.year) if sub.meta.year else MISSING
 
 
+def report_title(agency: str, year: int | str) -> str:
+    return f"{agency}{year}年政府信息公开工作年度报告"
+
+
 def title(sub: Submission) -> str:
-    return f"{sub.meta.agency or MISSING}{_year(sub)}年政府信息公开工作年度报告"
+    return report_title(sub.meta.agency or MISSING, _year(sub))
 
 
 def title_lines(sub: Submission) -> str:

@@ -117,6 +117,7 @@ def notes_cells(ref: str) -> bool:
     r, c = parse_cell(ref)
     return c <= 3
 
+
 def guide_cells(ref: str) -> bool:
     """填报说明: its instruction lines are in column A."""
     r, c = parse_cell(ref)
