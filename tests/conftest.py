@@ -52,33 +52,33 @@ def example_copy(tmp_path: Path) -> Callable[[Path], Path]:
     return _copy
 
 
-def insert_rows_like_excel(ws, idx: int, amount: int = 1) -> None:
-    """Insert rows as Excel and WPS do: merged ranges below move too (openpyxl's insert_rows leaves them)."""
+def _rows_like_excel(ws, idx: int, amount: int) -> None:
+    """Insert (amount > 0) or delete (amount < 0) rows as Excel and WPS do: merged ranges below move
+    and ranges across grow or shrink (openpyxl's insert_rows/delete_rows leave them where they were)."""
     from openpyxl.worksheet.cell_range import CellRange
 
     ranges = [CellRange(str(r)) for r in ws.merged_cells.ranges]
     for r in ranges:
         ws.unmerge_cells(str(r))
-    ws.insert_rows(idx, amount)
+    if amount > 0:
+        ws.insert_rows(idx, amount)
+    else:
+        ws.delete_rows(idx, -amount)
     for r in ranges:
-        if r.min_row >= idx:
+        if r.min_row > idx or (amount > 0 and r.min_row == idx):
             r.shift(row_shift=amount)
         elif r.max_row >= idx:
-            r.expand(down=amount)
-        ws.merge_cells(r.coord)
+            if amount > 0:
+                r.expand(down=amount)
+            else:
+                r.shrink(bottom=-amount)
+        if r.max_row >= r.min_row:
+            ws.merge_cells(r.coord)
+
+
+def insert_rows_like_excel(ws, idx: int, amount: int = 1) -> None:
+    _rows_like_excel(ws, idx, amount)
 
 
 def delete_rows_like_excel(ws, idx: int, amount: int = 1) -> None:
-    from openpyxl.worksheet.cell_range import CellRange
-
-    ranges = [CellRange(str(r)) for r in ws.merged_cells.ranges]
-    for r in ranges:
-        ws.unmerge_cells(str(r))
-    ws.delete_rows(idx, amount)
-    for r in ranges:
-        if r.min_row > idx:
-            r.shift(row_shift=-amount)
-        elif r.max_row >= idx:
-            r.shrink(bottom=amount)
-        if r.max_row >= r.min_row:
-            ws.merge_cells(r.coord)
+    _rows_like_excel(ws, idx, -amount)
