@@ -263,6 +263,52 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
     sys.exit(EXIT_OK if all(it.status == STATUS_OK for it in result.items) else EXIT_FINDINGS)
 
 
+@cli.command("mail", context_settings=CONTEXT, options_metavar="[选项]",
+             help="邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
+@click.option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
+@click.option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
+@click.option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
+@click.option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
+@_help
+def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> None:
+    import logging
+
+    from .mailconfig import EXAMPLE, ConfigError, load_config
+
+    if example:
+        click.echo(EXAMPLE, nl=False)
+        return
+    if not config:
+        raise click.UsageError("请用 --config 指定配置文件（nianbao mail --example-config 可打印示例）")
+    path = _input_path(config)
+    if status:
+        import tomllib
+
+        from .mailgw import status_text
+
+        try:  # --status needs only the journal's path: no passwords, no servers
+            raw = tomllib.loads(path.read_text("utf-8")).get("gateway", {})
+        except (OSError, ValueError) as exc:
+            raise Failure(f"配置文件“{config}”无法读取：{exc}") from exc
+        journal = Path(str(raw.get("journal", "nianbao-mail.sqlite")))
+        click.echo(status_text(journal if journal.is_absolute() else path.resolve().parent / journal))
+        return
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        raise Failure(str(exc)) from exc
+    from .mailgw import Gateway, GatewayError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    click.echo(f"邮件网关已启动：{cfg.imap.user}@{cfg.imap.host} 的“{cfg.imap.folder}”，每 {cfg.poll_seconds:g} 秒查看一次；"
+               f"处理记录 {cfg.journal}。按 Ctrl+C 停止。", err=True)
+    try:
+        Gateway(cfg).run(once=once)
+    except GatewayError as exc:
+        raise Failure(str(exc)) from exc
+    click.echo("邮件网关已停止。", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every outcome becomes an exit code and a Chinese message; no traceback reaches a user."""
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -314,3 +315,9 @@ def workbook_bytes(wb: Workbook) -> bytes:
 
 def write_template(path: Path, form_id: str = "2021", send_to: str | None = None) -> None:
     atomic_write_bytes(path, workbook_bytes(build_workbook(form_id, send_to)))
+
+
+@functools.lru_cache(maxsize=4)
+def template_bytes(form_id: str = "2021", send_to: str | None = None) -> bytes:
+    """The blank workbook as bytes (the mail gateway and the web app hand it out on every request)."""
+    return workbook_bytes(build_workbook(form_id, send_to))

@@ -1,0 +1,126 @@
+"""The mail gateway's journal (SQLite): what arrived, what was done, and how far each message got.
+
+States, in order: ``ready`` (the reply is built and stored here, not yet sent), ``sent`` (the SMTP server
+accepted it), ``done`` (the message is marked on the IMAP server). A message is marked only after its
+reply was sent, and a reply is built once and stored before sending, so a crash at any point resumes with
+the same reply: nothing is lost and nothing is answered twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+READY, SENT, DONE = "ready", "sent", "done"
+
+OUTCOME_ZH = {
+    "replied-ok": "已回复报告",
+    "replied-errors": "已回复标注副本（有错误）",
+    "replied-unreadable": "已回复说明（附件无法读取）",
+    "replied-no-attachment": "已回复说明（没有工作簿附件）",
+    "replied-too-large": "已回复说明（邮件过大）",
+    "ignored-auto": "未回复（自动回复或退信）",
+    "ignored-domain": "未回复（发件人不在允许的域名内）",
+    "ignored-self": "未回复（本网关自己发出的邮件）",
+    "reply-refused": "回复被邮件服务器拒收",
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    key TEXT PRIMARY KEY,         -- Message-ID of the incoming mail (or a hash of it when it has none)
+    folder TEXT, uidvalidity INTEGER, uid INTEGER,
+    sender TEXT, subject TEXT, files TEXT,   -- files: JSON [[name, status], ...]
+    outcome TEXT, state TEXT NOT NULL,
+    reply BLOB, reply_to TEXT, reply_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+    received REAL NOT NULL,       -- when the gateway first saw it (epoch seconds)
+    converted REAL, sent REAL, done REAL
+);
+CREATE INDEX IF NOT EXISTS by_state ON messages(state);
+"""
+
+
+@dataclass
+class Entry:
+    key: str
+    state: str
+    outcome: str | None
+    sender: str
+    subject: str
+    files: list[list[str]]
+    reply: bytes | None
+    reply_to: str | None
+    uid: int | None
+    attempts: int
+    received: float
+    sent: float | None
+    last_error: str | None
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # autocommit off, one short transaction per step; WAL so --status can read while the gateway runs
+        self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a step recorded is a step that survives a power cut
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get(self, key: str) -> Entry | None:
+        row = self.db.execute(
+            "SELECT key, state, outcome, sender, subject, files, reply, reply_to, uid, attempts, received, sent, last_error"
+            " FROM messages WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return Entry(row[0], row[1], row[2], row[3] or "", row[4] or "", json.loads(row[5] or "[]"), row[6], row[7],
+                     row[8], row[9], row[10], row[11], row[12])
+
+    def record(self, key: str, *, folder: str, uidvalidity: int, uid: int, sender: str, subject: str,
+               files: list[tuple[str, str]], outcome: str, reply: bytes | None, reply_to: str | None,
+               reply_id: str | None, received: float) -> None:
+        """The decision and (if any) the reply, in one transaction: from here on the reply is fixed."""
+        state = READY if reply is not None else SENT  # nothing to send: only the IMAP mark is left
+        with self.db:
+            self.db.execute(
+                "INSERT INTO messages (key, folder, uidvalidity, uid, sender, subject, files, outcome, state, reply,"
+                " reply_to, reply_id, received, converted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key, folder, uidvalidity, uid, sender, subject, json.dumps(files, ensure_ascii=False), outcome, state,
+                 reply, reply_to, reply_id, received, time.time()))
+
+    def mark_sent(self, key: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE messages SET state = ?, sent = ?, last_error = NULL WHERE key = ?", (SENT, time.time(), key))
+
+    def mark_done(self, key: str, uid: int | None = None) -> None:
+        with self.db:
+            self.db.execute("UPDATE messages SET state = ?, done = ?, uid = COALESCE(?, uid) WHERE key = ?",
+                            (DONE, time.time(), uid, key))
+
+    def failed(self, key: str, error: str, give_up: bool = False) -> None:
+        with self.db:
+            if give_up:
+                self.db.execute("UPDATE messages SET state = ?, outcome = 'reply-refused', attempts = attempts + 1,"
+                                " last_error = ? WHERE key = ?", (SENT, error[:500], key))
+            else:
+                self.db.execute("UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE key = ?", (error[:500], key))
+
+    def pending(self) -> list[Entry]:
+        keys = [r[0] for r in self.db.execute("SELECT key FROM messages WHERE state != ? ORDER BY received", (DONE,))]
+        return [e for k in keys if (e := self.get(k)) is not None]
+
+    def rows(self, limit: int = 50) -> list[dict[str, Any]]:
+        cur = self.db.execute(
+            "SELECT received, sender, subject, files, outcome, state, attempts, last_error, sent FROM messages"
+            " ORDER BY received DESC LIMIT ?", (limit,))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def counts(self) -> dict[str, int]:
+        return {o or "": n for o, n in self.db.execute("SELECT outcome, COUNT(*) FROM messages GROUP BY outcome")}

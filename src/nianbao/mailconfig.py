@@ -1,0 +1,142 @@
+"""The mail gateway's TOML configuration. Passwords are never in the file: only the name of an environment
+variable or of a file that holds them (so the config can be shown, copied and committed)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SECURITY = ("tls", "starttls", "plain")
+EXAMPLE = """\
+# nianbao mail 的配置文件（TOML）。密码不写在这里：写环境变量名（password_env）或密码文件（password_file）。
+
+[imap]
+host = "mail.example.gov.cn"
+port = 993
+security = "tls"            # tls（993）、starttls（143）；plain 仅用于本机测试，且须 allow_plain = true
+user = "nianbao@example.gov.cn"
+password_env = "NIANBAO_IMAP_PASSWORD"
+folder = "INBOX"
+
+[smtp]
+host = "mail.example.gov.cn"
+port = 465
+security = "tls"            # tls（465）、starttls（587）
+user = "nianbao@example.gov.cn"
+password_env = "NIANBAO_SMTP_PASSWORD"
+from = "年报助手 <nianbao@example.gov.cn>"
+
+[gateway]
+allowed_domains = ["example.gov.cn"]   # 只答复这些域名的发件人（含其子域名）
+formats = ["docx"]                     # 还可加 "pdf"（需要 LibreOffice）、"html"
+journal = "nianbao-mail.sqlite"        # 处理记录（相对路径相对于本配置文件）
+poll_seconds = 20
+max_message_mb = 15
+"""
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used: the message says what to change (Chinese)."""
+
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str = field(repr=False, default="")
+    folder: str = "INBOX"
+    ca_file: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass
+class MailConfig:
+    imap: Server
+    smtp: Server
+    sender: str  # the From of every reply
+    allowed_domains: list[str]
+    formats: tuple[str, ...] = ("docx",)
+    journal: Path = Path("nianbao-mail.sqlite")
+    poll_seconds: float = 20.0
+    max_message_bytes: int = 15 * 1024 * 1024
+    max_attachments: int = 10
+
+
+def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
+    if "password" in raw:
+        raise ConfigError(f"[{section}] 中不能直接写密码（password）：请改用 password_env（环境变量名）或 password_file（密码文件路径）")
+    if raw.get("password_env"):
+        name = str(raw["password_env"])
+        if name not in os.environ:
+            raise ConfigError(f"[{section}] 的密码应在环境变量 {name} 中，但该变量未设置")
+        return os.environ[name]
+    if raw.get("password_file"):
+        p = Path(str(raw["password_file"]))
+        p = p if p.is_absolute() else base / p
+        try:
+            return p.read_text("utf-8").strip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"[{section}] 的密码文件“{p}”无法读取：{exc.strerror or exc}") from exc
+    return ""
+
+
+def _server(section: str, raw: Any, base: Path, default_port: dict[str, int]) -> Server:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"配置文件缺少 [{section}] 部分")
+    for key in ("host", "user"):
+        if not raw.get(key):
+            raise ConfigError(f"[{section}] 缺少 {key}")
+    security = str(raw.get("security", "tls")).lower()
+    if security not in SECURITY:
+        raise ConfigError(f"[{section}] 的 security 只能是 tls、starttls 或 plain，实际为“{security}”")
+    if security == "plain" and raw.get("allow_plain") is not True:
+        raise ConfigError(f"[{section}] 使用明文连接（security = \"plain\"）会泄露密码，只允许用于本机测试服务器：确需如此请加上 allow_plain = true")
+    try:
+        port = int(raw.get("port", default_port[security]))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[{section}] 的 port 应为数字") from exc
+    ca = raw.get("ca_file")
+    return Server(str(raw["host"]), port, security, str(raw["user"]), _secret(section, raw, base),
+                  str(raw.get("folder", "INBOX")), str(base / ca) if ca else None, float(raw.get("timeout", 60)))
+
+
+def load_config(path: Path) -> MailConfig:
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件“{path}”：{exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件“{path}”格式有误：{exc}") from exc
+    base = path.resolve().parent
+    imap = _server("imap", raw.get("imap"), base, {"tls": 993, "starttls": 143, "plain": 143})
+    smtp_raw = raw.get("smtp")
+    smtp = _server("smtp", smtp_raw, base, {"tls": 465, "starttls": 587, "plain": 25})
+    sender = str((smtp_raw or {}).get("from") or smtp.user)
+    gw = raw.get("gateway", {})
+    if not isinstance(gw, dict):
+        raise ConfigError("[gateway] 格式有误")
+    domains = gw.get("allowed_domains")
+    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d.strip() for d in domains):
+        raise ConfigError("[gateway] 须列出 allowed_domains（只答复这些域名的发件人），例如 [\"example.gov.cn\"]")
+    formats = gw.get("formats", ["docx"])
+    bad = [f for f in formats if f not in ("docx", "pdf", "html", "json")] if isinstance(formats, list) else [formats]
+    if bad:
+        raise ConfigError(f"[gateway] formats 只能包含 docx、pdf、html、json，实际有“{bad[0]}”")
+    journal = Path(str(gw.get("journal", "nianbao-mail.sqlite")))
+    try:
+        poll = float(gw.get("poll_seconds", 20))
+        max_mb = float(gw.get("max_message_mb", 15))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("[gateway] 的 poll_seconds、max_message_mb 应为数字") from exc
+    return MailConfig(
+        imap=imap, smtp=smtp, sender=sender,
+        allowed_domains=[d.strip().lower().lstrip("@") for d in domains],
+        formats=tuple(dict.fromkeys(["docx", *formats])),
+        journal=journal if journal.is_absolute() else base / journal,
+        poll_seconds=max(0.2, poll), max_message_bytes=int(max_mb * 1024 * 1024),
+    )
