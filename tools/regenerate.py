@@ -1,5 +1,5 @@
 """Regenerate every generated file that is committed: the blank workbook, the Word template (root copy
-and the packaged one), the example workbooks and the README's code list. Tests fail when a committed copy
+and the packaged one), the example workbooks, the web API's OpenAPI description and the README's code list. Tests fail when a committed copy
 drifts. A file whose content is unchanged is left alone (zip timestamps alone would churn the history).
 
     python tools/regenerate.py
@@ -34,6 +34,15 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def openapi_json() -> str:
+    import json
+
+    from nianbao.web import WebSettings, create_app
+
+    app = create_app(WebSettings(jobs=1))  # the pool and the data folder start only with the server
+    return json.dumps(app.openapi(), ensure_ascii=False, indent=1) + "\n"
+
+
 def main() -> int:
     outputs: dict[Path, bytes] = {ROOT / "workbook_template.xlsx": workbook_bytes(build_workbook("2021"))}
     docx = build_doc_template()
@@ -44,6 +53,9 @@ def main() -> int:
         outputs[ROOT / "examples" / name] = make()
     for path, data in outputs.items():
         print(("written  " if write_if_changed(path, data) else "unchanged") + f" {path.relative_to(ROOT)}")
+    openapi = ROOT / "docs" / "openapi.json"
+    openapi.write_text(openapi_json(), "utf-8")
+    print(f"written   {openapi.relative_to(ROOT)}")
     readme = ROOT / "README.md"
     readme.write_text(replace_between(readme.read_text("utf-8"), CODES_BEGIN, CODES_END, codes_table()), "utf-8")
     return 0

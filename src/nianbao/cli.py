@@ -309,6 +309,33 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
     click.echo("邮件网关已停止。", err=True)
 
 
+@cli.command("serve", context_settings=CONTEXT, options_metavar="[选项]",
+             help="网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口")
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
+@click.option("--keep-minutes", "keep", type=click.FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
+@click.option("--max-upload-mb", "max_mb", type=click.FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时转换的文件数，默认等于 CPU 核数")
+@_help
+def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None) -> None:
+    try:
+        import uvicorn
+
+        from .web import WebSettings, create_app
+    except ImportError as exc:
+        raise Failure(f"网页版需要额外的组件（{exc.name}）：请运行 pip install 'nianbao[web]'") from exc
+    settings = WebSettings(data_dir=Path(data_dir) if data_dir else None, keep_minutes=keep, max_upload_mb=max_mb,
+                           jobs=jobs or os.cpu_count() or 1)
+    try:
+        app = create_app(settings)
+    except OSError as exc:
+        raise Failure(f"无法使用文件夹“{data_dir}”：{exc.strerror or exc}") from exc
+    click.echo(f"网页版已启动：http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/ 按 Ctrl+C 停止。", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    click.echo("网页版已停止。", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every outcome becomes an exit code and a Chinese message; no traceback reaches a user."""
     try:

@@ -1,0 +1,58 @@
+"""`nianbao serve` started for real (uvicorn in its own process) on a free loopback port."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import openpyxl
+
+from conftest import PINGTAN
+from mailservers import free_port
+
+
+class Server:
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nianbao", "serve", "--port", str(self.port), "--data-dir", str(data_dir), *args],
+            stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.url + "/api/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("nianbao serve did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
+            time.sleep(0.1)
+
+    def stop(self) -> str:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            _, err = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err.decode(errors="replace")
+
+
+def agency_workbook(name: str, changes: dict[str, object] | None = None) -> bytes:
+    wb = openpyxl.load_workbook(PINGTAN)
+    wb["基本信息"]["B3"] = name
+    wb["基本信息"]["B4"] = "乡镇街道"
+    for where, value in (changes or {}).items():
+        sheet, ref = where.split("!")
+        wb[sheet][ref] = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
