@@ -105,7 +105,7 @@ service anvil {{
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                    raise RuntimeError(f"dovecot did not start: {err} {self.log()}")
+                    raise RuntimeError(f"dovecot did not start: {err} {self.log()}") from None
                 time.sleep(0.05)
 
     def log(self) -> str:

@@ -313,3 +313,62 @@ def test_time_from_arrival_to_reply(dovecot, smtp, gateway_config):
     assert len(got) == 1
     print(f"\narrival -> reply: {got[0].at - sent:.2f} s")
     assert got[0].at - sent < 60
+
+
+HOSTILE = [
+    # 8-bit bytes in the headers, an unknown charset
+    b"From: \xc0\xee\xc3\xf7 <odd@county.gov.cn>\r\nSubject: \xc4\xea\xb1\xa8\r\nMessage-ID: <h1@county.gov.cn>\r\n"
+    b"Content-Type: text/plain; charset=nonexistent\r\n\r\n\xff\xfe\r\n",
+    # multipart without a boundary
+    b"From: odd2@county.gov.cn\r\nMessage-ID: <h2@county.gov.cn>\r\nContent-Type: multipart/mixed\r\n\r\nno boundary\r\n",
+    # an attachment whose base64 is broken and whose name is in an unknown charset
+    b"From: odd3@county.gov.cn\r\nMessage-ID: <h3@county.gov.cn>\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
+    b"Content-Disposition: attachment; filename=\"=?x-unknown?B?5aSn?=.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!\r\n--X--\r\n",
+]
+
+
+@needs_dovecot
+def test_malformed_messages_are_answered_and_never_stop_the_mailbox(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    for raw in HOSTILE:
+        dovecot.deliver(folder, raw)
+    dovecot.deliver(folder, _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    assert _poll(gateway_config) == 4
+    replies = {r.rcpt_tos[0]: r.message for r in smtp.wait(4)}
+    assert set(replies) == {"odd@county.gov.cn", "odd2@county.gov.cn", "odd3@county.gov.cn", "liming@xiang.county.gov.cn"}
+    assert "没有找到工作簿" in replies["odd2@county.gov.cn"].get_body(("plain",)).get_content()
+    assert "无法读取" in replies["odd3@county.gov.cn"].get_body(("plain",)).get_content()
+    assert "检查通过" in replies["liming@xiang.county.gov.cn"].get_body(("plain",)).get_content()
+
+
+@needs_dovecot
+def test_a_bug_of_ours_is_answered_politely_and_logged(dovecot, smtp, gateway_config, monkeypatch, caplog):
+    def broken(self, incoming, raw):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(Gateway, "_answer", broken)
+    folder = _folder(gateway_config)
+    dovecot.deliver(folder, _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    assert _poll(gateway_config) == 1
+    [reply] = smtp.wait(1)
+    assert "未能自动处理" in reply.message.get_body(("plain",)).get_content()
+    assert "程序出错（KeyError" in caplog.text and "Traceback" not in caplog.text
+    db = sqlite3.connect(load_config(gateway_config).journal)
+    assert [r[0] for r in db.execute("SELECT outcome FROM messages")] == ["internal-error"]
+
+
+@needs_dovecot
+def test_many_workbooks_in_one_message(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    books = [(f"{i}.xlsx", DAZHUANG.read_bytes()) for i in range(12)]
+    dovecot.deliver(folder, _msg(attach=books))
+    assert _poll(gateway_config) == 1
+    [reply] = smtp.wait(1)
+    text = reply.message.get_body(("plain",)).get_content()
+    assert text.count("检查通过") == 10 and "“10.xlsx”、“11.xlsx”" in text
+    assert len(_attachments(reply.message)) == 1, "the same report once, not ten times"
+
+
+def test_reports_with_the_same_name_are_all_attached():
+    files = [("a.docx", b"1", "x/y"), ("a.docx", b"1", "x/y"), ("a.docx", b"2", "x/y"), ("a.docx", b"3", "x/y")]
+    assert [n for n, _, _ in mailmsg._distinct(files)] == ["a.docx", "a（2）.docx", "a（3）.docx"]

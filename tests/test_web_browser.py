@@ -3,7 +3,6 @@ download the blank workbook, upload a good and a bad one, read the findings, dow
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from pathlib import Path

@@ -27,6 +27,7 @@ OUTCOME_ZH = {
     "ignored-domain": "未回复（发件人不在允许的域名内）",
     "ignored-self": "未回复（本网关自己发出的邮件）",
     "reply-refused": "回复被邮件服务器拒收",
+    "internal-error": "已回复说明（程序出错，请对方重新发送）",
 }
 
 _SCHEMA = """

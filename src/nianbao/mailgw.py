@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import os
 import re
 import signal
 import smtplib
@@ -53,10 +54,8 @@ def connect_imap(server: Server) -> imaplib.IMAP4:
         raise GatewayError(f"无法登录收件服务器 {server.host}:{server.port}（{_reason(exc)}）") from exc
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if isinstance(exc, bytes):  # pragma: no cover
-        text = exc.decode("utf-8", "replace")
+def _reason(exc: BaseException | bytes | str) -> str:
+    text = exc.decode("utf-8", "replace") if isinstance(exc, bytes) else str(exc)
     return text.strip("b'\"")[:200] or type(exc).__name__
 
 
@@ -64,7 +63,8 @@ class Sender:
     """One SMTP connection per poll, opened when the first reply needs it."""
 
     def __init__(self, server: Server, envelope_from: str) -> None:
-        self.server, self.envelope_from, self.conn = server, envelope_from, None  # type: ignore[var-annotated]
+        self.server, self.envelope_from = server, envelope_from
+        self.conn: smtplib.SMTP | None = None
 
     def _open(self) -> smtplib.SMTP:
         s = self.server
@@ -215,13 +215,23 @@ class Gateway:
             return "replied-too-large", [], mailmsg.reply_message(incoming, self.cfg.sender, body, files)
         typ, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
         raw = _literal(data) if typ == "OK" else None
-        contents = mailmsg.attachments(raw or b"", self.cfg.max_attachments)
+        try:
+            return self._answer(incoming, raw or b"")
+        except Exception as exc:  # noqa: BLE001 - one strange message must not stop the mailbox
+            log.error("处理 %s《%s》时程序出错（%s: %s），已回复对方重新发送", incoming.sender, incoming.subject,
+                      type(exc).__name__, str(exc)[:200], exc_info=bool(os.environ.get("NIANBAO_DEBUG")))
+            body, files = mailmsg.internal_error_body()
+            return "internal-error", [], mailmsg.reply_message(incoming, self.cfg.sender, body, files)
+
+    def _answer(self, incoming: mailmsg.Incoming, raw: bytes
+                ) -> tuple[str, list[tuple[str, str]], mailmsg.EmailMessage | None]:
+        contents = mailmsg.attachments(raw, self.cfg.max_attachments)
         if not contents.workbooks:
             body, files = mailmsg.no_attachment_body(contents.others)
             return "replied-no-attachment", [(n, "not-workbook") for n in contents.others], \
                 mailmsg.reply_message(incoming, self.cfg.sender, body, files)
         conversions = self._convert(contents.workbooks)
-        body, files = mailmsg.body_for(conversions, contents.others)
+        body, files = mailmsg.body_for(conversions, contents.others, contents.over_limit)
         statuses = {c.status for c in conversions}
         outcome = "replied-ok" if statuses == {OK} else "replied-unreadable" if statuses == {UNREADABLE} else "replied-errors"
         return outcome, [(c.name, c.status) for c in conversions], mailmsg.reply_message(incoming, self.cfg.sender, body, files)

@@ -305,10 +305,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.post("/upload", include_in_schema=False)
     async def upload_page(request: Request, file: UploadFile = File(...)) -> Response:
-        cookie = request.cookies.get(COOKIE)
-        fresh = not cookie
-        if fresh:  # the first request of this browser: the job is bound to a new cookie
-            cookie = secrets.token_urlsafe(24)
+        fresh = COOKIE not in request.cookies
+        # the first request of this browser: the job is bound to a new cookie
+        cookie = secrets.token_urlsafe(24) if fresh else request.cookies[COOKIE]
         job = await convert(file, cookie)
         resp = RedirectResponse(f"/jobs/{job.id}", status_code=303)
         if fresh:
