@@ -19,6 +19,21 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def agency_workbook(name: str, changes: dict[str, object] | None = None) -> bytes:
+    """The Pingtan figures under another agency's name (a 乡镇街道), as .xlsx bytes."""
+    import io
+
+    wb = openpyxl.load_workbook(PINGTAN)
+    wb["基本信息"]["B3"] = name
+    wb["基本信息"]["B4"] = "乡镇街道"
+    for where, value in (changes or {}).items():
+        sheet, ref = where.split("!")
+        wb[sheet][ref] = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 @pytest.fixture
 def edit(tmp_path: Path) -> Callable[..., Path]:
     """Copy an example workbook, change it with openpyxl as a clerk would, return the new file.

@@ -17,7 +17,7 @@ import docx
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN
+from conftest import DAZHUANG, PINGTAN, agency_workbook
 from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available, wait_until
 from nianbao import mailmsg
 from nianbao.cli import main
@@ -360,13 +360,15 @@ def test_a_bug_of_ours_is_answered_politely_and_logged(dovecot, smtp, gateway_co
 @needs_dovecot
 def test_many_workbooks_in_one_message(dovecot, smtp, gateway_config):
     folder = _folder(gateway_config)
-    books = [(f"{i}.xlsx", DAZHUANG.read_bytes()) for i in range(12)]
-    dovecot.deliver(folder, _msg(attach=books))
+    books = [(f"{i}.xlsx", agency_workbook(f"第{i}测试镇人民政府")) for i in range(12)]
+    dovecot.deliver(folder, _msg(attach=[books[0], ("再发一次.xlsx", books[0][1]), *books[1:]]))
     assert _poll(gateway_config) == 1
     [reply] = smtp.wait(1)
     text = reply.message.get_body(("plain",)).get_content()
     assert text.count("检查通过") == 10 and "“10.xlsx”、“11.xlsx”" in text
-    assert len(_attachments(reply.message)) == 1, "the same report once, not ten times"
+    assert "“再发一次.xlsx”与“0.xlsx”内容完全相同" in text
+    names = list(_attachments(reply.message))
+    assert len(names) == 10 and all(n.startswith(f"第{i}测试镇") for i, n in enumerate(names))
 
 
 def test_reports_with_the_same_name_are_all_attached():

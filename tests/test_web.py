@@ -15,8 +15,8 @@ import httpx
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, ROOT
-from webserver import Server, agency_workbook
+from conftest import DAZHUANG, PINGTAN, ROOT, agency_workbook
+from webserver import Server
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

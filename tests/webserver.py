@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -11,9 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
-import openpyxl
 
-from conftest import PINGTAN
 from mailservers import free_port
 
 
@@ -44,15 +41,3 @@ class Server:
             self.proc.kill()
             _, err = self.proc.communicate()
         return err.decode(errors="replace")
-
-
-def agency_workbook(name: str, changes: dict[str, object] | None = None) -> bytes:
-    wb = openpyxl.load_workbook(PINGTAN)
-    wb["基本信息"]["B3"] = name
-    wb["基本信息"]["B4"] = "乡镇街道"
-    for where, value in (changes or {}).items():
-        sheet, ref = where.split("!")
-        wb[sheet][ref] = value
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -231,7 +231,7 @@ class Gateway:
             return "replied-no-attachment", [(n, "not-workbook") for n in contents.others], \
                 mailmsg.reply_message(incoming, self.cfg.sender, body, files)
         conversions = self._convert(contents.workbooks)
-        body, files = mailmsg.body_for(conversions, contents.others, contents.over_limit)
+        body, files = mailmsg.body_for(conversions, contents.others, contents.over_limit, contents.duplicates)
         statuses = {c.status for c in conversions}
         outcome = "replied-ok" if statuses == {OK} else "replied-unreadable" if statuses == {UNREADABLE} else "replied-errors"
         return outcome, [(c.name, c.status) for c in conversions], mailmsg.reply_message(incoming, self.cfg.sender, body, files)

@@ -41,6 +41,7 @@ class Contents:
     workbooks: list[Attachment] = field(default_factory=list)
     others: list[str] = field(default_factory=list)  # names of attachments that are not workbooks
     over_limit: list[str] = field(default_factory=list)  # workbooks beyond the per-message limit
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (name, name of the identical one kept)
 
 
 def parse_headers(raw_headers: bytes) -> Incoming:
@@ -128,7 +129,11 @@ def attachments(raw: bytes, limit: int) -> Contents:
             except (ValueError, TypeError):  # damaged transfer encoding: the guard explains an empty file
                 payload = b""
             data = payload if isinstance(payload, bytes) else b""
-            out.workbooks.append(Attachment(_safe_name(name), ctype, data))
+            same = next((w.name for w in out.workbooks if w.data == data), None)
+            if same is not None:  # the same file attached twice: converted once
+                out.duplicates.append((_safe_name(name), same))
+            else:
+                out.workbooks.append(Attachment(_safe_name(name), ctype, data))
         elif disposition == "attachment" or name:
             if not ctype.startswith("image/") or disposition == "attachment":
                 out.others.append(_safe_name(name))
@@ -184,8 +189,8 @@ CTYPES = {
 }
 
 
-def body_for(conversions: list[Conversion], others: list[str], over_limit: list[str] | None = None
-             ) -> tuple[str, list[tuple[str, bytes, str]]]:
+def body_for(conversions: list[Conversion], others: list[str], over_limit: list[str] | None = None,
+             duplicates: list[tuple[str, str]] | None = None) -> tuple[str, list[tuple[str, bytes, str]]]:
     """The Chinese reply text and its attachments for the workbooks of one message."""
     paras, files = ["您好！"], []
     for conv in conversions:
@@ -211,6 +216,8 @@ def body_for(conversions: list[Conversion], others: list[str], over_limit: list[
         paras.append(text)
     if others:
         paras.append("以下附件不是工作簿，未处理：" + "、".join(f"“{n}”" for n in others) + "。")
+    if duplicates:
+        paras.append("；".join(f"“{a}”与“{b}”内容完全相同" for a, b in duplicates) + "，只处理了一次。")
     if over_limit:
         paras.append(f"一封邮件最多处理 {len(conversions)} 个工作簿，以下未处理，请另发邮件：" + "、".join(f"“{n}”" for n in over_limit) + "。")
     return "\n\n".join(paras), _distinct(files)
