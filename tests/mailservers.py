@@ -49,6 +49,7 @@ class Dovecot:
         self.dir.chmod(0o755)  # the mail user (dovecot, when we are root) must reach the Maildir
         self.cert, self.key = make_cert(self.dir)
         self.port = free_port()
+        self.tls_port = free_port()
         if os.getuid() == 0:
             mail_user = pwd.getpwnam("dovecot")  # dovecot refuses to give a mailbox to uid 0
             internal = ""
@@ -87,7 +88,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
   }}
   chroot =
 }}

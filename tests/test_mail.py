@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -374,3 +375,38 @@ def test_many_workbooks_in_one_message(dovecot, smtp, gateway_config):
 def test_reports_with_the_same_name_are_all_attached():
     files = [("a.docx", b"1", "x/y"), ("a.docx", b"1", "x/y"), ("a.docx", b"2", "x/y"), ("a.docx", b"3", "x/y")]
     assert [n for n, _, _ in mailmsg._distinct(files)] == ["a.docx", "a（2）.docx", "a（3）.docx"]
+
+
+@needs_dovecot
+def test_implicit_tls_pdf_replies_and_the_certificate_is_checked(dovecot, smtp, gateway_config, tmp_path, capsys):
+    """IMAP over TLS (port 993 style) works, a server whose certificate we cannot verify is refused with
+    a Chinese message, and configured formats (PDF) come along with the report."""
+    text = gateway_config.read_text("utf-8")
+    tls = tmp_path / "tls.toml"
+    tls.write_text(text.replace(f"port = {load_config(gateway_config).imap.port}", f"port = {dovecot.tls_port}", 1)
+                   .replace('security = "starttls"', 'security = "tls"', 1)
+                   .replace("max_message_mb = 1", 'max_message_mb = 1\nformats = ["docx", "pdf"]'), "utf-8")
+    folder = _folder(tls)
+    dovecot.deliver(folder, _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    if shutil.which("soffice") or os.environ.get("NIANBAO_REQUIRE_SOFFICE") == "1":
+        assert _poll(tls) == 1
+        [reply] = smtp.wait(1)
+        files = _attachments(reply.message)
+        assert sorted(files) == ["大庄乡人民政府2024年政府信息公开工作年度报告.docx", "大庄乡人民政府2024年政府信息公开工作年度报告.pdf"]
+        assert files["大庄乡人民政府2024年政府信息公开工作年度报告.pdf"].startswith(b"%PDF")
+    untrusted = tmp_path / "untrusted.toml"
+    untrusted.write_text("\n".join(line for line in tls.read_text("utf-8").splitlines() if not line.startswith("ca_file")), "utf-8")
+    capsys.readouterr()
+    assert main(["mail", "--config", str(untrusted), "--once"]) == 3
+    err = capsys.readouterr().err
+    assert "无法登录收件服务器" in err and "CERTIFICATE_VERIFY_FAILED" in err, err
+
+
+def test_unreachable_server_is_a_clear_failure(tmp_path, monkeypatch, capsys):
+    from mailservers import free_port
+
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", "x")
+    cfg = _write_config(tmp_path / "down.toml", imap_port=free_port())
+    assert main(["mail", "--config", str(cfg), "--once"]) == 3
+    err = capsys.readouterr().err
+    assert "无法登录收件服务器 127.0.0.1" in err and "Traceback" not in err

@@ -101,7 +101,8 @@ class Journal:
 
     def mark_done(self, key: str, uid: int | None = None) -> None:
         with self.db:
-            self.db.execute("UPDATE messages SET state = ?, done = ?, uid = COALESCE(?, uid) WHERE key = ?",
+            # the reply's bytes are not needed any more (it was sent): the journal stays small
+            self.db.execute("UPDATE messages SET state = ?, done = ?, uid = COALESCE(?, uid), reply = NULL WHERE key = ?",
                             (DONE, time.time(), uid, key))
 
     def failed(self, key: str, error: str, give_up: bool = False) -> None:
