@@ -128,3 +128,12 @@ def test_cli_batch_exit_codes_and_messages(inbox, tmp_path, capsys):
     shutil.copy(PINGTAN, good / "p.xlsx")
     assert main(["batch", str(good), "-o", str(tmp_path / "out2")]) == 0
     assert main(["batch", str(tmp_path / "没有"), "-o", str(tmp_path / "out3")]) == 2
+
+
+def test_zip_members_are_named_in_messages_as_sent(tmp_path):
+    archive = tmp_path / "收件.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("各乡镇/扫描件.xlsx", b"%PDF-1.4 scanned")
+    result = run_batch(archive, tmp_path / "out", jobs=1)
+    [item] = result.items
+    assert item.file == "各乡镇/扫描件.xlsx" and "“扫描件.xlsx”" in item.first[0], item.first

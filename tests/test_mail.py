@@ -410,3 +410,13 @@ def test_unreachable_server_is_a_clear_failure(tmp_path, monkeypatch, capsys):
     assert main(["mail", "--config", str(cfg), "--once"]) == 3
     err = capsys.readouterr().err
     assert "无法登录收件服务器 127.0.0.1" in err and "Traceback" not in err
+
+
+def test_messages_name_the_file_as_the_sender_did(tmp_path):
+    from nianbao.service import convert_file, staging_path
+
+    path = staging_path(tmp_path / "00", "../各乡镇/年报.xls")
+    assert path.parent == tmp_path / "00" and path.name == "年报.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    conv = convert_file(path, "年报.xls")
+    assert conv.status == "unreadable" and "“年报.xls”是旧版" in conv.report.errors[0].message

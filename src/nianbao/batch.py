@@ -23,6 +23,7 @@ from typing import Any
 
 from .io import atomic_write_bytes, safe_filename
 from .render import report_title
+from .service import staging_path
 
 STATUS_OK, STATUS_ERRORS, STATUS_UNREADABLE = "已生成", "有错误", "无法读取"
 STATUS_ORDER = {STATUS_UNREADABLE: 0, STATUS_ERRORS: 1, STATUS_OK: 2}
@@ -90,7 +91,7 @@ def discover(inbox: Path, scratch: Path) -> list[tuple[str, Path]]:
 
 
 def _unzip(archive: Path, scratch: Path) -> list[tuple[str, Path]]:
-    """Members of an inbox archive, written under scratch by index: a member name never chooses a path."""
+    """Members of an inbox archive, each written into a folder of ours by index: a member name never chooses a path."""
     out: list[tuple[str, Path]] = []
     with zipfile.ZipFile(archive) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -100,7 +101,7 @@ def _unzip(archive: Path, scratch: Path) -> list[tuple[str, Path]]:
             name = _member_name(info)
             if any(_skip(part) for part in name.split("/")):
                 continue
-            target = scratch / f"{n:05d}{Path(name).suffix[:10]}"
+            target = staging_path(scratch / f"{n:05d}", Path(name).name)  # messages name the member as the sender did
             with zf.open(info) as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)  # each member is then guarded like any file
             out.append((name, target))

@@ -25,7 +25,7 @@ from types import FrameType
 from . import mailmsg
 from .journal import DONE, READY, SENT, Journal
 from .mailconfig import MailConfig, Server
-from .service import OK, UNREADABLE, Conversion, convert_file
+from .service import OK, UNREADABLE, Conversion, convert_file, staging_path
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
 log = logging.getLogger("nianbao.mail")
@@ -240,8 +240,8 @@ class Gateway:
         out = []
         with tempfile.TemporaryDirectory(prefix="nianbao-mail-") as tmp:
             for i, att in enumerate(workbooks):
-                # written under a name of ours: an attachment's name never chooses a path
-                path = Path(tmp) / f"{i:02d}{Path(att.name).suffix.lower()[:8]}"
+                # one folder of ours per attachment: its name is only ever a file name inside it
+                path = staging_path(Path(tmp) / f"{i:02d}", att.name)
                 path.write_bytes(att.data)
                 out.append(convert_file(path, att.name, self.cfg.formats))
         return out

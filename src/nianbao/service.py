@@ -45,6 +45,14 @@ def looks_like_workbook(name: str, content_type: str = "") -> bool:
     return lower.endswith(WORKBOOK_SUFFIXES) or "spreadsheet" in content_type or "excel" in content_type
 
 
+def staging_path(folder: Path, name: str) -> Path:
+    """Where to put an uploaded or attached file so that every message names it as the sender did:
+    a private folder of ours, the sender's name made safe (never a path of theirs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    p = Path(name)
+    return folder / (safe_filename(p.stem, "工作簿")[:70] + p.suffix.lower()[:8])
+
+
 def convert_file(path: Path, name: str, formats: tuple[str, ...] = ("docx",)) -> Conversion:
     """Check the workbook at path (sent as `name`) and make the report in every format asked for, or the
     annotated copy when it has errors. Never raises for bad input."""

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, webpages
 from .findings import Level
-from .service import OK, STATUS_ZH, Conversion, convert_file, warm
+from .service import OK, STATUS_ZH, Conversion, convert_file, staging_path, warm
 from .webstore import KINDS, Job, JobStore, owner_hash
 
 COOKIE = "nianbao_owner"
@@ -141,7 +141,7 @@ def _convert_in_worker(path: str, name: str) -> Conversion:
     try:
         return convert_file(Path(path), name, ("docx", "html", "json"))
     finally:
-        Path(path).unlink(missing_ok=True)  # the upload itself is not kept
+        shutil.rmtree(Path(path).parent, ignore_errors=True)  # the upload itself is not kept
 
 
 def _pdf_in_worker(docx: bytes, name: str) -> bytes:
@@ -237,7 +237,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         name = Path((upload.filename or "").replace("\\", "/")).name or "工作簿.xlsx"
         job = store.new(name, owner_hash(cookie))
         try:
-            path = store.scratch(job, Path(name).suffix.lower()[:8])
+            path = staging_path(store.dir(job.id) / "upload", name)
             with path.open("wb") as fh:
                 await asyncio.to_thread(shutil.copyfileobj, upload.file, fh, 1 << 20)
             conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name)

@@ -86,10 +86,6 @@ class JobStore:
         except OSError:
             return None
 
-    def scratch(self, job: Job, suffix: str) -> Path:
-        """Where the upload itself is put while it is converted (removed right after)."""
-        return self.dir(job.id) / f"upload{suffix}"
-
     def delete(self, job_id: str) -> None:
         shutil.rmtree(self.dir(job_id), ignore_errors=True)
 
