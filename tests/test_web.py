@@ -184,3 +184,36 @@ def test_twenty_uploads_at_once_each_get_their_own_report(server):
         assert docx.Document(io.BytesIO(doc)).paragraphs[0].text.replace("\n", "").startswith(name), "no mix-up"
     slowest = max(r[3] for r in results)
     print(f"\n20 concurrent uploads: {wall:.2f} s wall, {20 / wall:.1f} reports/s, slowest request {slowest:.2f} s")
+
+
+def _dying_convert(path: str, name: str):
+    """Dies like a worker killed by the kernel's OOM killer, the first time only (pickled by name into
+    the forked worker, which has this module already)."""
+    import os
+
+    from nianbao import web
+
+    marker = Path(os.environ["NIANBAO_TEST_DIE_ONCE"])
+    if marker.exists():
+        marker.unlink()
+        os._exit(1)
+    return web._real_convert_in_worker(path, name)
+
+
+def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from nianbao import web
+
+    marker = tmp_path / "die-once"
+    marker.write_text("x")
+    monkeypatch.setenv("NIANBAO_TEST_DIE_ONCE", str(marker))
+    monkeypatch.setattr(web, "_real_convert_in_worker", web._convert_in_worker, raising=False)
+    monkeypatch.setattr(web, "_convert_in_worker", _dying_convert)
+    app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1))
+    with TestClient(app) as c:
+        r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
+        assert r.status_code == 503 and "转换进程意外退出" in r.json()["detail"]
+        assert list((tmp_path / "data").iterdir()) == [], "nothing left of the failed job"
+        r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
+        assert r.status_code == 201 and r.json()["status"] == "ok"

@@ -173,10 +173,10 @@ class Runner:
         self.waiting += 1
         try:
             return await asyncio.wrap_future(self.pool.submit(fn, *args))
-        except BrokenProcessPool:
+        except BrokenProcessPool:  # a worker died (killed, out of memory): only this request fails
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = self._new()
-            raise
+            raise HTTPException(503, "转换进程意外退出，请重新上传；如果同一个文件反复出现这个问题，请把它发给维护人员") from None
         finally:
             self.waiting -= 1
 
