@@ -420,3 +420,17 @@ def test_messages_name_the_file_as_the_sender_did(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     conv = convert_file(path, "年报.xls")
     assert conv.status == "unreadable" and "“年报.xls”是旧版" in conv.report.errors[0].message
+
+
+@needs_dovecot
+def test_a_second_gateway_on_the_same_journal_refuses_to_start(dovecot, smtp, gateway_config, capsys):
+    env = dict(os.environ, NIANBAO_TEST_IMAP_PASSWORD=PASSWORD)
+    first = subprocess.Popen([sys.executable, "-m", "nianbao", "mail", "--config", str(gateway_config)], env=env, stderr=subprocess.PIPE)
+    try:
+        time.sleep(2)
+        assert first.poll() is None
+        assert main(["mail", "--config", str(gateway_config)]) == 3
+        assert "另一个邮件网关正在使用处理记录" in capsys.readouterr().err
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=20)

@@ -217,3 +217,10 @@ def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monke
         assert list((tmp_path / "data").iterdir()) == [], "nothing left of the failed job"
         r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
         assert r.status_code == 201 and r.json()["status"] == "ok"
+
+
+def test_serve_on_a_busy_port_says_so(server, capsys):
+    from nianbao.cli import main
+
+    assert main(["serve", "--port", str(server.port)]) == 3
+    assert "端口可能已被占用" in capsys.readouterr().err

@@ -325,6 +325,13 @@ def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: f
         from .web import WebSettings, create_app
     except ImportError as exc:
         raise Failure(f"网页版需要额外的组件（{exc.name}）：请运行 pip install 'nianbao[web]'") from exc
+    import socket
+
+    try:  # uvicorn would only log in English and exit 1: say it in Chinese, with exit 3
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise Failure(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请用 --port 换一个") from exc
     settings = WebSettings(data_dir=Path(data_dir) if data_dir else None, keep_minutes=keep, max_upload_mb=max_mb,
                            jobs=jobs or os.cpu_count() or 1)
     try:

@@ -256,8 +256,25 @@ class Gateway:
 
     # --- running --------------------------------------------------------------------------------------
 
+    def _lock(self) -> int:
+        """One gateway per journal: two running over the same mailbox would both answer every message."""
+        import fcntl
+
+        fd = os.open(str(self.cfg.journal) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise GatewayError(f"另一个邮件网关正在使用处理记录 {self.cfg.journal}：同一个邮箱只能运行一个 nianbao mail") from None
+        return fd
+
     def run(self, once: bool = False, on_poll: Callable[[int], None] | None = None) -> None:
         delay = self.cfg.poll_seconds
+        try:
+            lock = self._lock()
+        except GatewayError:
+            self.journal.close()
+            raise
 
         def stop(signum: int, frame: FrameType | None) -> None:
             self.stopping = True
@@ -284,6 +301,7 @@ class Gateway:
             for s, h in previous.items():
                 signal.signal(s, h)
             self.journal.close()
+            os.close(lock)
 
 
 def _quote(folder: str) -> str:
