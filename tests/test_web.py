@@ -224,3 +224,13 @@ def test_serve_on_a_busy_port_says_so(server, capsys):
 
     assert main(["serve", "--port", str(server.port)]) == 3
     assert "端口可能已被占用" in capsys.readouterr().err
+
+
+def test_bad_parameters_are_explained(server):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        r = c.get("/template.xlsx", params={"form": "1999"})
+        assert r.status_code == 422 and "参数有误：form" in r.text
+        r = c.post("/api/jobs", content=b"--x\r\ngarbage", headers={"content-type": "multipart/form-data; boundary=x"})
+        assert r.status_code in (400, 422) and r.json()["detail"].startswith(("上传的数据", "请求不完整"))
+        r = c.put("/api/jobs")
+        assert r.status_code == 405 and "POST" in r.headers["allow"] and r.json()["detail"] == "不支持这种请求方式"

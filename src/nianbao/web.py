@@ -19,11 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -41,7 +40,8 @@ LABELS = {"docx": "Word 报告（.docx）", "pdf": "PDF 报告（.pdf）", "html
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf",
          "html": "text/html; charset=utf-8", "json": "application/json",
          "annotated": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_ZH_DETAIL = {"Not Found": "没有这个页面", "Method Not Allowed": "不支持这种请求方式"}
+_ZH_DETAIL = {"Not Found": "没有这个页面", "Method Not Allowed": "不支持这种请求方式",
+              "Invalid multipart data.": "上传的数据不完整或格式有误（应为 multipart/form-data 表单），请重新上传"}
 
 
 @dataclass
@@ -61,6 +61,16 @@ class FindingOut(BaseModel):
     position: str = Field(description="工作表!单元格，如 依申请公开!J6；整个文件的问题为空")
     message: str = Field(description="中文说明")
     acknowledged: str | None = Field(None, description="填报人在“说明”表中写明的理由（仅警告）")
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="中文说明")
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    what = {400: "请求有误", 404: "没有这个任务或文件（编号不对、不属于调用方，或已过期删除）", 413: "文件过大",
+            422: "缺少参数或参数格式有误", 503: "服务器正忙或转换进程意外退出，请稍后重试"}
+    return {c: {"model": ErrorOut, "description": what[c]} for c in codes}
 
 
 class JobOut(BaseModel):
@@ -291,13 +301,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def index(request: Request) -> HTMLResponse:
         return page(webpages.render("index", max_mb=f"{settings.max_upload_mb:g}", pdf=state.get("pdf"), keep_text=keep_text), request)
 
-    @app.get("/template.xlsx", summary="下载空白填报工作簿", tags=["模板"],
-             responses={200: {"content": {MEDIA["annotated"]: {}}}})
-    async def template(form: str = "2021") -> Response:
+    @app.get("/template.xlsx", summary="下载空白填报工作簿（form=2021 或 2019）", tags=["模板"],
+             responses={200: {"content": {MEDIA["annotated"]: {}}}, **_errors(422)})
+    async def template(form: Literal["2021", "2019"] = "2021") -> Response:
         from .workbook import template_bytes
 
-        if form not in ("2021", "2019"):
-            raise HTTPException(400, "form 只能是 2021 或 2019")
         data = await asyncio.to_thread(template_bytes, form)
         name = f"年报填报模板（{form}版）.xlsx"
         return Response(data, media_type=MEDIA["annotated"],
@@ -337,19 +345,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     # --- the JSON API -----------------------------------------------------------------------------
 
-    @app.post("/api/jobs", status_code=201, response_model=JobOut, summary="上传工作簿：检查并生成报告", tags=["任务"])
+    @app.post("/api/jobs", status_code=201, response_model=JobOut, summary="上传工作簿：检查并生成报告", tags=["任务"],
+              responses=_errors(400, 413, 422, 503))
     async def api_create(request: Request, file: UploadFile = File(..., description="填好的 .xlsx 工作簿")) -> dict[str, Any]:
         return job_json(await convert(file, request.cookies.get(COOKIE)), "/api/jobs")
 
-    @app.get("/api/jobs/{job_id}", response_model=JobOut, summary="查看检查结果", tags=["任务"])
+    @app.get("/api/jobs/{job_id}", response_model=JobOut, summary="查看检查结果", tags=["任务"], responses=_errors(404, 422))
     async def api_get(job_id: str, request: Request) -> dict[str, Any]:
         return job_json(lookup(job_id, request), "/api/jobs")
 
-    @app.get("/api/jobs/{job_id}/files/{kind}", summary="下载文件：docx、pdf、html、json 或 annotated", tags=["任务"])
+    @app.get("/api/jobs/{job_id}/files/{kind}", summary="下载文件：docx、pdf、html、json 或 annotated", tags=["任务"],
+             responses=_errors(404, 422, 503))
     async def api_file(job_id: str, kind: str, request: Request) -> Response:
         return await download(lookup(job_id, request), kind)
 
-    @app.delete("/api/jobs/{job_id}", status_code=204, summary="立即删除任务及其全部文件", tags=["任务"])
+    @app.delete("/api/jobs/{job_id}", status_code=204, summary="立即删除任务及其全部文件", tags=["任务"], responses=_errors(404, 422))
     async def api_delete(job_id: str, request: Request) -> Response:
         store.delete(lookup(job_id, request).id)
         return Response(status_code=204)
@@ -362,17 +372,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = _ZH_DETAIL.get(str(exc.detail), str(exc.detail))
+        headers = getattr(exc, "headers", None)  # e.g. Allow on 405
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=exc.status_code)
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
         return HTMLResponse(webpages.render("error", heading="出错了", message=detail, keep_text=keep_text),
-                            status_code=exc.status_code)
+                            status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        text = "请求不完整：请选择要上传的 .xlsx 文件（表单字段 file）"
+        uploading = request.method == "POST"
+        text = ("请求不完整：请选择要上传的 .xlsx 文件（表单字段 file）" if uploading else
+                "参数有误：" + "、".join(".".join(str(x) for x in e.get("loc", ())[1:]) for e in exc.errors()) + "（可用的值见 /openapi.json）")
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": text, "errors": jsonable_encoder(exc.errors())}, status_code=422)
-        return HTMLResponse(webpages.render("error", heading="没有收到文件", message=text, keep_text=keep_text), status_code=422)
+            return JSONResponse({"detail": text}, status_code=422)
+        return HTMLResponse(webpages.render("error", heading="没有收到文件" if uploading else "参数有误", message=text,
+                                            keep_text=keep_text), status_code=422)
 
     app.state.store = store
     app.state.settings = asdict(settings) | {"data_dir": str(root)}
