@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench import realistic  # noqa: E402
+from bench import print_table, realistic  # noqa: E402
 from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available  # noqa: E402
 from webserver import Server  # noqa: E402
 
@@ -157,13 +157,7 @@ def main() -> int:
     mail_rows, mail_notes = bench_mail(4 if args.quick else 10)
     rows += mail_rows
     notes += mail_notes
-    print("| measurement | ours (s) | baseline (s) | ratio | target |")
-    print("|---|---:|---:|---:|---|")
-    for label, ours, base, target in rows:
-        print(f"| {label} | {ours:.4f} | {base:.4f} | {ours / base:.2f}× | {target} |")
-    print()
-    for note in notes:
-        print(f"- {note}")
+    print_table(rows, notes)
     return 0
 
 
