@@ -293,7 +293,7 @@ def test_gateway_killed_between_conversion_and_reply_answers_exactly_once(doveco
     assert smtp.received[0].message["In-Reply-To"] == incoming["Message-ID"]
     assert main(["mail", "--config", str(gateway_config), "--status"]) == 0
     status = capsys.readouterr().out
-    assert "liming@xiang.county.gov.cn" in status and "大庄乡.xlsx（ok）" in status and "已回复报告" in status and "完成" in status
+    assert "liming@xiang.county.gov.cn" in status and "大庄乡.xlsx（通过）" in status and "已回复报告" in status and "完成" in status
 
 
 @needs_dovecot

@@ -18,8 +18,9 @@ host = "mail.example.gov.cn"
 port = 993
 security = "tls"            # tls（993）、starttls（143）；plain 仅用于本机测试，且须 allow_plain = true
 user = "nianbao@example.gov.cn"
-password_env = "NIANBAO_IMAP_PASSWORD"
+password_env = "NIANBAO_IMAP_PASSWORD"   # 或 password_file = "/etc/nianbao/imap.pass"
 folder = "INBOX"
+# ca_file = "内网根证书.pem"           # 邮件服务器用内网自签证书时
 
 [smtp]
 host = "mail.example.gov.cn"

@@ -28,6 +28,7 @@ from .mailconfig import MailConfig, Server
 from .service import OK, UNREADABLE, Conversion, convert_file, staging_path
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
+FILE_ZH = {OK: "通过", "errors": "有错误", UNREADABLE: "无法读取", "not-workbook": "不是工作簿"}
 log = logging.getLogger("nianbao.mail")
 
 
@@ -346,7 +347,7 @@ def status_text(journal_path: Path, limit: int = 20) -> str:
 
         for r in j.rows(limit):
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["received"]))
-            files = "、".join(f"{n}（{s}）" for n, s in _json.loads(r["files"] or "[]")) or "—"
+            files = "、".join(f"{n}（{FILE_ZH.get(s, s)}）" for n, s in _json.loads(r["files"] or "[]")) or "—"
             state = {READY: "回复待发送", SENT: "待标记", DONE: "完成"}.get(r["state"], r["state"])
             lines.append(f"{when}\t{r['sender']}\t{r['subject']}\t{files}\t{OUTCOME_ZH.get(r['outcome'], r['outcome'])}\t{state}")
         return "\n".join(lines)
