@@ -30,7 +30,7 @@ class _ZhFormatter(click.HelpFormatter):
         super().write_usage(prog, args, prefix="用法：")
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(self._HEADINGS.get(heading, heading))
+        self.write(f"{'':>{self.current_indent}}{self._HEADINGS.get(heading, heading)}：\n")
 
 
 click.Context.formatter_class = _ZhFormatter
