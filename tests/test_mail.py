@@ -57,6 +57,7 @@ allowed_domains = ["county.gov.cn"]
 journal = "journal.sqlite"
 poll_seconds = {poll}
 max_message_mb = 1
+contact = "县政务公开办 0000-1234567"
 {extra_gateway}
 """, encoding="utf-8")
     return path
@@ -197,6 +198,7 @@ def test_good_erroneous_and_unreadable_attachments_each_get_their_reply(dovecot,
     assert ok["In-Reply-To"] == good["Message-ID"] and good["Message-ID"] in ok["References"]
     assert ok["Subject"] == "Re: 大庄乡2024年年报" and ok["Auto-Submitted"] == "auto-replied"
     assert "检查通过" in ok.get_body(("plain",)).get_content()
+    assert "如有疑问，请联系：县政务公开办 0000-1234567" in ok.get_body(("plain",)).get_content()
     files = _attachments(ok)
     name = "大庄乡人民政府2024年政府信息公开工作年度报告.docx"
     assert list(files) == [name]

@@ -36,6 +36,7 @@ formats = ["docx"]                     # 还可加 "pdf"（需要 LibreOffice）
 journal = "nianbao-mail.sqlite"        # 处理记录（相对路径相对于本配置文件）
 poll_seconds = 20
 max_message_mb = 15
+contact = "县政务公开办 张同志 0000-12345678"  # 写在每封回复的末尾，供填报人咨询
 """
 
 
@@ -66,6 +67,7 @@ class MailConfig:
     poll_seconds: float = 20.0
     max_message_bytes: int = 15 * 1024 * 1024
     max_attachments: int = 10
+    contact: str = ""  # a person to ask, printed under every reply
 
 
 def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
@@ -140,4 +142,5 @@ def load_config(path: Path) -> MailConfig:
         formats=tuple(dict.fromkeys(["docx", *formats])),
         journal=journal if journal.is_absolute() else base / journal,
         poll_seconds=max(0.2, poll), max_message_bytes=int(max_mb * 1024 * 1024),
+        contact=str(gw.get("contact", "")).strip(),
     )

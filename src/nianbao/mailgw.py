@@ -213,7 +213,7 @@ class Gateway:
             return "ignored-domain", [], None  # answering strangers is backscatter (and spam's best friend)
         if size > self.cfg.max_message_bytes:
             body, files = mailmsg.too_large_body(size, self.cfg.max_message_bytes)
-            return "replied-too-large", [], mailmsg.reply_message(incoming, self.cfg.sender, body, files)
+            return "replied-too-large", [], self._reply(incoming, body, files)
         typ, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
         raw = _literal(data) if typ == "OK" else None
         try:
@@ -222,7 +222,7 @@ class Gateway:
             log.error("处理 %s《%s》时程序出错（%s: %s），已回复对方重新发送", incoming.sender, incoming.subject,
                       type(exc).__name__, str(exc)[:200], exc_info=bool(os.environ.get("NIANBAO_DEBUG")))
             body, files = mailmsg.internal_error_body()
-            return "internal-error", [], mailmsg.reply_message(incoming, self.cfg.sender, body, files)
+            return "internal-error", [], self._reply(incoming, body, files)
 
     def _answer(self, incoming: mailmsg.Incoming, raw: bytes
                 ) -> tuple[str, list[tuple[str, str]], mailmsg.EmailMessage | None]:
@@ -230,12 +230,15 @@ class Gateway:
         if not contents.workbooks:
             body, files = mailmsg.no_attachment_body(contents.others)
             return "replied-no-attachment", [(n, "not-workbook") for n in contents.others], \
-                mailmsg.reply_message(incoming, self.cfg.sender, body, files)
+                self._reply(incoming, body, files)
         conversions = self._convert(contents.workbooks)
         body, files = mailmsg.body_for(conversions, contents.others, contents.over_limit, contents.duplicates)
         statuses = {c.status for c in conversions}
         outcome = "replied-ok" if statuses == {OK} else "replied-unreadable" if statuses == {UNREADABLE} else "replied-errors"
-        return outcome, [(c.name, c.status) for c in conversions], mailmsg.reply_message(incoming, self.cfg.sender, body, files)
+        return outcome, [(c.name, c.status) for c in conversions], self._reply(incoming, body, files)
+
+    def _reply(self, incoming: mailmsg.Incoming, body: str, files: list[tuple[str, bytes, str]]) -> mailmsg.EmailMessage:
+        return mailmsg.reply_message(incoming, self.cfg.sender, body, files, self.cfg.contact)
 
     def _convert(self, workbooks: list[mailmsg.Attachment]) -> list[Conversion]:
         out = []

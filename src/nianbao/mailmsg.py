@@ -148,7 +148,7 @@ def _safe_name(name: str) -> str:
 
 # --- replies ------------------------------------------------------------------------------------------
 
-def reply_message(incoming: Incoming, sender: str, body: str, files: list[tuple[str, bytes, str]]) -> EmailMessage:
+def reply_message(incoming: Incoming, sender: str, body: str, files: list[tuple[str, bytes, str]], contact: str = "") -> EmailMessage:
     """A reply in the same thread, marked as automatic so that other robots do not answer it."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
@@ -165,7 +165,8 @@ def reply_message(incoming: Incoming, sender: str, body: str, files: list[tuple[
         msg["References"] = incoming.references
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(body + "\n\n" + SIGNATURE + "\n", charset="utf-8")
+    signature = SIGNATURE + (f"\n如有疑问，请联系：{contact}" if contact else "")
+    msg.set_content(body + "\n\n" + signature + "\n", charset="utf-8")
     for name, data, ctype in files:
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
