@@ -169,12 +169,15 @@ class Runner:
 
     def __init__(self, jobs: int, max_waiting: int) -> None:
         self.jobs, self.max_waiting, self.waiting = jobs, max_waiting, 0
-        self.pool = self._new()
+        # At start-up this process has one thread: fork the workers from it (they inherit the imports).
+        self.pool = self._new("fork")
 
-    def _new(self) -> ProcessPoolExecutor:
-        ctx = multiprocessing.get_context("fork")
+    def _new(self, method: str) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["nianbao.service", "nianbao.web"])
         pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=warm)
-        pool.submit(_noop).result()  # fork every worker now, while this process has no other threads
+        pool.submit(_noop).result()  # start every worker now
         return pool
 
     async def run(self, fn: Any, *args: Any) -> Any:
@@ -185,7 +188,9 @@ class Runner:
             return await asyncio.wrap_future(self.pool.submit(fn, *args))
         except BrokenProcessPool:  # a worker died (killed, out of memory): only this request fails
             self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._new()
+            # Now the server has threads; forking it could copy a lock some thread holds. A fork server
+            # (a fresh single-threaded process) starts the replacement workers instead.
+            self.pool = await asyncio.to_thread(self._new, "forkserver")
             raise HTTPException(503, "转换进程意外退出，请重新上传；如果同一个文件反复出现这个问题，请把它发给维护人员") from None
         finally:
             self.waiting -= 1
