@@ -234,3 +234,22 @@ def test_bad_parameters_are_explained(server):
         assert r.status_code in (400, 422) and r.json()["detail"].startswith(("上传的数据", "请求不完整"))
         r = c.put("/api/jobs")
         assert r.status_code == 405 and "POST" in r.headers["allow"] and r.json()["detail"] == "不支持这种请求方式"
+
+
+def _broken_convert(path: str, name: str):
+    raise RuntimeError("a bug of ours")
+
+
+def test_a_bug_of_ours_is_a_chinese_500_and_leaves_nothing(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from nianbao import web
+
+    monkeypatch.setattr(web, "_convert_in_worker", _broken_convert)
+    app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
+        assert r.status_code == 500 and r.json()["detail"].startswith("程序内部错误（RuntimeError）")
+        r = c.post("/upload", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
+        assert r.status_code == 500 and "程序出错" in r.text and "Traceback" not in r.text
+        assert list((tmp_path / "data").iterdir()) == []

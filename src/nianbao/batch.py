@@ -23,10 +23,11 @@ from typing import Any
 
 from .io import atomic_write_bytes, safe_filename
 from .render import report_title
-from .service import staging_path
+from .service import ERRORS, OK, UNREADABLE, convert_file, staging_path, warm
 
 STATUS_OK, STATUS_ERRORS, STATUS_UNREADABLE = "已生成", "有错误", "无法读取"
 STATUS_ORDER = {STATUS_UNREADABLE: 0, STATUS_ERRORS: 1, STATUS_OK: 2}
+_STATUS = {OK: STATUS_OK, ERRORS: STATUS_ERRORS, UNREADABLE: STATUS_UNREADABLE}
 REPORT_DIR, ANNOTATED_DIR = "报告", "标注"
 CACHE_NAME = ".nianbao-batch.json"
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -125,41 +126,12 @@ class BatchError(Exception):
 
 # --- the worker side -------------------------------------------------------------------------------
 
-def _warm() -> None:
-    """Pool initializer: import everything once, so the per-file sandbox children inherit it."""
-    from . import annotate, checks, loader, render  # noqa: F401
-
-    render.bundled_template()
-
-
 def process_one(display: str, path: Path, sha: str) -> Outcome:
-    from .api import annotate_bytes, check
-    from .render import context, render_docx
-    from .values import format_number
-
-    started = time.perf_counter()
-    item = Item(display, sha)
-    sub, report = check(path)
-    item.errors, item.warnings = len(report.errors), len(report.warnings)
-    item.first = [f.line() for f in (report.errors or report.warnings)[:FIRST_FINDINGS]]
-    out = Outcome(item)
-    if sub is None:
-        item.status = STATUS_UNREADABLE if any(f.code.startswith("file-") for f in report.errors) else STATUS_ERRORS
-    else:
-        item.agency, item.year, item.form = sub.meta.agency, sub.meta.year, sub.form.id
-        if report.ok:
-            item.status = STATUS_OK
-            out.docx = render_docx(context(sub, report))
-            item.figures = {
-                name: {ref: format_number(v) for ref, v in values.items() if v is not None}
-                for name, values in sub.figures.items()
-            }
-        else:
-            item.status = STATUS_ERRORS
-    if item.status == STATUS_ERRORS:
-        out.annotated = annotate_bytes(path, report)
-    item.seconds = round(time.perf_counter() - started, 3)
-    return out
+    conv = convert_file(path, Path(display).name)
+    item = Item(display, sha, status=_STATUS[conv.status], agency=conv.agency, year=conv.year, form=conv.form,
+                errors=conv.errors, warnings=conv.warnings, figures=conv.figures, seconds=conv.seconds,
+                first=[f.line() for f in (conv.report.errors or conv.report.warnings)[:FIRST_FINDINGS]])
+    return Outcome(item, conv.files.get("docx"), conv.files.get("annotated"))
 
 
 def _process_safely(display: str, path: Path, sha: str) -> Outcome:
@@ -293,7 +265,7 @@ def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int) -> Iterator[Outc
     if not todo:
         return
     ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_warm) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=warm) as pool:
         futures = {pool.submit(_process_safely, *job): job for job in todo}
         for fut in as_completed(futures):
             display, _, sha = futures[fut]

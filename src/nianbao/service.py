@@ -24,6 +24,10 @@ class Conversion:
     status: str
     report: Report
     title: str = ""  # the report's title when the workbook could be read
+    agency: str = ""
+    year: int | None = None
+    form: str = ""
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # passed workbooks: table -> cell -> figure
     files: dict[str, bytes] = field(default_factory=dict)  # kind ("docx", "pdf", "html", "json", "annotated") -> bytes
     filenames: dict[str, str] = field(default_factory=dict)  # kind -> name to offer for download
     seconds: float = 0.0
@@ -55,27 +59,26 @@ def staging_path(folder: Path, name: str) -> Path:
 
 def convert_file(path: Path, name: str, formats: tuple[str, ...] = ("docx",)) -> Conversion:
     """Check the workbook at path (sent as `name`) and make the report in every format asked for, or the
-    annotated copy when it has errors. Never raises for bad input."""
+    annotated copy when it has errors. Never raises for bad input (a damaged custom Word template or a
+    bug of ours does raise: callers report those as the program's failure, not the sender's)."""
     from .api import annotate_bytes, check, render_formats
     from .pdf import PdfError
-    from .render import RenderError
+    from .values import format_number
 
     started = time.perf_counter()
     sub, report = check(path)
     unreadable = sub is None and any(f.code.startswith("file-") or f.code == "internal-error" for f in report.errors)
     conv = Conversion(name, UNREADABLE if unreadable else ERRORS, report)
     stem = safe_filename(Path(name).stem) or "工作簿"
-    if sub is not None and sub.meta.agency and sub.meta.year:
-        conv.title = report_title(sub.meta.agency, sub.meta.year)
+    if sub is not None:
+        conv.agency, conv.year, conv.form = sub.meta.agency, sub.meta.year, sub.form.id
+        if sub.meta.agency and sub.meta.year:
+            conv.title = report_title(sub.meta.agency, sub.meta.year)
     if sub is not None and report.ok:
+        conv.status = OK
         base = safe_filename(conv.title) if conv.title else stem
-        wanted = tuple(f for f in formats if f != "pdf")
-        try:
-            made = render_formats(sub, report, wanted or ("docx",), name=base)
-        except RenderError as exc:
-            conv.note = str(exc)
-            made = {}
-        if "pdf" in formats and ".docx" in made:
+        made = render_formats(sub, report, tuple(f for f in formats if f != "pdf") or ("docx",), name=base)
+        if "pdf" in formats:
             try:
                 from .pdf import pdf_bytes
 
@@ -83,13 +86,12 @@ def convert_file(path: Path, name: str, formats: tuple[str, ...] = ("docx",)) ->
             except PdfError as exc:
                 conv.note = f"未能生成 PDF（{exc}），请使用 Word 版。"
         for suffix, data in made.items():
-            if suffix == ".fragment.html":
-                continue
-            kind = suffix.lstrip(".")
-            conv.files[kind] = data
-            conv.filenames[kind] = base + suffix
-        conv.status = OK if ".docx" in made else ERRORS
-    elif not unreadable or sub is not None:
+            if suffix != ".fragment.html":
+                conv.files[suffix.lstrip(".")] = data
+                conv.filenames[suffix.lstrip(".")] = base + suffix
+        conv.figures = {table: {ref: format_number(v) for ref, v in values.items() if v is not None}
+                        for table, values in sub.figures.items()}
+    elif conv.status == ERRORS:
         annotated = annotate_bytes(path, report)
         if annotated is not None:
             conv.files["annotated"] = annotated

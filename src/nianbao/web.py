@@ -383,6 +383,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return HTMLResponse(webpages.render("error", heading="出错了", message=detail, keep_text=keep_text),
                             status_code=exc.status_code, headers=headers)
 
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        text = f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把这个工作簿发给维护人员。"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": text}, status_code=500)
+        return HTMLResponse(webpages.render("error", heading="程序出错", message=text, keep_text=keep_text), status_code=500)
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         uploading = request.method == "POST"
