@@ -281,19 +281,13 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
     if not config:
         raise click.UsageError("请用 --config 指定配置文件（nianbao mail --example-config 可打印示例）")
     path = _input_path(config)
-    if status:
-        import tomllib
-
-        from .mailgw import status_text
-
-        try:  # --status needs only the journal's path: no passwords, no servers
-            raw = tomllib.loads(path.read_text("utf-8")).get("gateway", {})
-        except (OSError, ValueError) as exc:
-            raise Failure(f"配置文件“{config}”无法读取：{exc}") from exc
-        journal = Path(str(raw.get("journal", "nianbao-mail.sqlite")))
-        click.echo(status_text(journal if journal.is_absolute() else path.resolve().parent / journal))
-        return
     try:
+        if status:
+            from .mailconfig import journal_path
+            from .mailgw import status_text
+
+            click.echo(status_text(journal_path(path)))
+            return
         cfg = load_config(path)
     except ConfigError as exc:
         raise Failure(str(exc)) from exc

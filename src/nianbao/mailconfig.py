@@ -108,6 +108,22 @@ def _server(section: str, raw: Any, base: Path, default_port: dict[str, int]) ->
                   str(raw.get("folder", "INBOX")), str(base / ca) if ca else None, float(raw.get("timeout", 60)))
 
 
+def _journal(gateway: dict[str, Any], base: Path) -> Path:
+    journal = Path(str(gateway.get("journal", "nianbao-mail.sqlite")))
+    return journal if journal.is_absolute() else base / journal
+
+
+def journal_path(path: Path) -> Path:
+    """Only the journal's location (for --status: no passwords needed, no servers contacted)."""
+    try:
+        gw = tomllib.loads(path.read_text("utf-8")).get("gateway", {})
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件“{path}”：{exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件“{path}”格式有误：{exc}") from exc
+    return _journal(gw if isinstance(gw, dict) else {}, path.resolve().parent)
+
+
 def load_config(path: Path) -> MailConfig:
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
@@ -130,7 +146,6 @@ def load_config(path: Path) -> MailConfig:
     bad = [f for f in formats if f not in ("docx", "pdf", "html", "json")] if isinstance(formats, list) else [formats]
     if bad:
         raise ConfigError(f"[gateway] formats 只能包含 docx、pdf、html、json，实际有“{bad[0]}”")
-    journal = Path(str(gw.get("journal", "nianbao-mail.sqlite")))
     try:
         poll = float(gw.get("poll_seconds", 20))
         max_mb = float(gw.get("max_message_mb", 15))
@@ -140,7 +155,7 @@ def load_config(path: Path) -> MailConfig:
         imap=imap, smtp=smtp, sender=sender,
         allowed_domains=[d.strip().lower().lstrip("@") for d in domains],
         formats=tuple(dict.fromkeys(["docx", *formats])),
-        journal=journal if journal.is_absolute() else base / journal,
+        journal=_journal(gw, base),
         poll_seconds=max(0.2, poll), max_message_bytes=int(max_mb * 1024 * 1024),
         contact=str(gw.get("contact", "")).strip(),
     )

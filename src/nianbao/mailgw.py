@@ -18,7 +18,6 @@ import smtplib
 import ssl
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -272,7 +271,7 @@ class Gateway:
             raise GatewayError(f"另一个邮件网关正在使用处理记录 {self.cfg.journal}：同一个邮箱只能运行一个 nianbao mail") from None
         return fd
 
-    def run(self, once: bool = False, on_poll: Callable[[int], None] | None = None) -> None:
+    def run(self, once: bool = False) -> None:
         delay = self.cfg.poll_seconds
         try:
             lock = self._lock()
@@ -287,10 +286,8 @@ class Gateway:
         try:
             while not self.stopping:
                 try:
-                    n = self.poll()
+                    self.poll()
                     delay = self.cfg.poll_seconds
-                    if on_poll:
-                        on_poll(n)
                 except GatewayError as exc:
                     if once:
                         raise

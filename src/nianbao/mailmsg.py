@@ -10,7 +10,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.utils import formatdate, getaddresses, parseaddr
+from email.utils import formatdate, parseaddr
 
 from .service import OK, UNREADABLE, Conversion, looks_like_workbook, plain_findings
 
@@ -265,6 +265,3 @@ def _template() -> bytes:
 
     return template_bytes("2021")
 
-
-def recipients(msg: EmailMessage) -> list[str]:
-    return [a for _, a in getaddresses(msg.get_all("To", []))]

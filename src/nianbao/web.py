@@ -239,7 +239,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return owner_hash(request.cookies.get(COOKIE))
 
     def job_json(job: Job, base: str) -> dict[str, Any]:
-        kinds = [k for k in KINDS if k in job.filenames or (k == "pdf" and job.pdf_possible)]
+        kinds = [k for k in KINDS if k in job.filenames]
         return JobOut(
             id=job.id, name=job.name, status=job.status, status_text=STATUS_ZH.get(job.status, job.status),
             title=job.title, counts=job.report.get("counts", {}),
@@ -261,8 +261,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             raise
         job.status, job.title, job.report, job.note = conv.status, conv.title, conv.report.to_dict(), conv.note
         job.filenames = dict(conv.filenames)
-        job.pdf_possible = conv.status == OK and bool(state["pdf"])
-        if job.pdf_possible:
+        if conv.status == OK and state["pdf"]:  # offered now, made on first download
             job.filenames["pdf"] = Path(conv.filenames["docx"]).with_suffix(".pdf").name
         job.seconds = conv.seconds
         store.save(job, conv.files)
@@ -270,7 +269,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     async def download(job: Job, kind: str) -> Response:
         data = store.file(job, kind)
-        if data is None and kind == "pdf" and job.pdf_possible:
+        if data is None and kind == "pdf" and "pdf" in job.filenames:
             docx = store.file(job, "docx")
             from .pdf import PdfError
 

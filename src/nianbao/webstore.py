@@ -35,7 +35,6 @@ class Job:
     report: dict[str, Any] = field(default_factory=dict)
     filenames: dict[str, str] = field(default_factory=dict)  # kind -> download name
     note: str = ""
-    pdf_possible: bool = False
     seconds: float = 0.0
 
 
