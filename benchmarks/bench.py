@@ -31,10 +31,11 @@ import jinja2
 import pandas as pd
 from docxtpl import DocxTemplate
 
-from nianbao.api import check
-from nianbao.fill import filled_workbook
-from nianbao.form import load_form
-from nianbao.render import bundled_template, context, render_docx
+from nianbao.convert import check
+from nianbao.workbook.fill import filled_workbook
+from nianbao.form.model import load_form
+from nianbao.output.context import context
+from nianbao.output.word import bundled_template, render_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "examples" / "大庄乡人民政府2024.xlsx", ROOT / "examples" / "平潭综合实验区2024.xlsx"]
@@ -151,7 +152,7 @@ def bench_cold(runs: int) -> list[tuple[str, float, float, str]]:
 BATCH_PROBE = """
 import json, resource, sys, time
 from pathlib import Path
-from nianbao.batch import run_batch
+from nianbao.apps.batch.run import run_batch
 t = time.perf_counter()
 r = run_batch(Path(sys.argv[1]), Path(sys.argv[2]), jobs=int(sys.argv[3]), force=True)
 print(json.dumps({"seconds": time.perf_counter() - t, "n": len(r.items), "ok": r.counts()["已生成"],
@@ -185,7 +186,7 @@ def bench_batch(count: int, rng: random.Random) -> tuple[list[tuple[str, float, 
 PDF_PROBE = """
 import json, sys, time
 from pathlib import Path
-from nianbao.batch import run_batch
+from nianbao.apps.batch.run import run_batch
 t = time.perf_counter()
 r = run_batch(Path(sys.argv[1]), Path(sys.argv[2]), jobs=2, force=True, formats=sys.argv[3].split(","))
 print(json.dumps({"seconds": time.perf_counter() - t, "pdfs": sum(1 for it in r.items if it.pdf)}))
@@ -193,7 +194,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "pdfs": sum(1 for it in r.
 
 
 def bench_pdf(count: int, rng: random.Random) -> tuple[list[tuple[str, float, float, str]], list[str]]:
-    from nianbao.pdf import PdfError, convert, soffice
+    from nianbao.output.pdf import PdfError, convert, soffice
 
     try:
         soffice()

@@ -83,7 +83,7 @@ def bench_web(count: int, concurrency: int, rng: random.Random) -> tuple[list[tu
 def bench_mail(count: int) -> tuple[list[tuple[str, float, float, str]], list[str]]:
     if not dovecot_available():
         return [], ["mail rows: dovecot is not installed here"]
-    from nianbao.service import convert_file
+    from nianbao.convert import convert as convert_file
 
     example = ROOT / "examples" / "大庄乡人民政府2024.xlsx"
     convert_file(example, example.name)

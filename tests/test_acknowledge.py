@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from conftest import DAZHUANG
-from nianbao.api import check
-from nianbao.cli import main
+from nianbao.convert import check
+from nianbao.apps.cli import main
 
 REASON = "原文如此：此段回顾2023年的工作，已核实"
 

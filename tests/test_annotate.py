@@ -7,8 +7,8 @@ import zipfile
 import openpyxl
 
 from conftest import PINGTAN, sha256
-from nianbao.api import annotate, check
-from nianbao.cli import main
+from nianbao.convert import annotate, check
+from nianbao.apps.cli import main
 from test_corpus import CASES
 
 

@@ -6,11 +6,12 @@ import pytest
 
 from conftest import DAZHUANG, PINGTAN
 from docx_content import texts
-from nianbao.api import check
-from nianbao.autotext import sentences
-from nianbao.hygiene import Text
-from nianbao.narrative import _claims, _compare, quantities
-from nianbao.render import context, render_docx
+from nianbao.convert import check
+from nianbao.output.sentences import sentences
+from nianbao.checks.hygiene import Text
+from nianbao.checks.narrative import _claims, _compare, quantities
+from nianbao.output.context import context
+from nianbao.output.word import render_docx
 
 
 def _checker_findings(sub, paragraph):

@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 
 from conftest import DAZHUANG, PINGTAN
-from nianbao.batch import run_batch
-from nianbao.cli import main
-from nianbao.form import load_form
+from nianbao.apps.batch.run import run_batch
+from nianbao.convert import Status
+from nianbao.apps.cli import main
+from nianbao.form.model import load_form
 
 
 def _copy_with(src: Path, dst: Path, changes: dict) -> Path:
@@ -44,10 +45,10 @@ def test_statuses_outputs_and_summary(inbox, tmp_path):
     result = run_batch(inbox, out, jobs=2)
     by_file = {it.file: it for it in result.items}
     assert set(by_file) == {"大庄乡.xlsx", "平潭.xlsx", "各乡镇/李村镇.xlsx", "各乡镇/错的.xlsx", "扫描件.pdf"}
-    assert [by_file[f].status for f in ("大庄乡.xlsx", "平潭.xlsx", "各乡镇/李村镇.xlsx")] == ["已生成"] * 3
-    assert by_file["各乡镇/错的.xlsx"].status == "有错误" and "依申请公开!J6" in by_file["各乡镇/错的.xlsx"].first[0]
-    assert by_file["扫描件.pdf"].status == "无法读取" and "file-not-xlsx" in by_file["扫描件.pdf"].first[0]
-    assert [it.status for it in result.items][:2] == ["无法读取", "有错误"], "offices that must act come first"
+    assert [by_file[f].status for f in ("大庄乡.xlsx", "平潭.xlsx", "各乡镇/李村镇.xlsx")] == [Status.OK] * 3
+    assert by_file["各乡镇/错的.xlsx"].status is Status.ERRORS and "依申请公开!J6" in by_file["各乡镇/错的.xlsx"].first[0]
+    assert by_file["扫描件.pdf"].status is Status.UNREADABLE and "file-not-xlsx" in by_file["扫描件.pdf"].first[0]
+    assert [it.status for it in result.items][:2] == [Status.UNREADABLE, Status.ERRORS], "offices that must act come first"
     assert (out / by_file["大庄乡.xlsx"].report).name == "大庄乡人民政府2024年政府信息公开工作年度报告.docx"
     assert (out / by_file["各乡镇/错的.xlsx"].annotated).is_file()
     assert by_file["扫描件.pdf"].report is None and by_file["扫描件.pdf"].annotated is None
@@ -83,14 +84,14 @@ def test_zip_inbox_with_hostile_member_names(tmp_path):
     result = run_batch(archive, out, jobs=1)
     assert sorted(it.file for it in result.items) == ["abs/大庄乡.xlsx", "坏的.xlsx", "逃出去.xlsx"]
     assert not (tmp_path.parent / "逃出去.xlsx").exists()
-    assert {it.status for it in result.items} == {"已生成", "无法读取"}
+    assert {it.status for it in result.items} == {Status.OK, Status.UNREADABLE}
     assert all(p.resolve().is_relative_to(out.resolve()) for p in out.rglob("*"))
 
 
 def test_aggregate_is_the_sum_of_the_parts_and_passes_the_relations(inbox, tmp_path):
     result = run_batch(inbox, tmp_path / "out", jobs=2, aggregate=True)
     agg = result.aggregate["forms"]["2021"]
-    passed = [it for it in result.items if it.status == "已生成"]
+    passed = [it for it in result.items if it.status is Status.OK]
     assert agg["agencies"] == len(passed) == 3
     assert agg["findings"] == []
     form = load_form("2021")

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from conftest import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
-from nianbao import layout as L
-from nianbao.api import check
+from nianbao.form import layout as L
+from nianbao.convert import check
 from nianbao.findings import CODES
 
 
@@ -182,7 +182,7 @@ def test_fee_figures_are_plausible(edit, changes, cell):
 
 
 def test_fee_sentence_uses_the_figures(edit):
-    from nianbao.render import fee_sentence
+    from nianbao.output.context import fee_sentence
 
     sub, _ = check(edit({"其他事项!B3": 2, "其他事项!B4": 150.5, "其他事项!B5": 150.5}, base=DAZHUANG))
     assert fee_sentence(sub.other) == "本年度发出信息处理费收费通知2件，应收信息处理费150.5元，实际收取150.5元。"

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import DAZHUANG, PINGTAN, sha256
 from docx_content import texts
-from nianbao.cli import main
+from nianbao.apps.cli import main
 
 
 def run(args, cwd=None, capsys=None):
@@ -119,7 +119,7 @@ def test_broken_doc_template_exits_3(capsys, tmp_path):
 
 def test_template_commands(tmp_path, capsys):
     assert run(["template", "-o", tmp_path / "t.xlsx", "--form", "2019"], capsys=capsys)[0] == 0
-    from nianbao.api import check
+    from nianbao.convert import check
 
     sub, _ = check(tmp_path / "t.xlsx")
     assert sub.form.id == "2019"

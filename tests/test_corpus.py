@@ -18,9 +18,9 @@ import openpyxl
 import pytest
 
 from conftest import DAZHUANG, PINGTAN, insert_rows_like_excel
-from nianbao import layout as L
-from nianbao.api import check
-from nianbao.fill import filled_workbook
+from nianbao.form import layout as L
+from nianbao.convert import check
+from nianbao.workbook.fill import filled_workbook
 
 
 @dataclass

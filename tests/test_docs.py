@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import ROOT
-from nianbao.docs import CODES_BEGIN, CODES_END, codes_table
+from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table
 
 README = (ROOT / "README.md").read_text("utf-8")
 
@@ -35,7 +35,7 @@ def test_readme_example_file_exists():
 
 def test_every_command_and_option_in_the_readme_exists():
     """The README's usage lines cannot drift from the CLI: each command and option shown must exist."""
-    from nianbao.cli import cli
+    from nianbao.apps.cli import cli
 
     lines = [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", README, re.S) for line in block.splitlines()]
     usage = [line for line in lines if line.startswith("nianbao ")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, SHARED
-from nianbao.form import load_form
+from nianbao.form.model import load_form
 
 
 @pytest.mark.parametrize("form_id", ["2021", "2019"])
@@ -13,7 +13,7 @@ def test_packaged_form_is_the_shared_spec(form_id):
     spec = SHARED / "spec" / f"form-{form_id}.yaml"
     if not spec.exists():
         pytest.skip("../shared is not beside this checkout")
-    packaged = ROOT / "src" / "nianbao" / "forms" / f"form-{form_id}.yaml"
+    packaged = ROOT / "src" / "nianbao" / "form" / f"form-{form_id}.yaml"
     assert packaged.read_text("utf-8") == spec.read_text("utf-8")
 
 

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from nianbao.sandbox import LimitExceeded, Limits, run_limited
+from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
 
 BOMB_MB = 300
 
@@ -33,7 +33,7 @@ def bomb(tmp_path_factory):
 PROBE = """
 import sys, time, json
 t = time.perf_counter()
-from nianbao.api import check
+from nianbao.convert import check
 sub, report = check(sys.argv[1])
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"codes": [f.code for f in report.findings], "seconds": time.perf_counter() - t, "peak_mb": hwm / 1024}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import PINGTAN
-from nianbao.api import check
+from nianbao.convert import check
 
 
 def codes_at(edit, text, cell="总体情况!B5", base=PINGTAN, extra=None):
@@ -71,7 +71,7 @@ def test_other_handling_must_be_explained(edit):
 
 
 def test_minimum_length_is_configurable(capsys):
-    from nianbao.cli import main
+    from nianbao.apps.cli import main
 
     main(["check", str(PINGTAN)])
     assert "text-too-short" not in capsys.readouterr().out

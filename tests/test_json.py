@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from conftest import DAZHUANG, PINGTAN, ROOT
-from nianbao.cli import main
+from nianbao.apps.cli import main
 
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text("utf-8"))
 
@@ -32,7 +32,7 @@ def test_json_output_follows_the_schema(capsys, tmp_path, edit, make):
 
 
 def test_json_equals_the_library_report(capsys):
-    from nianbao.api import check
+    from nianbao.convert import check
 
     _, report = check(DAZHUANG)
     assert run_json(capsys, DAZHUANG) == json.loads(json.dumps(report.to_dict(), ensure_ascii=False))

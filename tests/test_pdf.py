@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import DAZHUANG, ROOT
-from nianbao.cli import main
+from nianbao.apps.cli import main
 
 pytestmark = pytest.mark.soffice
 
@@ -74,7 +74,7 @@ def test_convert_format_pdf_writes_a_verified_pdf(tmp_path):
     out = tmp_path / "报告.docx"
     assert main(["convert", str(DAZHUANG), "-o", str(out), "--format", "docx,pdf"]) == 0
     pdf = out.with_suffix(".pdf").read_bytes()
-    from nianbao.pdf import page_count
+    from nianbao.output.pdf import page_count
 
     assert pdf.startswith(b"%PDF") and page_count(pdf) >= 4
     assert out.is_file()
@@ -88,7 +88,7 @@ def test_batch_with_pdf(tmp_path):
     from conftest import PINGTAN
 
     shutil.copy(PINGTAN, box / "b.xlsx")
-    from nianbao.batch import run_batch
+    from nianbao.apps.batch.run import run_batch
 
     result = run_batch(box, tmp_path / "out", jobs=2, formats=["pdf"])
     assert all(it.pdf and (tmp_path / "out" / it.pdf).read_bytes().startswith(b"%PDF") for it in result.items)

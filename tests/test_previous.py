@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conftest import PINGTAN
-from nianbao.api import NOT_ASSESSED_PREVIOUS, check
-from nianbao.cli import main
+from nianbao.convert import NOT_ASSESSED_PREVIOUS, check
+from nianbao.apps.cli import main
 
 
 def _last_year(edit):

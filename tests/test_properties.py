@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import PINGTAN
-from nianbao import layout as L
-from nianbao.api import check
-from nianbao.form import load_form
-from nianbao.render import context, render_docx
+from nianbao.form import layout as L
+from nianbao.convert import check
+from nianbao.form.model import load_form
+from nianbao.output.context import context
+from nianbao.output.word import render_docx
 
 FORM = load_form("2021")
 FIGURE_CELLS = [(L.TABLE_SHEETS[name], L.to_sheet(ref)) for name, t in FORM.tables.items() for ref in t.numeric]

@@ -11,11 +11,11 @@ import lxml.html
 import pytest
 
 from conftest import DAZHUANG, PINGTAN, ROOT
-from nianbao.api import check
-from nianbao.dataout import export, figures_from_json
-from nianbao.fill import filled_workbook
-from nianbao.htmlout import fragment, page
-from nianbao.render import context
+from nianbao.convert import check
+from nianbao.output.data import export, figures_from_json
+from nianbao.workbook.fill import filled_workbook
+from nianbao.output.html import fragment, page
+from nianbao.output.context import context
 
 
 def _html(path, full=False):

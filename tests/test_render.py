@@ -14,13 +14,14 @@ from docxtpl import DocxTemplate
 
 from conftest import DAZHUANG, PINGTAN, ROOT
 from docx_content import body, header_text, open_doc, tables, texts
-from nianbao.api import check
-from nianbao.doctemplate import build_doc_template
-from nianbao.fill import filled_workbook
-from nianbao.cells import parse_cell
-from nianbao.form import load_form
-from nianbao.render import bundled_template, context, jinja_env, render_docx
-from nianbao.values import format_figure
+from nianbao.convert import check
+from nianbao.output.doctemplate import build_doc_template
+from nianbao.workbook.fill import filled_workbook
+from nianbao.form.cells import parse_cell
+from nianbao.form.model import load_form
+from nianbao.output.context import context
+from nianbao.output.word import bundled_template, jinja_env, render_docx
+from nianbao.workbook.values import format_figure
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"
@@ -140,7 +141,7 @@ def test_missing_variable_is_an_error_not_a_blank():
     sub, report = check(DAZHUANG)
     ctx = context(sub, report)
     del ctx["agency"]
-    from nianbao.render import RenderError
+    from nianbao.output.word import RenderError
 
     with pytest.raises(RenderError, match="agency"):
         render_docx(ctx)
@@ -204,7 +205,7 @@ def test_compiled_template_cache_survives_damage(tmp_path, monkeypatch):
     """The on-disk cache of compiled templates (like .pyc) is an optimisation only: a damaged entry is rebuilt."""
     import jinja2
 
-    from nianbao import render as R
+    from nianbao.output import word as R
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     source = "{{ a }} & {{ b }}"

@@ -135,7 +135,7 @@ def test_one_browser_never_sees_another_browsers_files(server):
 def test_uploads_are_deleted_after_the_retention_time(tmp_path):
     from fastapi.testclient import TestClient
 
-    from nianbao.web import WebSettings, create_app
+    from nianbao.apps.web.app import WebSettings, create_app
 
     app = create_app(WebSettings(data_dir=tmp_path, keep_minutes=0.03, jobs=1))  # 1.8 s
     with TestClient(app) as c:
@@ -191,7 +191,7 @@ def _dying_convert(path: str, name: str):
     the forked worker, which has this module already)."""
     import os
 
-    from nianbao import web
+    from nianbao.apps.web import app as web
 
     marker = Path(os.environ["NIANBAO_TEST_DIE_ONCE"])
     if marker.exists():
@@ -203,7 +203,7 @@ def _dying_convert(path: str, name: str):
 def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from nianbao import web
+    from nianbao.apps.web import app as web
 
     marker = tmp_path / "die-once"
     marker.write_text("x")
@@ -220,7 +220,7 @@ def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monke
 
 
 def test_serve_on_a_busy_port_says_so(server, capsys):
-    from nianbao.cli import main
+    from nianbao.apps.cli import main
 
     assert main(["serve", "--port", str(server.port)]) == 3
     assert "端口可能已被占用" in capsys.readouterr().err
@@ -243,7 +243,7 @@ def _broken_convert(path: str, name: str):
 def test_a_bug_of_ours_is_a_chinese_500_and_leaves_nothing(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from nianbao import web
+    from nianbao.apps.web import app as web
 
     monkeypatch.setattr(web, "_convert_in_worker", _broken_convert)
     app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1))

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from nianbao import layout as L
-from nianbao.cells import iter_range, shift_range
-from nianbao.form import load_form
-from nianbao.workbook import write_template
+from nianbao.form import layout as L
+from nianbao.form.cells import iter_range, shift_range
+from nianbao.form.model import load_form
+from nianbao.workbook.blank import write_template
 
 
 @pytest.fixture(scope="module", params=["2021", "2019"])

@@ -13,10 +13,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-from nianbao.docs import CODES_BEGIN, CODES_END, codes_table, replace_between
-from nianbao.doctemplate import build_doc_template
-from nianbao.io import atomic_write_bytes
-from nianbao.workbook import build_workbook, workbook_bytes
+from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table, replace_between
+from nianbao.output.doctemplate import build_doc_template
+from nianbao.files import atomic_write_bytes
+from nianbao.workbook.blank import build_workbook, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 VOLATILE = {"docProps/core.xml"}  # creation/modification times
@@ -37,7 +37,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 def openapi_json() -> str:
     import json
 
-    from nianbao.web import WebSettings, create_app
+    from nianbao.apps.web.app import WebSettings, create_app
 
     app = create_app(WebSettings(jobs=1))  # the pool and the data folder start only with the server
     return json.dumps(app.openapi(), ensure_ascii=False, indent=1) + "\n"

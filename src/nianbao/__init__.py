@@ -1,3 +1,47 @@
-"""nianbao: turn a filled-in workbook into a 政府信息公开工作年度报告."""
+"""nianbao: turn a filled-in workbook into a 政府信息公开工作年度报告.
+
+The library's face. A quick start:
+
+    import nianbao
+    sub, report = nianbao.check("填好的.xlsx")
+    for finding in report.findings:
+        print(finding.line())
+    conv = nianbao.convert("填好的.xlsx", formats=("docx", "json"))
+
+Names are imported on first use, so `import nianbao` stays cheap (the CLI's --help and a refused file
+never load pandas).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["Conversion", "Finding", "Form", "Level", "Report", "Status", "Submission", "__version__", "annotate",
+           "check", "convert", "load_form"]
+
+if TYPE_CHECKING:
+    from nianbao.convert import Conversion, Status, annotate, check, convert
+    from nianbao.findings import Finding, Level, Report
+    from nianbao.form.model import Form, load_form
+    from nianbao.workbook.model import Submission
+
+_HOMES = {
+    "Conversion": "nianbao.convert", "Status": "nianbao.convert", "annotate": "nianbao.convert",
+    "check": "nianbao.convert", "convert": "nianbao.convert",
+    "Finding": "nianbao.findings", "Level": "nianbao.findings", "Report": "nianbao.findings",
+    "Form": "nianbao.form.model", "load_form": "nianbao.form.model",
+    "Submission": "nianbao.workbook.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the public names resolve on first use, from the module that owns them.
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'nianbao' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

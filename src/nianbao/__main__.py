@@ -1,3 +1,5 @@
-from .cli import run
+"""`python -m nianbao` is the command line."""
+
+from nianbao.apps.cli import run
 
 run()

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-from .cells import position
+from nianbao.form.cells import position
 
 
 class Level(str, Enum):

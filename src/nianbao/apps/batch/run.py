@@ -1,0 +1,264 @@
+"""A whole inbox at once: every workbook converted in isolation and in parallel, then summarised.
+
+Workers never write files: they return the report or the annotated copy as bytes, and the parent
+names and writes every output, so that two workbooks of the same agency can never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from nianbao.files import atomic_write_bytes, safe_filename
+from nianbao.apps.batch.aggregate import aggregate_items
+from nianbao.apps.batch.items import BatchResult, Item, Outcome
+from nianbao.apps.batch.summary import flag_duplicates, write_summary
+from nianbao.convert import Status, convert, report_name, staging_path, warm
+
+REPORT_DIR, ANNOTATED_DIR = "报告", "标注"
+CACHE_NAME = ".nianbao-batch.json"
+SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024  # declared, for the whole inbox archive
+FIRST_FINDINGS = 3
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _skip(name: str) -> bool:
+    return name.startswith((".", "~$")) or name.lower() in SKIP_NAMES
+
+
+def discover(inbox: Path, scratch: Path) -> list[tuple[str, Path]]:
+    """(display name, path) of every file in a folder (recursively) or in a .zip (unpacked into scratch)."""
+    if inbox.is_dir():
+        found = [
+            (str(p.relative_to(inbox)), p)
+            for p in sorted(inbox.rglob("*"))
+            if p.is_file() and not any(_skip(part) for part in p.relative_to(inbox).parts)
+        ]
+        return found
+    return _unzip(inbox, scratch)
+
+
+def _unzip(archive: Path, scratch: Path) -> list[tuple[str, Path]]:
+    """Members of an inbox archive, each written into a folder of ours by index: a member name never chooses a path."""
+    out: list[tuple[str, Path]] = []
+    with zipfile.ZipFile(archive) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+            raise BatchError(f"压缩包“{archive.name}”中的文件过多或过大，请分批处理")
+        for n, info in enumerate(infos):
+            name = _member_name(info)
+            if any(_skip(part) for part in name.split("/")):
+                continue
+            target = staging_path(scratch / f"{n:05d}", Path(name).name)  # messages name the member as the sender did
+            with zf.open(info) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)  # each member is then guarded like any file
+            out.append((name, target))
+    return out
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    if not info.flag_bits & 0x800:  # no UTF-8 flag: Chinese Windows zips names in GBK
+        try:
+            name = name.encode("cp437").decode("gbk")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts)  # for display only: files are written under scratch by index
+
+
+class BatchError(Exception):
+    """The batch as a whole cannot run (bad inbox, unwritable output)."""
+
+
+# --- the worker side -------------------------------------------------------------------------------
+
+def process_one(display: str, path: Path, sha: str) -> Outcome:
+    conv = convert(path, Path(display).name)
+    item = Item(display, sha, status=conv.status, agency=conv.agency, year=conv.year, form=conv.form,
+                errors=conv.errors, warnings=conv.warnings, figures=conv.figures, seconds=conv.seconds,
+                first=[f.line() for f in (conv.report.errors or conv.report.warnings)[:FIRST_FINDINGS]])
+    return Outcome(item, conv.files.get("docx"), conv.files.get("annotated"))
+
+
+def _process_safely(display: str, path: Path, sha: str) -> Outcome:
+    try:
+        return process_one(display, path, sha)
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the batch
+        item = Item(display, sha, first=[f"错误 [internal] 处理时程序出错（{type(exc).__name__}），请把此文件发给维护人员"])
+        item.errors = 1
+        return Outcome(item)
+
+
+# --- the parent side -------------------------------------------------------------------------------
+
+class _Names:
+    """Output names, never reused within a run or over an existing file from another input."""
+
+    def __init__(self, outdir: Path, keep: set[str]) -> None:
+        self.outdir, self.taken = outdir, set(keep)
+
+    def claim(self, folder: str, stem: str, suffix: str) -> str:
+        n = 1
+        while True:
+            rel = f"{folder}/{stem}{'' if n == 1 else f'（{n}）'}{suffix}"
+            if rel not in self.taken and not (self.outdir / rel).exists():
+                self.taken.add(rel)
+                return rel
+            n += 1
+
+
+def _load_cache(outdir: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((outdir / CACHE_NAME).read_text("utf-8"))
+        return {k: v for k, v in data.get("items", {}).items() if isinstance(v, dict)}
+    except (OSError, ValueError):
+        return {}
+
+
+def _reusable(cached: dict[str, Any] | None, outdir: Path) -> Item | None:
+    if not cached:
+        return None
+    try:
+        item = Item(**(cached | {"status": Status(cached.get("status"))}))
+    except (TypeError, ValueError):  # a cache of another version: convert again
+        return None
+    for rel in (item.report, item.annotated, item.pdf):
+        if rel and not (outdir / rel).is_file():
+            return None
+    return item
+
+
+Progress = Callable[[int, int, Item], None]
+
+
+def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = False,
+              aggregate: bool = False, progress: Progress | None = None,
+              formats: list[str] | tuple[str, ...] = ("docx",)) -> BatchResult:
+    started = time.perf_counter()
+    if not inbox.exists():
+        raise BatchError(f"找不到“{inbox}”")
+    if inbox.is_file() and not zipfile.is_zipfile(inbox):
+        raise BatchError(f"“{inbox}”既不是文件夹也不是 .zip 压缩包")
+    outdir.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    cache = {} if force else _load_cache(outdir)
+    with tempfile.TemporaryDirectory(prefix="nianbao-batch-") as scratch:
+        files = discover(inbox, Path(scratch))
+        outdir_resolved = outdir.resolve()
+        files = [(d, p) for d, p in files if outdir_resolved not in p.resolve().parents]  # never our own outputs
+        todo: list[tuple[str, Path, str]] = []
+        items: list[Item] = []
+        for display, path in files:
+            sha = sha256_of(path)
+            reused = _reusable(cache.get(sha), outdir) if sha not in {t[2] for t in todo} else None
+            if reused is not None and reused.file == display:
+                reused.skipped = True
+                items.append(reused)
+            else:
+                todo.append((display, path, sha))
+        keep = {rel for it in items for rel in (it.report, it.annotated) if rel}
+        names = _Names(outdir, keep)
+        done, total = 0, len(files)
+        for it in items:
+            done += 1
+            if progress:
+                progress(done, total, it)
+        for outcome in _run_parallel(todo, jobs):
+            item = outcome.item
+            _write_outputs(outcome, names, outdir)
+            items.append(item)
+            done += 1
+            if progress:
+                progress(done, total, item)
+    if "pdf" in formats:
+        _make_pdfs([it for it in items if it.report and not it.pdf], outdir, jobs)
+    if "docx" not in formats:
+        for it in items:
+            if it.report and it.pdf:
+                (outdir / it.report).unlink(missing_ok=True)
+                it.report = None
+    flag_duplicates(items)
+    items.sort(key=lambda it: (it.status.rank, -it.errors, -it.warnings, it.file))
+    result = BatchResult(items, outdir, round(time.perf_counter() - started, 3))
+    if aggregate:
+        result.aggregate = aggregate_items(items)
+    write_summary(result)
+    atomic_write_bytes(outdir / CACHE_NAME, json.dumps(
+        {"schema": "nianbao.batch-cache/1", "items": {it.sha256: asdict(it) | {"skipped": False} for it in items}},
+        ensure_ascii=False).encode("utf-8"))
+    return result
+
+
+def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int) -> Iterator[Outcome]:
+    if not todo:
+        return
+    ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=warm) as pool:
+        futures = {pool.submit(_process_safely, *job): job for job in todo}
+        for fut in as_completed(futures):
+            display, _, sha = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own file down
+                item = Item(display, sha, first=[f"错误 [internal] 处理进程异常退出（{type(exc).__name__}）"])
+                item.errors = 1
+                yield Outcome(item)
+
+
+PDF_CHUNK = 25  # documents per LibreOffice run: start-up (about 2 s) is shared, a failure stays small
+
+
+def _make_pdfs(items: list[Item], outdir: Path, jobs: int) -> None:
+    """All PDFs at the end, in chunks, one LibreOffice process (with its own profile) per job."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nianbao.output.pdf import PdfError, convert, soffice
+
+    if not items:
+        return
+    soffice()  # no LibreOffice: the whole request fails early, with the message saying what to install
+
+    def one_chunk(chunk: list[Path]) -> dict[Path, Path]:
+        try:
+            return convert(chunk, chunk[0].parent)
+        except PdfError:
+            return {}  # those reports keep their .docx; the summary shows no PDF for them
+    by_docx = {(outdir / it.report).resolve(): it for it in items if it.report}
+    paths = list(by_docx)
+    chunks = [paths[i:i + PDF_CHUNK] for i in range(0, len(paths), PDF_CHUNK)]
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(chunks)))) as pool:
+        for done in pool.map(one_chunk, chunks):
+            for docx, pdf in done.items():
+                by_docx[docx].pdf = str(pdf.relative_to(outdir.resolve()))
+
+
+def _write_outputs(outcome: Outcome, names: _Names, outdir: Path) -> None:
+    item = outcome.item
+    if outcome.docx is not None:
+        item.report = names.claim(REPORT_DIR, report_name(item.agency, item.year, Path(item.file).stem), ".docx")
+        atomic_write_bytes(outdir / item.report, outcome.docx)
+    if outcome.annotated is not None:
+        item.annotated = names.claim(ANNOTATED_DIR, safe_filename(Path(item.file).stem) + "-标注", ".xlsx")
+        atomic_write_bytes(outdir / item.annotated, outcome.annotated)

@@ -1,0 +1,384 @@
+"""The command line: a thin layer over the library. Exit codes: 0 done, 1 the workbook has errors,
+2 usage, 3 the program could not do its job. Every message a user reads is Chinese."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nianbao import __version__
+from nianbao.findings import Report
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+class Failure(Exception):
+    """The program could not do its job (I/O, template): exit 3 with this message."""
+
+
+class _ZhFormatter(click.HelpFormatter):
+    _HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self._HEADINGS.get(heading, heading)}：\n")
+
+
+click.Context.formatter_class = _ZhFormatter
+CONTEXT = {"help_option_names": [], "max_content_width": 100}
+
+
+def _help(f: Any) -> Any:
+    return click.help_option("-h", "--help", help="显示帮助并退出")(f)
+
+_CLICK_MESSAGES = [
+    (r"No such option: (.+)", r"没有这个选项：\1"),
+    (r"No such option '(.+)'\.?", r"没有这个选项：\1"),
+    (r"No such command '(.+)'\.", r"没有这个命令：\1"),
+    (r"Missing argument '(.+)'\.", r"缺少参数 \1"),
+    (r"Missing option '(.+)'\.", r"缺少选项 \1"),
+    (r"Option '(.+)' requires an argument\.", r"选项 \1 需要一个值"),
+    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
+    (r"Invalid value for '(.+)': '(.+)' is not one of (.+)\.", r"选项 \1 的值“\2”无效，可选：\3"),
+    (r"Invalid value for (.+?): (.+)", r"参数 \1 的值无效：\2"),
+]
+
+
+def _zh_usage(message: str) -> str:
+    for pattern, repl in _CLICK_MESSAGES:
+        new, n = re.subn(pattern, repl, message)
+        if n:
+            return new
+    return message
+
+
+def _print_findings(report: Report, err: bool) -> None:
+    for f in report.findings:
+        click.echo(f.line(), err=err)
+
+
+def _input_path(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise click.UsageError(f"找不到文件“{path}”")
+    if p.is_dir():
+        raise click.UsageError(f"“{path}”是文件夹，请指定一个 .xlsx 工作簿")
+    return p
+
+
+@click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...", help="政府信息公开工作年度报告：从填报工作簿生成检查无误的 Word 报告。")
+@click.version_option(__version__, "-V", "--version", message="nianbao %(version)s", help="显示版本号")
+@_help
+def cli() -> None:
+    pass
+
+
+@cli.command("template", context_settings=CONTEXT, options_metavar="[选项]", help="生成空白填报工作簿（发给各单位填写）。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
+@click.option("--form", "form_id", type=click.Choice(["2021", "2019"]), default="2021", show_default=True,
+              help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
+@_help
+@click.option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
+def template_cmd(output: str | None, form_id: str, send_to: str | None) -> None:
+    from nianbao.workbook.blank import write_template
+
+    out = Path(output or f"年报填报模板（{form_id}版）.xlsx")
+    try:
+        write_template(out, form_id, send_to)
+    except OSError as exc:
+        raise Failure(f"无法写入“{out}”：{exc.strerror or exc}") from exc
+    click.echo(f"已生成空白填报工作簿：{out}", err=True)
+
+
+@cli.command("doc-template", context_settings=CONTEXT, options_metavar="[选项]", help="生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
+@click.option("--body-font", default="仿宋_GB2312", show_default=True, help="正文字体")
+@click.option("--title-font", default="方正小标宋简体", show_default=True, help="标题字体")
+@click.option("--heading1-font", default="黑体", show_default=True, help="一级标题（一、）字体")
+@click.option("--heading2-font", default="楷体_GB2312", show_default=True, help="二级标题（（一））字体")
+@click.option("--table-font", default="仿宋_GB2312", show_default=True, help="表格字体")
+@_help
+def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font: str, heading2_font: str, table_font: str) -> None:
+    from nianbao.output.doctemplate import Fonts, build_doc_template
+    from nianbao.files import atomic_write_bytes
+
+    fonts = Fonts(body=body_font, title=title_font, heading1=heading1_font, heading2=heading2_font, table=table_font)
+    try:
+        atomic_write_bytes(Path(output), build_doc_template(fonts))
+    except OSError as exc:
+        raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc
+    click.echo(f"已生成 Word 报告模板：{output}", err=True)
+
+
+@cli.command("check", context_settings=CONTEXT, options_metavar="[选项]", help="检查填好的工作簿，逐条列出问题（工作表!单元格）。")
+@click.argument("workbook", metavar="填好的.xlsx")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
+@click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
+              help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
+@click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx",
+              help="上年的填报工作簿：核对上年结转、现行有效件数，并查找与上年雷同的段落")
+@click.option("--min-general", "min_general", type=click.IntRange(0, 100000), default=None, metavar="字数",
+              help="“一、总体情况”至少多少字（默认 200），少于此数给出警告")
+@_help
+def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None) -> None:
+    from nianbao.convert import annotate, check
+
+    src = _input_path(workbook)
+    if annotate_to and Path(annotate_to).resolve() == src.resolve():
+        raise click.UsageError("标注副本不能与输入的工作簿相同")
+    _, report = check(src, previous=_input_path(previous) if previous else None, min_general=min_general)
+    if annotate_to:
+        try:
+            done = annotate(src, report, annotate_to)
+        except OSError as exc:
+            raise Failure(f"无法写入“{annotate_to}”：{exc.strerror or exc}") from exc
+        click.echo(f"已生成标注副本：{annotate_to}" if done else "该文件无法作为工作簿打开，未生成标注副本。", err=True)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_findings(report, err=False)
+        for item in report.not_assessed:
+            click.echo(f"未核对 {item}")
+        click.echo(("检查通过：" if report.ok else "检查未通过：") + report.summary())
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+def _formats(value: str) -> list[str]:
+    from nianbao.convert import FORMATS
+
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise click.UsageError(f"--format 只能是 {'、'.join(FORMATS)} 中的一个或几个（用逗号分隔），实际为“{value}”")
+    return list(dict.fromkeys(chosen))
+
+
+@cli.command("convert", context_settings=CONTEXT, options_metavar="[选项]", help="检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
+@click.argument("workbook", metavar="填好的.xlsx")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
+@click.option("--format", "fmt", default="docx", show_default=True,
+              help="输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
+@click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
+@click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
+@click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help="上年的填报工作簿，用于跨年度核对")
+@click.option("--min-general", "min_general", type=click.IntRange(0, 100000), default=None, metavar="字数",
+              help="“一、总体情况”至少多少字（默认 200）")
+@_help
+def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
+                min_general: int | None) -> None:
+    from nianbao.convert import Status, convert
+    from nianbao.files import atomic_write_bytes
+    from nianbao.output.pdf import PdfError
+    from nianbao.output.word import RenderError
+
+    formats = _formats(fmt)
+    src = _input_path(workbook)
+    template: bytes | None = None
+    if doc_template:
+        tpl_path = _input_path(doc_template)
+        template = tpl_path.read_bytes()
+        if not template.startswith(b"PK"):
+            raise click.UsageError(f"“{doc_template}”不是 .docx 文件")
+    if output:
+        out = Path(output)
+        if out.resolve() == src.resolve():
+            raise click.UsageError("输出文件不能与输入的工作簿相同")
+        if out.suffix.lower() not in ("", ".docx", ".pdf"):
+            raise click.UsageError(f"输出文件名应以 .docx 或 .pdf 结尾，实际为“{out.name}”")
+    try:
+        conv = convert(src, src.name, formats, draft=draft, template=template,
+                       previous=_input_path(previous) if previous else None, min_general=min_general,
+                       annotate=False, pdf_optional=False)
+    except (RenderError, PdfError) as exc:
+        raise Failure(str(exc)) from exc
+    report = conv.report
+    _print_findings(report, err=True)
+    if not conv.outputs:
+        click.echo(f"未生成报告：{report.summary()}。请按上面的提示修改工作簿后重新转换。", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if not output:
+        out = Path(conv.basename + ("（草稿）" if conv.draft else "") + ".docx")
+        if out.resolve() == src.resolve():
+            raise click.UsageError("输出文件不能与输入的工作簿相同")
+    written = []
+    wanted = {f".{f}" for f in formats} | ({".fragment.html"} if "html" in formats else set())
+    for suffix, data in conv.outputs.items():  # every format was made before any file is written
+        if suffix not in wanted:
+            continue
+        target = out.with_suffix(suffix)
+        try:
+            atomic_write_bytes(target, data)
+        except OSError as exc:
+            raise Failure(f"无法写入“{target}”：{exc.strerror or exc}") from exc
+        written.append(str(target))
+    if conv.status is not Status.OK:
+        click.echo(f"已生成草稿（校验未通过，不得发布）：{'、'.join(written)}；{report.summary()}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"已生成报告：{'、'.join(written)}；{report.summary()}", err=True)
+
+
+@cli.command("batch", context_settings=CONTEXT, options_metavar="[选项]",
+             help="批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
+@click.argument("inbox", metavar="收件夹或.zip")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时处理的文件数，默认等于 CPU 核数")
+@click.option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
+@click.option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
+@click.option("--format", "fmt", default="docx", show_default=True, help="报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
+@_help
+def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str) -> None:
+    from nianbao.apps.batch.run import BatchError, Item, run_batch
+    from nianbao.convert import Status
+    from nianbao.output.pdf import PdfError
+
+    formats = _formats(fmt)
+    src = Path(inbox)
+    if not src.exists():
+        raise click.UsageError(f"找不到“{inbox}”")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, item: Item) -> None:
+        line = f"[{done:>{len(str(total))}}/{total}] {item.status.short} {item.file}" + ("（未变化，跳过）" if item.skipped else "")
+        if tty:
+            click.echo("\r" + line[:100].ljust(100), err=True, nl=done == total)
+        else:
+            click.echo(line, err=True)
+
+    try:
+        result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats)
+    except (BatchError, PdfError) as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc
+    c = result.counts()
+    click.echo(f"共 {len(result.items)} 个文件：已生成 {c['已生成']}，有错误 {c['有错误']}，无法读取 {c['无法读取']}；"
+               f"用时 {result.seconds:.1f} 秒。汇总表：{Path(output) / '汇总.xlsx'}", err=True)
+    if result.aggregate:
+        for form_id, data in result.aggregate["forms"].items():
+            bad = len(data["findings"])
+            click.echo(f"{form_id} 版合计：{data['agencies']} 个单位" + (f"，合计数有 {bad} 处关系不成立" if bad else "，各项关系成立"), err=True)
+    sys.exit(EXIT_OK if all(it.status is Status.OK for it in result.items) else EXIT_FINDINGS)
+
+
+@cli.command("mail", context_settings=CONTEXT, options_metavar="[选项]",
+             help="邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
+@click.option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
+@click.option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
+@click.option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
+@click.option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
+@_help
+def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> None:
+    import logging
+
+    from nianbao.apps.mail.config import EXAMPLE, ConfigError, load_config
+
+    if example:
+        click.echo(EXAMPLE, nl=False)
+        return
+    if not config:
+        raise click.UsageError("请用 --config 指定配置文件（nianbao mail --example-config 可打印示例）")
+    path = _input_path(config)
+    try:
+        if status:
+            from nianbao.apps.mail.config import journal_path
+            from nianbao.apps.mail.gateway import status_text
+
+            click.echo(status_text(journal_path(path)))
+            return
+        cfg = load_config(path)
+    except ConfigError as exc:
+        raise Failure(str(exc)) from exc
+    from nianbao.apps.mail.gateway import Gateway, GatewayError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    click.echo(f"邮件网关已启动：{cfg.imap.user}@{cfg.imap.host} 的“{cfg.imap.folder}”，每 {cfg.poll_seconds:g} 秒查看一次；"
+               f"处理记录 {cfg.journal}。按 Ctrl+C 停止。", err=True)
+    try:
+        Gateway(cfg).run(once=once)
+    except GatewayError as exc:
+        raise Failure(str(exc)) from exc
+    click.echo("邮件网关已停止。", err=True)
+
+
+@cli.command("serve", context_settings=CONTEXT, options_metavar="[选项]",
+             help="网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口")
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
+@click.option("--keep-minutes", "keep", type=click.FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
+@click.option("--max-upload-mb", "max_mb", type=click.FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时转换的文件数，默认等于 CPU 核数")
+@_help
+def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None) -> None:
+    try:
+        import uvicorn
+
+        from nianbao.apps.web.app import WebSettings, create_app
+    except ImportError as exc:
+        raise Failure(f"网页版需要额外的组件（{exc.name}）：请运行 pip install 'nianbao[web]'") from exc
+    import socket
+
+    try:  # uvicorn would only log in English and exit 1: say it in Chinese, with exit 3
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise Failure(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请用 --port 换一个") from exc
+    settings = WebSettings(data_dir=Path(data_dir) if data_dir else None, keep_minutes=keep, max_upload_mb=max_mb,
+                           jobs=jobs or os.cpu_count() or 1)
+    try:
+        app = create_app(settings)
+    except OSError as exc:
+        raise Failure(f"无法使用文件夹“{data_dir}”：{exc.strerror or exc}") from exc
+    click.echo(f"网页版已启动：http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/ 按 Ctrl+C 停止。", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    click.echo("网页版已停止。", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every outcome becomes an exit code and a Chinese message; no traceback reaches a user."""
+    try:
+        cli.main(args=argv, prog_name="nianbao", standalone_mode=False)
+        return EXIT_OK
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_FAILED
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2 only
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return EXIT_USAGE
+    except click.UsageError as exc:
+        hint = f"运行 {exc.ctx.command_path if exc.ctx else 'nianbao'} --help 查看用法。"
+        click.echo(f"用法错误：{_zh_usage(exc.format_message())}\n{hint}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("已中止。", err=True)
+        return EXIT_FAILED
+    except Failure as exc:
+        click.echo(f"无法完成：{exc}", err=True)
+        return EXIT_FAILED
+    except click.ClickException as exc:
+        click.echo(f"出错：{exc.format_message()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        return EXIT_FAILED
+    except Exception as exc:  # the last line of defence: a bug must not print a traceback at a clerk
+        if os.environ.get("NIANBAO_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把输入文件和这条消息发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息。", err=True)
+        return EXIT_FAILED
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

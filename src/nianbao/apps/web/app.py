@@ -1,0 +1,410 @@
+"""`nianbao serve`: the converter as an intranet web app (FastAPI on uvicorn) and a JSON API.
+
+Conversions run in a pool of forked worker processes (each file again in the memory- and time-limited
+sandbox, as in `batch`); the event loop only moves bytes. Uploads and results live in one directory per
+job, named by an unguessable id and bound to the uploading browser's cookie, and are deleted after the
+retention time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nianbao import __version__
+from nianbao.apps.web import pages as webpages
+from nianbao.findings import Level
+from nianbao.convert import Conversion, Status, convert, staging_path, warm
+from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
+
+COOKIE = "nianbao_owner"
+LABELS = {"docx": "Word 报告（.docx）", "pdf": "PDF 报告（.pdf）", "html": "网页版（.html，可粘贴到网站）",
+          "json": "数据（.json）", "annotated": "标注了问题的工作簿（.xlsx）"}
+MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf",
+         "html": "text/html; charset=utf-8", "json": "application/json",
+         "annotated": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_ZH_DETAIL = {"Not Found": "没有这个页面", "Method Not Allowed": "不支持这种请求方式",
+              "Invalid multipart data.": "上传的数据不完整或格式有误（应为 multipart/form-data 表单），请重新上传"}
+
+
+def _status_text(status: str) -> str:
+    """A job's status in words ("pending" before its conversion has finished)."""
+    return Status(status).label if status in {s.value for s in Status} else status
+
+
+@dataclass
+class WebSettings:
+    data_dir: Path | None = None  # None: a private temporary directory, removed on shutdown
+    keep_minutes: float = 60.0
+    max_upload_mb: float = 10.0
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_waiting: int = 100  # uploads queued beyond this get "busy, try again" instead of a long wait
+
+
+# --- API models (they make the OpenAPI description) ----------------------------------------------------
+
+class FindingOut(BaseModel):
+    code: str = Field(description="稳定的问题代码，如 total-mismatch")
+    level: str = Field(description="error（错误，阻止生成）、warning（警告）或 info（提示）")
+    position: str = Field(description="工作表!单元格，如 依申请公开!J6；整个文件的问题为空")
+    message: str = Field(description="中文说明")
+    acknowledged: str | None = Field(None, description="填报人在“说明”表中写明的理由（仅警告）")
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="中文说明")
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    what = {400: "请求有误", 404: "没有这个任务或文件（编号不对、不属于调用方，或已过期删除）", 413: "文件过大",
+            422: "缺少参数或参数格式有误", 503: "服务器正忙或转换进程意外退出，请稍后重试"}
+    return {c: {"model": ErrorOut, "description": what[c]} for c in codes}
+
+
+class JobOut(BaseModel):
+    id: str
+    name: str = Field(description="上传的文件名")
+    status: str = Field(description="ok（已生成报告）、errors（有错误）或 unreadable（无法读取）")
+    status_text: str
+    title: str = Field(description="报告标题（能读出机关名称和年度时）")
+    counts: dict[str, int]
+    findings: list[FindingOut]
+    downloads: dict[str, str] = Field(description="可下载的文件：docx、pdf、html、json 或 annotated → 地址")
+    expires: float = Field(description="删除时间（Unix 时间戳）")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class UploadLimit:
+    """Refuse request bodies over the limit while they stream in, before anything is parsed or stored."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(scope, send, self.limit)
+            return
+        seen, started, exceeded = 0, False, False
+
+        async def counting() -> Message:
+            nonlocal seen, exceeded
+            msg = await receive()
+            seen += len(msg.get("body", b""))
+            if seen > self.limit:
+                exceeded = True
+                raise _TooLarge
+            return msg
+
+        async def tracking(msg: Message) -> None:
+            # FastAPI turns any error while reading the body into its own 400: answer 413 instead
+            nonlocal started
+            if exceeded:
+                if not started:
+                    started = True
+                    await _too_large(scope, send, self.limit)
+                return
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, counting, tracking)
+        except _TooLarge:
+            if not started:
+                await _too_large(scope, send, self.limit)
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    text = f"文件过大：上传不能超过 {limit // 1024 // 1024} MB（填好的年报工作簿通常不到 1 MB）。"
+    if scope["path"].startswith("/api/"):
+        resp: Response = JSONResponse({"detail": text}, status_code=413)
+    else:
+        resp = HTMLResponse(webpages.render("error", heading="文件过大", message=text, keep_text=""), status_code=413)
+    await resp({"type": "http"}, _nothing, send)
+
+
+async def _nothing() -> Message:  # pragma: no cover - a response never reads the request
+    return {"type": "http.disconnect"}
+
+
+# --- the app ------------------------------------------------------------------------------------------
+
+def _convert_in_worker(path: str, name: str) -> Conversion:
+    try:
+        return convert(Path(path), name, ("docx", "html", "json"))
+    finally:
+        shutil.rmtree(Path(path).parent, ignore_errors=True)  # the upload itself is not kept
+
+
+def _pdf_in_worker(docx: bytes, name: str) -> bytes:
+    from nianbao.output.pdf import pdf_bytes
+
+    return pdf_bytes(docx, name)
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+class Runner:
+    """The worker pool, replaced if a worker dies so one bad file never takes the app down."""
+
+    def __init__(self, jobs: int, max_waiting: int) -> None:
+        self.jobs, self.max_waiting, self.waiting = jobs, max_waiting, 0
+        # At start-up this process has one thread: fork the workers from it (they inherit the imports).
+        self.pool = self._new("fork")
+
+    def _new(self, method: str) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["nianbao.service", "nianbao.web"])
+        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=warm)
+        pool.submit(_noop).result()  # start every worker now
+        return pool
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        if self.waiting >= self.max_waiting:
+            raise HTTPException(503, "服务器正忙，请稍后重试")
+        self.waiting += 1
+        try:
+            return await asyncio.wrap_future(self.pool.submit(fn, *args))
+        except BrokenProcessPool:  # a worker died (killed, out of memory): only this request fails
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            # Now the server has threads; forking it could copy a lock some thread holds. A fork server
+            # (a fresh single-threaded process) starts the replacement workers instead.
+            self.pool = await asyncio.to_thread(self._new, "forkserver")
+            raise HTTPException(503, "转换进程意外退出，请重新上传；如果同一个文件反复出现这个问题，请把它发给维护人员") from None
+        finally:
+            self.waiting -= 1
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    own_dir = settings.data_dir is None
+    root = Path(tempfile.gettempdir()) / f"nianbao-web-{secrets.token_hex(6)}" if own_dir else Path(settings.data_dir)  # type: ignore[arg-type]
+    store = JobStore(root, settings.keep_minutes * 60)
+    limit = int(settings.max_upload_mb * 1024 * 1024)
+    keep_text = f"{settings.keep_minutes:g} 分钟" if settings.keep_minutes < 120 else f"{settings.keep_minutes / 60:g} 小时"
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store.open()
+        store.expire()  # leftovers of an earlier run
+        state["runner"] = Runner(settings.jobs, settings.max_waiting)
+        state["pdf"] = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(max(1.0, min(60.0, store.keep / 4)))
+                await asyncio.to_thread(store.expire)
+
+        sweeper = asyncio.create_task(sweep())
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            state["runner"].close()
+            if own_dir:
+                shutil.rmtree(root, ignore_errors=True)
+
+    app = FastAPI(title="nianbao 年报生成与检查", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="上传填好的年报填报工作簿（.xlsx），检查并生成政府信息公开工作年度报告。"
+                              "每个任务有一个随机编号，只有持有编号的调用方（网页上传时还须是同一浏览器）能读取；"
+                              "任务及其文件在保留时间后删除。")
+    app.add_middleware(UploadLimit, limit=limit)
+
+    def owner(request: Request) -> str | None:
+        return owner_hash(request.cookies.get(COOKIE))
+
+    def job_json(job: Job, base: str) -> dict[str, Any]:
+        kinds = [k for k in KINDS if k in job.filenames]
+        return JobOut(
+            id=job.id, name=job.name, status=job.status, status_text=_status_text(job.status),
+            title=job.title, counts=job.report.get("counts", {}),
+            findings=[FindingOut(code=f["code"], level=f["level"], position=f["position"], message=f["message"],
+                                 acknowledged=f.get("acknowledged")) for f in job.report.get("findings", [])],
+            downloads={k: f"{base}/{job.id}/files/{k}" for k in kinds}, expires=job.created + store.keep,
+        ).model_dump()
+
+    async def convert(upload: UploadFile, cookie: str | None) -> Job:
+        name = Path((upload.filename or "").replace("\\", "/")).name or "工作簿.xlsx"
+        job = store.new(name, owner_hash(cookie))
+        try:
+            path = staging_path(store.dir(job.id) / "upload", name)
+            with path.open("wb") as fh:
+                await asyncio.to_thread(shutil.copyfileobj, upload.file, fh, 1 << 20)
+            conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name)
+        except BaseException:
+            store.delete(job.id)
+            raise
+        job.status, job.title, job.report, job.note = conv.status, conv.title, conv.report.to_dict(), conv.note
+        job.filenames = dict(conv.filenames)
+        if conv.status is Status.OK and state["pdf"]:  # offered now, made on first download
+            job.filenames["pdf"] = Path(conv.filenames["docx"]).with_suffix(".pdf").name
+        job.seconds = conv.seconds
+        store.save(job, conv.files)
+        return job
+
+    async def download(job: Job, kind: str) -> Response:
+        data = store.file(job, kind)
+        if data is None and kind == "pdf" and "pdf" in job.filenames:
+            docx = store.file(job, "docx")
+            from nianbao.output.pdf import PdfError
+
+            try:
+                data = await state["runner"].run(_pdf_in_worker, docx, Path(job.filenames["pdf"]).stem)
+            except PdfError as exc:
+                raise HTTPException(503, f"未能生成 PDF：{exc}") from exc
+            store.save(job, {"pdf": data})
+        if data is None or kind not in job.filenames:
+            raise HTTPException(404, "没有这个文件")
+        name = job.filenames[kind]
+        ascii_name = "nianbao" + Path(name).suffix
+        return Response(data, media_type=MEDIA[kind], headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+    def lookup(job_id: str, request: Request) -> Job:
+        try:
+            return store.get(job_id, owner(request))
+        except KeyError:
+            raise HTTPException(404, "找不到这个任务（编号不对、不是本浏览器上传的，或已超过保留时间被删除）") from None
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def page(html: str, request: Request, status: int = 200) -> HTMLResponse:
+        resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                                                                "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'"})
+        if not request.cookies.get(COOKIE):
+            resp.set_cookie(COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="strict", max_age=30 * 86400)
+        return resp
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index(request: Request) -> HTMLResponse:
+        return page(webpages.render("index", max_mb=f"{settings.max_upload_mb:g}", pdf=state.get("pdf"), keep_text=keep_text), request)
+
+    @app.get("/template.xlsx", summary="下载空白填报工作簿（form=2021 或 2019）", tags=["模板"],
+             responses={200: {"content": {MEDIA["annotated"]: {}}}, **_errors(422)})
+    async def template(form: Literal["2021", "2019"] = "2021") -> Response:
+        from nianbao.workbook.blank import template_bytes
+
+        data = await asyncio.to_thread(template_bytes, form)
+        name = f"年报填报模板（{form}版）.xlsx"
+        return Response(data, media_type=MEDIA["annotated"],
+                        headers={"Content-Disposition": f"attachment; filename=\"nianbao-{form}.xlsx\"; filename*=UTF-8''{quote(name)}"})
+
+    @app.post("/upload", include_in_schema=False)
+    async def upload_page(request: Request, file: UploadFile = File(...)) -> Response:
+        fresh = COOKIE not in request.cookies
+        # the first request of this browser: the job is bound to a new cookie
+        cookie = secrets.token_urlsafe(24) if fresh else request.cookies[COOKIE]
+        job = await convert(file, cookie)
+        resp = RedirectResponse(f"/jobs/{job.id}", status_code=303)
+        if fresh:
+            resp.set_cookie(COOKIE, cookie, httponly=True, samesite="strict", max_age=30 * 86400)
+        return resp
+
+    @app.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def job_page(job_id: str, request: Request) -> HTMLResponse:
+        try:
+            job = store.get(job_id, owner(request))
+        except KeyError:
+            return page(webpages.render("error", heading="找不到这个结果",
+                                        message="编号不对、不是本浏览器上传的，或已超过保留时间被删除。请重新上传。", keep_text=keep_text), request, 404)
+        findings = [dict(f, level_zh=Level(f["level"]).zh) for f in job.report.get("findings", [])]
+        order = {"error": 0, "warning": 1, "info": 2}
+        findings.sort(key=lambda f: (order[f["level"]], bool(f.get("acknowledged"))))
+        downloads = [{"kind": k, "url": f"/jobs/{job.id}/files/{k}", "label": LABELS[k], "name": job.filenames[k]}
+                     for k in KINDS if k in job.filenames]
+        c = job.report.get("counts", {})
+        summary = f"{c.get('error', 0)} 个错误，{c.get('warning', 0)} 个警告，{c.get('info', 0)} 条提示。"
+        return page(webpages.render("job", job=job, status_text=_status_text(job.status), summary=summary,
+                                    findings=findings, downloads=downloads, keep_text=keep_text), request)
+
+    @app.get("/jobs/{job_id}/files/{kind}", include_in_schema=False)
+    async def job_file(job_id: str, kind: str, request: Request) -> Response:
+        return await download(lookup(job_id, request), kind)
+
+    # --- the JSON API -----------------------------------------------------------------------------
+
+    @app.post("/api/jobs", status_code=201, response_model=JobOut, summary="上传工作簿：检查并生成报告", tags=["任务"],
+              responses=_errors(400, 413, 422, 503))
+    async def api_create(request: Request, file: UploadFile = File(..., description="填好的 .xlsx 工作簿")) -> dict[str, Any]:
+        return job_json(await convert(file, request.cookies.get(COOKIE)), "/api/jobs")
+
+    @app.get("/api/jobs/{job_id}", response_model=JobOut, summary="查看检查结果", tags=["任务"], responses=_errors(404, 422))
+    async def api_get(job_id: str, request: Request) -> dict[str, Any]:
+        return job_json(lookup(job_id, request), "/api/jobs")
+
+    @app.get("/api/jobs/{job_id}/files/{kind}", summary="下载文件：docx、pdf、html、json 或 annotated", tags=["任务"],
+             responses=_errors(404, 422, 503))
+    async def api_file(job_id: str, kind: str, request: Request) -> Response:
+        return await download(lookup(job_id, request), kind)
+
+    @app.delete("/api/jobs/{job_id}", status_code=204, summary="立即删除任务及其全部文件", tags=["任务"], responses=_errors(404, 422))
+    async def api_delete(job_id: str, request: Request) -> Response:
+        store.delete(lookup(job_id, request).id)
+        return Response(status_code=204)
+
+    @app.get("/api/health", summary="运行状态", tags=["服务"])
+    async def health() -> dict[str, Any]:
+        runner = state.get("runner")
+        return {"ok": True, "version": __version__, "waiting": runner.waiting if runner else 0, "pdf": bool(state.get("pdf"))}
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = _ZH_DETAIL.get(str(exc.detail), str(exc.detail))
+        headers = getattr(exc, "headers", None)  # e.g. Allow on 405
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+        return HTMLResponse(webpages.render("error", heading="出错了", message=detail, keep_text=keep_text),
+                            status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        text = f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把这个工作簿发给维护人员。"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": text}, status_code=500)
+        return HTMLResponse(webpages.render("error", heading="程序出错", message=text, keep_text=keep_text), status_code=500)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        uploading = request.method == "POST"
+        text = ("请求不完整：请选择要上传的 .xlsx 文件（表单字段 file）" if uploading else
+                "参数有误：" + "、".join(".".join(str(x) for x in e.get("loc", ())[1:]) for e in exc.errors()) + "（可用的值见 /openapi.json）")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": text}, status_code=422)
+        return HTMLResponse(webpages.render("error", heading="没有收到文件" if uploading else "参数有误", message=text,
+                                            keep_text=keep_text), status_code=422)
+
+    app.state.store = store
+    app.state.settings = asdict(settings) | {"data_dir": str(root)}
+    return app

@@ -1,0 +1,153 @@
+"""Text hygiene of the narrative: what supervising offices send reports back for, short of the figures.
+Placeholders are errors (a published "XX乡" is the worst defect there is); everything else is a warning."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nianbao.form import layout as L
+from nianbao.findings import Finding, Level
+from nianbao.workbook.model import Submission
+
+MIN_GENERAL_CHARS = 200  # 一、总体情况 shorter than this says too little (configurable per call)
+
+_PLACEHOLDER_RE = re.compile(r"[XxＸｘ]{2,}|[×＊*]{2,}|[○〇]{2,}|待补充|待填写|此处填写|请填写|TODO|TBD|【[^】]{0,20}】|\[[^\]]{0,20}\]")
+_CN = r"[\u4e00-\u9fff]"
+_HALF_PUNCT_RE = re.compile(rf"(?<={_CN})[,;:?!](?=\s*{_CN})|(?<={_CN})\((?=[^)]*{_CN})|(?<={_CN})\.(?={_CN})")
+_SPACE_RE = re.compile(rf"(?<={_CN})[ \u00a0]+(?=[0-9])|(?<=[0-9])[ \u00a0]+(?={_CN})|(?<={_CN})[ \u00a0]+(?={_CN})")
+_REPEAT_RE = re.compile(rf"({_CN}{{2,4}})\1")
+_JIEZHI_RE = re.compile(r"截止(?:到|至)?\s*(?:\d{4}\s*年|\d{1,2}\s*月|目前|年底|年末)")
+_ENUM_RE = re.compile(r"([一二三四五六七八九十]+)是")
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+# Doubled words that are correct Chinese (reduplication), not typos.
+_FINE_REPEATS = {"常常", "时时", "处处", "人人", "事事", "年年", "天天", "件件", "条条", "个个", "层层", "步步",
+                 "一一", "了解了解", "研究研究", "讨论讨论", "看看", "想想", "试试", "谈谈"}
+
+
+@dataclass(frozen=True)
+class Text:
+    """One paragraph of narrative and where it came from."""
+
+    text: str
+    sheet: str
+    cell: str | None
+    section: str  # 一 / 五 / 六
+
+
+def texts(sub: Submission) -> Iterator[Text]:
+    for no, narrative in (("一", sub.general), ("五", sub.problems)):
+        for block in narrative.blocks:
+            if block.heading:
+                yield Text(block.heading, narrative.sheet, block.heading_cell, no)
+            for para, cell in zip(block.paragraphs, block.cells):
+                yield Text(para, narrative.sheet, cell, no)
+    for key, paras in sub.other.items.items():
+        for para in paras:
+            yield Text(para, sub.sheet(L.SHEET_OTHER), sub.other.cells.get(key), "六")
+    yield Text(sub.meta.agency, sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"), "meta")
+
+
+def _quote(text: str, start: int, end: int) -> str:
+    a, b = max(0, start - 8), min(len(text), end + 8)
+    return ("…" if a else "") + text[a:b] + ("…" if b < len(text) else "")
+
+
+def _enumeration(text: str) -> tuple[str, str] | None:
+    """一是…二是…三是: a gap (一是…三是) or a repeat (三是…三是)."""
+    nums = [n for m in _ENUM_RE.finditer(text) if (n := _cn_number(m.group(1)))]
+    if len(nums) < 2 or nums[0] != 1:
+        return None
+    for prev, cur in zip(nums, nums[1:]):
+        if cur == prev:
+            return "repeat", f"{_cn(cur)}是"
+        if cur != prev + 1:
+            return "gap", f"{_cn(prev)}是之后是{_cn(cur)}是"
+    return None
+
+
+def _cn_number(s: str) -> int | None:
+    if s in _CN_DIGITS:
+        return _CN_DIGITS[s]
+    if len(s) == 2 and s[0] == "十":
+        return 10 + _CN_DIGITS.get(s[1], 0)
+    return None
+
+
+def _cn(n: int) -> str:
+    from nianbao.workbook.text import cn_ordinal
+
+    return cn_ordinal(n)
+
+
+def check_hygiene(sub: Submission, min_general: int = MIN_GENERAL_CHARS) -> list[Finding]:
+    found: list[Finding] = []
+    section_text: dict[str, list[Text]] = {}
+    for t in texts(sub):
+        section_text.setdefault(t.section, []).append(t)
+        found.extend(_paragraph_findings(t))
+    found.extend(_section_findings(sub, section_text, min_general))
+    return found
+
+
+def _paragraph_findings(t: Text) -> Iterator[Finding]:
+    text = t.text
+    if m := _PLACEHOLDER_RE.search(text):
+        yield Finding("text-placeholder", Level.ERROR,
+                      f"文字中留有占位符“{m.group(0)}”，发布前必须替换为实际内容：“{_quote(text, m.start(), m.end())}”",
+                      t.sheet, t.cell, actual=m.group(0))
+    if t.section == "meta":
+        return
+    if m := _JIEZHI_RE.search(text):
+        yield Finding("text-jiezhi", Level.WARNING,
+                      f"“{m.group(0)}”中的“截止”应为“截至”（表示到某一时间为止）：“{_quote(text, m.start(), m.end())}”",
+                      t.sheet, t.cell, actual=m.group(0), expected=m.group(0).replace("截止", "截至", 1))
+    for m in _REPEAT_RE.finditer(text):
+        word = m.group(0)
+        if word in _FINE_REPEATS or m.group(1) in _FINE_REPEATS or len(set(m.group(1))) == 1:
+            continue
+        yield Finding("text-repeated", Level.WARNING, f"词语重复“{word}”，可能是笔误：“{_quote(text, m.start(), m.end())}”",
+                      t.sheet, t.cell, actual=word, expected=m.group(1))
+        break
+    if m := _HALF_PUNCT_RE.search(text):
+        yield Finding("text-punctuation", Level.WARNING,
+                      f"中文句子中用了半角标点“{m.group(0)}”，应使用全角标点：“{_quote(text, m.start(), m.end())}”",
+                      t.sheet, t.cell, actual=m.group(0))
+    if m := _SPACE_RE.search(text):
+        yield Finding("text-spacing", Level.WARNING,
+                      f"汉字与数字或汉字之间有多余的空格（常见于从 PDF 复制的文字）：“{_quote(text, m.start(), m.end())}”",
+                      t.sheet, t.cell)
+    if problem := _enumeration(text):
+        kind, what = problem
+        msg = f"“一是、二是……”的序号{'重复' if kind == 'repeat' else '不连续'}（{what}）"
+        yield Finding("text-enumeration", Level.WARNING, f"{msg}：“{text[:30]}……”", t.sheet, t.cell)
+
+
+def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_general: int) -> Iterator[Finding]:
+    body = "".join(t.text for t in by_section.get("一", []))
+    first = sub.general.blocks[0] if sub.general.blocks else None
+    where = (first.cells[0] if first and first.cells else f"B{L.LIST_FIRST_ROW}")
+    if body and len(body) < min_general:
+        yield Finding("text-too-short", Level.WARNING,
+                      f"“一、总体情况”只有 {len(body)} 字，少于 {min_general} 字，难以说明全年工作情况",
+                      sub.general.sheet, where, expected=f"≥ {min_general}", actual=len(body))
+    if sub.meta.agency_type == "人民政府" and body:
+        supervision = [b for b in sub.general.blocks if b.heading and "监督" in b.heading]
+        scope = "".join(p for b in (supervision or sub.general.blocks) for p in b.paragraphs)
+        if not re.search(r"考核|评议|责任追究", scope):
+            cell = supervision[0].heading_cell if supervision else where
+            yield Finding("text-supervision", Level.WARNING,
+                          "人民政府的年度报告应在“监督保障”中说明工作考核、社会评议和责任追究结果情况，正文中没有找到“考核”“评议”或“责任追究”",
+                          sub.general.sheet, cell)
+    if "table3" in sub.readable:
+        table = sub.form.tables["table3"]
+        other_rows = [ref for ref, text in table.labels.items() if text == "3.其他"]
+        if other_rows:
+            row = int(other_rows[0][1:])
+            total = sub.figures["table3"].get(f"J{row}")
+            text_all = "".join(t.text for ts in by_section.values() for t in ts)
+            if total and not re.search(r"其他处理|其他情形|其他原因|其他方式", text_all):
+                yield Finding("other-unexplained", Level.WARNING,
+                              f"表三“（六）其他处理 3.其他”有 {total} 件，正文没有说明这些申请是怎样处理的",
+                              sub.sheet(L.TABLE_SHEETS["table3"]), sub.at("table3", f"J{row}"), actual=total)

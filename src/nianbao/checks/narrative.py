@@ -1,0 +1,228 @@
+"""Figures quoted in the narrative against the tables — the most common real defect ("收到申请75件" while
+table 3 says 74 new + 1 carried over). Every mismatch is a warning quoting the sentence, the cell(s) and
+both numbers; percentages are recomputed; "均获维持" style claims are checked against table 4."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from nianbao.form import layout as L
+from nianbao.findings import Finding, Level
+from nianbao.checks.hygiene import Text, texts
+from nianbao.workbook.model import Submission
+from nianbao.workbook.values import format_number
+
+_CN_NUM = "零一二两三四五六七八九十百千万"
+_NUMBER = rf"(\d+(?:\.\d+)?|[{_CN_NUM}]+)"
+_UNIT = r"(件|条|宗|起|个|份|次|项|元|万元)"
+_NEAR = 24  # characters between a key phrase and its figure
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """What a key phrase refers to: one or more candidate sums of cells (any may be meant)."""
+
+    name: str
+    candidates: tuple[tuple[str, tuple[str, ...]], ...]  # (description, cells "table:REF")
+
+
+def _cn_to_int(text: str) -> int | None:
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+    total, section, number = 0, 0, 0
+    for ch in text:
+        if ch in digits:
+            number = digits[ch]
+        elif ch in units:
+            unit = units[ch]
+            if unit == 10000:
+                total += (section + number) * unit
+                section = number = 0
+            else:
+                section += (number or 1) * unit
+                number = 0
+        else:
+            return None
+    return total + section + number
+
+
+def _value(text: str) -> Decimal | None:
+    if text[0].isdigit():
+        return Decimal(text)
+    n = _cn_to_int(text)
+    return Decimal(n) if n is not None else None
+
+
+def _rows(sub: Submission, first: int, last: int) -> tuple[str, ...]:
+    return tuple(f"table3:J{r}" for r in range(first, last + 1))
+
+
+def quantities(sub: Submission) -> list[tuple[re.Pattern[str], Quantity]]:
+    """Key phrases and the cells they name, for this workbook's form (most specific phrases first)."""
+    t3 = sub.form.tables["table3"]
+    row = {text: int(ref[1:]) for ref, text in t3.labels.items() if ref[0] in "ABC"}
+    total_row = row["（七）总计"]
+    carry_row = row["四、结转下年度继续办理"]
+    other_first = row["（六）其他处理"]
+    q: list[tuple[str, Quantity]] = [
+        (r"结转(?:到|至)?下(?:一)?年度?|转入下(?:一)?年", Quantity("结转下年度", (("结转下年度", ("table3:J" + str(carry_row),)),))),
+        (r"上年结转|上一年度结转|结转上年", Quantity("上年结转", (("上年结转", ("table3:J5",)),))),
+        (r"(?:新收|收到|受理|接收|共收到)[^，。；]{0,12}?申请", Quantity("收到申请", (
+            ("本年新收", ("table3:J4",)), ("新收加上年结转", ("table3:J4", "table3:J5"))))),
+        (r"部分公开", Quantity("部分公开", (("部分公开", ("table3:J7",)),))),
+        (r"予以公开|同意公开|全部公开", Quantity("予以公开", (("予以公开", ("table3:J6",)),))),
+        (r"不予公开", Quantity("不予公开", (("不予公开", _rows(sub, 8, 15)),))),
+        (r"无法提供", Quantity("无法提供", (("无法提供", _rows(sub, 16, 18)),))),
+        (r"不予处理", Quantity("不予处理", (("不予处理", _rows(sub, 19, 23)),))),
+        (r"其他处理", Quantity("其他处理", (("其他处理", _rows(sub, other_first, total_row - 1)),))),
+        (r"办结|答复", Quantity("办结", (("办理结果总计", (f"table3:J{total_row}",)),))),
+        (r"复议后(?:提起)?(?:行政)?诉讼|复议后起诉", Quantity("复议后起诉", (("复议后起诉", ("table4:O4",)),))),
+        (r"行政复议", Quantity("行政复议", (("行政复议", ("table4:E4",)),))),
+        (r"行政诉讼", Quantity("行政诉讼", (("行政诉讼", ("table4:J4", "table4:O4")), ("复议后起诉", ("table4:O4",))))),
+        (r"信息处理费", Quantity("信息处理费", (("实际收取信息处理费（元）", ("other:fee_collected",)),))),
+        (r"收费通知", Quantity("收费通知", (("收费通知", ("other:fee_notices",)),))),
+    ]
+    if sub.form.id == "2021":
+        q += [
+            (r"现行有效", Quantity("现行有效", (("现行有效行政规范性文件", ("table2:D4",)),))),
+            (r"制发|印发", Quantity("制发", (("本年制发行政规范性文件", ("table2:B4",)),))),
+            (r"废止", Quantity("废止", (("本年废止行政规范性文件", ("table2:C4",)),))),
+            (r"行政许可", Quantity("行政许可", (("行政许可处理决定", ("table2:B7",)),))),
+            (r"行政处罚", Quantity("行政处罚", (("行政处罚处理决定", ("table2:B10",)),))),
+            (r"行政强制", Quantity("行政强制", (("行政强制处理决定", ("table2:B11",)),))),
+        ]
+    return [(re.compile(rf"(?:{pattern})[^，。；;、]{{0,{_NEAR}}}?{_NUMBER}\s*{_UNIT}(?:[，,]?[^，。；]{{0,6}}?占[^，。；]{{0,8}}?(\d+(?:\.\d+)?)\s*[%％])?"), quantity)
+            for pattern, quantity in q]
+
+
+def _lookup(sub: Submission, cell: str) -> Decimal | None:
+    where, ref = cell.split(":")
+    if where == "other":
+        v = getattr(sub.other, ref)
+        return Decimal(v) if v is not None else None
+    if where not in sub.readable:
+        return None
+    v = sub.figures[where].get(ref)
+    return Decimal(v) if v is not None else None
+
+
+def _sum(sub: Submission, cells: tuple[str, ...]) -> Decimal | None:
+    total = Decimal(0)
+    for cell in cells:
+        value = _lookup(sub, cell)
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _position(sub: Submission, cells: tuple[str, ...]) -> str:
+    names = []
+    for cell in cells:
+        where, ref = cell.split(":")
+        if where == "other":
+            names.append(f"{sub.sheet(L.SHEET_OTHER)}!{sub.other.cells.get(ref, '')}")
+        else:
+            names.append(f"{sub.sheet(L.TABLE_SHEETS[where])}!{sub.at(where, ref)}")
+    return names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 格"
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    a = max(text.rfind(p, 0, start) for p in "。；;！？") + 1
+    bs = [i for i in (text.find(p, end) for p in "。；;！？") if i >= 0]
+    b = min(bs) + 1 if bs else len(text)
+    sentence = text[a:b]
+    return sentence if len(sentence) <= 80 else text[max(start - 20, 0):end + 10]
+
+
+def check_figures_in_text(sub: Submission) -> list[Finding]:
+    if "table3" not in sub.form.tables:
+        return []
+    found: list[Finding] = []
+    patterns = quantities(sub)
+    for t in texts(sub):
+        if t.section == "meta":
+            continue
+        taken: list[tuple[int, int]] = []
+        for pattern, quantity in patterns:
+            for m in pattern.finditer(t.text):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue  # this figure was already read under a more specific phrase
+                taken.append((m.start(), m.end()))
+                found.extend(_compare(sub, t, m, quantity))
+        found.extend(_claims(sub, t))
+    return found
+
+
+def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> Iterator[Finding]:
+    written = _value(m.group(1))
+    if written is None:
+        return
+    unit = m.group(2)
+    if unit == "万元" and quantity.name == "信息处理费":
+        written *= 10000
+    actual = [(desc, cells, v) for desc, cells in quantity.candidates if (v := _sum(sub, cells)) is not None]
+    if not actual:
+        return
+    sentence = _sentence(t.text, m.start(), m.end())
+    if not any(v == written for _, _, v in actual):
+        both = "；".join(f"{d}（{_position(sub, c)}）为 {format_number(v)}" for d, c, v in actual)
+        yield Finding("narrative-figure", Level.WARNING,
+                      f"正文写“{m.group(0)}”，与统计表不一致：{both}。原句：“{sentence}”",
+                      t.sheet, t.cell, expected=format_number(actual[0][2]), actual=format_number(written))
+        return
+    if m.group(3):
+        yield from _percent(sub, t, m, written, sentence)
+
+
+def _denominators(sub: Submission) -> list[tuple[str, Decimal]]:
+    t3 = sub.form.tables["table3"]
+    total_row = next(int(ref[1:]) for ref, text in t3.labels.items() if text == "（七）总计")
+    out = []
+    for desc, cells in (("本年新收", ("table3:J4",)), ("新收加上年结转", ("table3:J4", "table3:J5")),
+                        ("办理结果总计", (f"table3:J{total_row}",))):
+        v = _sum(sub, cells)
+        if v:
+            out.append((desc, v))
+    return out
+
+
+def _percent(sub: Submission, t: Text, m: re.Match[str], count: Decimal, sentence: str) -> Iterator[Finding]:
+    text = m.group(3)
+    written = Decimal(text)
+    places = len(text.split(".")[1]) if "." in text else 0
+    options = _denominators(sub)
+    computed = [(d, (count * 100 / v).quantize(Decimal(1).scaleb(-places))) for d, v in options]
+    if options and not any(abs(c - written) <= Decimal(1).scaleb(-places) / 2 + Decimal("1e-9") for _, c in computed):
+        what = "；".join(f"按{d}计算为 {c}%" for d, c in computed)
+        yield Finding("narrative-percent", Level.WARNING,
+                      f"正文中的比例“{text}%”与数字对不上：{format_number(count)} 件{what}。原句：“{sentence}”",
+                      t.sheet, t.cell, expected=f"{computed[0][1]}%", actual=f"{text}%")
+
+
+def _t4(*refs: str) -> tuple[str, ...]:
+    return tuple(f"table4:{r}" for r in refs)
+
+
+# Claims in words that are true only when some cells are all 0: (phrase, what it implies, those cells).
+_CLAIMS: list[tuple[str, str, tuple[str, ...]]] = [
+    (r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "均获维持时，表四的“结果纠正”“其他结果”“尚未审结”都应为 0",
+     _t4("B4", "C4", "D4", "G4", "H4", "I4", "L4", "M4", "N4")),
+    (r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉时，表四的“结果纠正”都应为 0", _t4("B4", "G4", "L4")),
+    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议时，表四的行政复议总计应为 0", _t4("E4")),
+    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼时，表四的两个行政诉讼总计应为 0", _t4("J4", "O4")),
+    (r"未收取(?:任何)?信息处理费|不收取信息处理费", "未收取信息处理费时，“其他事项”中的实际收取金额应为 0", ("other:fee_collected",)),
+    (r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请时，表三的新收申请应为 0", ("table3:J4",)),
+]
+
+
+def _claims(sub: Submission, t: Text) -> Iterator[Finding]:
+    for pattern, meaning, cells in _CLAIMS:
+        m = re.search(pattern, t.text)
+        if m and (total := _sum(sub, cells)) is not None and total != 0:
+            yield Finding("narrative-claim", Level.WARNING,
+                          f"正文说“{m.group(0)}”，与统计表不符（{meaning}）。原句：“{_sentence(t.text, m.start(), m.end())}”",
+                          t.sheet, t.cell, actual=m.group(0))

@@ -1,0 +1,268 @@
+"""Checks on what was read: the form's arithmetic, recomputed, and consistency with the body and year."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from nianbao.form import layout as L
+from nianbao.form.cells import parse_cell
+from nianbao.findings import Finding, Level, Report
+from nianbao.form.model import Relation, Table
+from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
+from nianbao.checks.narrative import check_figures_in_text
+from nianbao.workbook.model import Submission
+from nianbao.workbook.values import Number, format_number
+
+
+Locate = Callable[[str], str]  # form cell -> sheet cell
+
+
+def resolve_totals(table: Table, sheet: str, at: Locate, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
+    """Compute every total from its parts, parts first. A typed total that differs is reported and then
+    replaced by the computed sum, so one wrong total does not cascade into the relations that use it."""
+    found: list[Finding] = []
+    pending = set(table.totals)
+    while pending:
+        ready = [t for t in pending if not any(p in pending for p in table.totals[t])]
+        if not ready:  # pragma: no cover - the forms have no circular totals
+            break
+        for total in ready:
+            pending.discard(total)
+            parts = table.totals[total]
+            part_values = [values.get(p) for p in parts]
+            if any(v is None for v in part_values):
+                if total not in typed:
+                    values[total] = None  # an unreadable part is already a finding
+                continue
+            expected: Number = sum(part_values)  # type: ignore[arg-type, assignment]
+            if total in typed and values[total] != expected:
+                found.append(Finding(
+                    "total-mismatch", Level.ERROR,
+                    f"{table.describe(total)}：应为 {format_number(expected)}（{_span(parts, at)} 之和），实际为 {format_number(values[total])}",  # type: ignore[arg-type]
+                    sheet, at(total), expected=format_number(expected), actual=format_number(values[total]),  # type: ignore[arg-type]
+                ))
+            values[total] = expected
+    return found
+
+
+def _span(cells: tuple[str, ...], at: Locate) -> str:
+    """D6+D7, or D8:D28 for a long run (as sheet cells)."""
+    refs = [at(c) for c in cells]
+    if len(refs) > 2:
+        return f"{refs[0]}:{refs[-1]}"
+    return "+".join(refs)
+
+
+def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Number | None]) -> list[Finding]:
+    """Every relation that is not the definition of a total (those hold after resolve_totals)."""
+    found: list[Finding] = []
+    for rel in table.relations:
+        total = rel.defines_total
+        if total is not None and table.totals.get(total) == rel.rhs:
+            continue
+        lv = [values.get(c) for c in rel.lhs]
+        rv = [values.get(c) for c in rel.rhs]
+        if any(v is None for v in lv + rv):
+            continue  # an unreadable part is already a finding; the sum would only repeat it
+        left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
+        if (left == right) if rel.op == "==" else (left <= right):
+            continue
+        found.append(_relation_finding(table, sheet, at, rel, left, right))
+    return found
+
+
+def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left: Number, right: Number) -> Finding:
+    total = rel.defines_total
+    if rel.kind == "plausibility":
+        a, b = rel.lhs[0], rel.rhs[0]
+        return Finding(
+            "plausibility", Level.WARNING,
+            f"{table.describe(a)}（{format_number(left)}）大于{table.describe(b)}（{format_number(right)}），请核对",
+            sheet, at(a), expected=f"≤ {format_number(right)}", actual=format_number(left),
+        )
+    if total is not None:
+        return Finding(
+            "total-mismatch", Level.ERROR,
+            f"{table.describe(total)}：应为 {format_number(right)}（{_span(rel.rhs, at)} 之和），实际为 {format_number(left)}",
+            sheet, at(total), expected=format_number(right), actual=format_number(left),
+        )
+    column = table.label_path(rel.lhs[0])[1]
+    where = f"（{column[-1]}列）" if column else ""
+    # The form prints its own statement of the relation (table 3, A1); quote it rather than paraphrase.
+    stated = next((t.strip("（）") for t in table.labels.values() if t.startswith("（本列数据的勾稽关系")), "")
+    return Finding(
+        "balance-mismatch", Level.ERROR,
+        f"勾稽关系不成立{where}：{_span(rel.lhs, at)} = {format_number(left)}，而 {_span(rel.rhs, at)} = {format_number(right)}"
+        + (f"；{stated}" if stated else ""),
+        sheet, at(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
+    )
+
+
+def _cells_in_row_labelled(table: Table, label: str) -> list[str]:
+    rows = {parse_cell(ref)[0] for ref, text in table.labels.items() if text == label}
+    return [ref for ref in table.numeric if parse_cell(ref)[0] in rows]
+
+
+def check_regulations(sub: Submission) -> list[Finding]:
+    """Only 规章-making bodies can show 规章 figures; townships and departments below them cannot."""
+    if sub.meta.agency_type not in ("乡镇街道", "政府部门") or "table2" not in sub.readable:
+        return []
+    table = sub.form.tables["table2"]
+    values = sub.figures["table2"]
+    bad = [(ref, v) for ref in _cells_in_row_labelled(table, "规章") if (v := values.get(ref))]
+    if not bad:
+        return []
+    ref, value = bad[0]
+    return [Finding(
+        "regulation-nonzero", Level.WARNING,
+        f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(value)}）。"
+        "行政规范性文件应填在下一行；确属规章制定机关请忽略",
+        sub.sheet(L.TABLE_SHEETS["table2"]), sub.at("table2", ref), expected=0, actual=format_number(value),
+    )]
+
+
+def check_year_form(sub: Submission) -> list[Finding]:
+    year, meta = sub.meta.year, sub.meta
+    found: list[Finding] = []
+    if year is None:
+        return found
+    expected = "2021" if year >= 2021 else "2019"
+    if sub.form.id != expected:
+        found.append(Finding(
+            "form-year-mismatch", Level.ERROR,
+            f"{year} 年度的报告应使用 {expected} 版表格格式，本工作簿是 {sub.form.id} 版。请用 nianbao template --form {expected} 生成模板重新填写",
+            sub.sheet(L.SHEET_META), meta.cells.get("year"), expected=expected, actual=sub.form.id,
+        ))
+    if meta.date is not None:
+        if meta.date.year < year or (meta.date.year == year and meta.date.month < 12):
+            found.append(Finding(
+                "date-implausible", Level.WARNING,
+                f"落款日期 {meta.date_text} 早于 {year} 年度结束，年度报告应在年度结束后成文",
+                sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
+            ))
+        elif meta.date.year > year + 1:
+            found.append(Finding(
+                "date-implausible", Level.WARNING,
+                f"落款日期 {meta.date_text} 比报告年度 {year} 晚了一年以上，请核对年度或日期",
+                sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
+            ))
+    return found
+
+
+_YEAR_RE = re.compile(r"(?<![\d])((?:19|20)\d{2})\s*年")
+_OPENING_YEAR_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?!\d{1,2}月)")
+
+
+def _strip_titles(text: str) -> str:
+    # Years in document titles (《2019年…要点》), revision notes ((2019年修订)) and 〔2021〕 numbers
+    # name documents; they are not statements of when something happened.
+    return re.sub(r"《[^》]*》|〔\d{4}〕|\[\d{4}\]|[（(]\d{4}\s*年\s*(?:修订|修正|版)[）)]", "", text)
+
+
+_PLAN_RE = re.compile(r"将|计划|拟|力争|预计|打算|继续")
+
+
+def check_narrative_years(sub: Submission) -> list[Finding]:
+    year = sub.meta.year
+    if year is None:
+        return []
+    found: list[Finding] = []
+    for narrative in (sub.general, sub.problems):
+        for block in narrative.blocks:
+            for para, cell in zip(block.paragraphs, block.cells):
+                found.extend(_years_in(para, year, narrative.sheet, cell))
+    for key, paras in sub.other.items.items():
+        for para in paras:
+            found.extend(_years_in(para, year, sub.sheet(L.SHEET_OTHER), sub.other.cells.get(key)))
+    return found
+
+
+def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Finding]:
+    snippet = para[:30] + ("……" if len(para) > 30 else "")
+    m = _OPENING_YEAR_RE.match(para)
+    if m and int(m.group(1)) == year + 1 and _PLAN_RE.search(para[:30]):
+        m = None  # "2025年，我们将……": a plan for the coming year
+    if m and int(m.group(1)) != year:
+        yield Finding(
+            "narrative-year", Level.WARNING,
+            f"段落以“{m.group(1)}年”开头，但报告年度是 {year} 年，像是从往年报告沿用的文字：“{snippet}”",
+            sheet, cell, expected=str(year), actual=m.group(1),
+        )
+        return
+    for m in _YEAR_RE.finditer(_strip_titles(para)):
+        y = int(m.group(1))
+        if abs(y - year) > 1:
+            yield Finding(
+                "narrative-year", Level.WARNING,
+                f"文字中出现“{y}年”，与报告年度 {year} 年相差较远，请核对：“{snippet}”",
+                sheet, cell, expected=str(year), actual=str(y),
+            )
+            return
+
+
+def check_required_text(sub: Submission) -> list[Finding]:
+    found = []
+    for narrative, title in ((sub.general, "一、总体情况"), (sub.problems, "五、存在的主要问题及改进情况")):
+        if narrative.is_empty():
+            found.append(Finding(
+                "narrative-empty", Level.ERROR, f"“{title}”没有正文，这是年度报告的必备部分",
+                narrative.sheet, f"B{L.LIST_FIRST_ROW}",
+            ))
+    return found
+
+
+def check_fees(sub: Submission) -> list[Finding]:
+    """Section 六's 信息处理费 figures against each other (warnings: odd, not impossible)."""
+    o, found = sub.other, []
+    if o.fee_billed is not None and o.fee_collected is not None and o.fee_collected > o.fee_billed:
+        found.append(Finding(
+            "plausibility", Level.WARNING,
+            f"实际收取的信息处理费（{format_number(o.fee_collected)}元）多于应收金额（{format_number(o.fee_billed)}元），请核对",
+            sub.sheet(L.SHEET_OTHER), o.cells.get("fee_collected"), expected=f"≤ {format_number(o.fee_billed)}", actual=format_number(o.fee_collected),
+        ))
+    if o.fee_notices == 0 and o.fee_billed:
+        found.append(Finding(
+            "plausibility", Level.WARNING,
+            f"没有发出收费通知（0件），却有应收信息处理费 {format_number(o.fee_billed)} 元，请核对",
+            sub.sheet(L.SHEET_OTHER), o.cells.get("fee_notices"), actual=0,
+        ))
+    return found
+
+
+_FULL_NAME_ENDINGS = {"乡镇街道": ("人民政府", "办事处")}
+
+
+def check_agency_name(sub: Submission) -> list[Finding]:
+    """The title and signature need the body's full name: a township is '××乡人民政府', not '××乡'."""
+    endings = _FULL_NAME_ENDINGS.get(sub.meta.agency_type)
+    name = sub.meta.agency
+    if not endings or not name or name.endswith(endings):
+        return []
+    return [Finding(
+        "agency-name", Level.WARNING,
+        f"机关全称“{name}”似乎不是全称：乡镇一般写作“××乡（镇）人民政府”，街道写作“××街道办事处”。全称会用于标题和落款",
+        sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"), actual=name,
+    )]
+
+
+def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_CHARS) -> None:
+    """All checks that need the workbook's content; findings go into the report."""
+    for name, table in sub.form.tables.items():
+        if name not in sub.readable:
+            continue
+        values, sheet = sub.figures[name], sub.sheet(L.TABLE_SHEETS[name])
+
+        def at(ref: str, name: str = name) -> str:
+            return sub.at(name, ref)
+
+        report.extend(resolve_totals(table, sheet, at, values, sub.typed[name]))
+        report.extend(check_relations(table, sheet, at, values))
+    report.extend(check_regulations(sub))
+    report.extend(check_year_form(sub))
+    report.extend(check_agency_name(sub))
+    report.extend(check_fees(sub))
+    report.extend(check_required_text(sub))
+    report.extend(check_narrative_years(sub))
+    report.extend(check_hygiene(sub, min_general))
+    report.extend(check_figures_in_text(sub))

@@ -1,0 +1,339 @@
+"""The front door: one workbook in, its findings and every requested output out. The CLI, batch, the
+mail gateway and the web app all call `convert` (or `check`, its first half); none of them has a check →
+render → annotate path of its own.
+
+May import every layer below it (findings, files, form, workbook, checks, output); nothing below imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nianbao.checks.acknowledge import apply_acknowledgements
+from nianbao.files import atomic_write_bytes, safe_filename
+from nianbao.findings import Finding, Level, Report
+from nianbao.output.context import report_title
+from nianbao.workbook.guard import check_file
+from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
+from nianbao.workbook.values import format_number
+
+if TYPE_CHECKING:
+    from nianbao.workbook.model import Submission
+
+DEFAULT_LIMITS = Limits()
+FORMATS = ("docx", "pdf", "html", "json")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".csv", ".ods", ".numbers")
+NOT_ASSESSED_PREVIOUS = "跨年度核对（上年结转、现行有效件数、内容雷同）：未提供上年工作簿（--previous）"
+
+
+class Status(StrEnum):
+    """What became of one workbook. The value is what JSON and the journals store."""
+
+    OK = "ok"
+    ERRORS = "errors"
+    UNREADABLE = "unreadable"
+
+    @property
+    def label(self) -> str:
+        """As a result page or a reply says it."""
+        return {"ok": "已生成报告", "errors": "有错误，未生成报告", "unreadable": "无法读取"}[self.value]
+
+    @property
+    def short(self) -> str:
+        """As a column of 汇总.xlsx says it."""
+        return {"ok": "已生成", "errors": "有错误", "unreadable": "无法读取"}[self.value]
+
+    @property
+    def verdict(self) -> str:
+        """The checker's verdict on the file, as `mail --status` lists it beside the file name."""
+        return {"ok": "通过", "errors": "有错误", "unreadable": "无法读取"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        """Lists show what needs a person first."""
+        return {"unreadable": 0, "errors": 1, "ok": 2}[self.value]
+
+    @classmethod
+    def from_short(cls, text: str) -> Status:
+        return next(s for s in cls if s.short == text)
+
+
+def report_name(agency: str, year: int | None, fallback: str) -> str:
+    """The name of a report's files: its title when the agency and year are known, else the name of the
+    workbook it came from — made safe as a file name."""
+    return safe_filename(report_title(agency, year) if agency and year else fallback)
+
+
+# --- checking ---------------------------------------------------------------------------------------
+
+def _load_and_check(path: Path, min_general: int | None = None) -> tuple[Submission | None, Report]:
+    # Imported here, not at the top: pandas and openpyxl (behind the loader) cost most of a cold start,
+    # and a file refused by the guard never needs them.
+    from nianbao.checks.run import run_checks
+    from nianbao.workbook.loader import load
+
+    sub, report = load(path)
+    if sub is not None:
+        if min_general is None:
+            run_checks(sub, report)
+        else:
+            run_checks(sub, report, min_general)
+    return sub, report
+
+
+def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: str | Path | None = None,
+          min_general: int | None = None) -> tuple[Submission | None, Report]:
+    """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
+    unless limits is None) its structure and content. min_general is the shortest acceptable 总体情况, in
+    characters. The submission is None when nothing usable could be read. Never raises for bad input:
+    every problem is a finding in the report."""
+    path = Path(path)
+    report = Report(str(path))
+    report.extend(check_file(path))
+    if not report.ok:
+        return None, report
+    # The parsers are imported after the guard and before the fork (a heavy import, kept off the path of a
+    # refused file): the sandbox child inherits them instead of importing pandas again.
+    from nianbao.workbook import loader  # noqa: F401
+
+    try:
+        if limits is None:
+            sub, inner = _load_and_check(path, min_general)
+        else:
+            sub, inner = run_limited(_load_and_check, path, min_general, limits=limits)
+    except LimitExceeded as exc:
+        what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
+        report.add(Finding("file-limits", Level.ERROR, f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
+        return None, report
+    except RuntimeError as exc:  # a bug of ours met by this file: say so, never a traceback
+        report.add(Finding("internal-error", Level.ERROR, f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
+        return None, report
+    report.extend(inner.findings)
+    if sub is not None:
+        _compare_with_previous(sub, report, previous, limits)
+        apply_acknowledgements(sub, report)
+    return sub, report
+
+
+def _compare_with_previous(sub: Submission, report: Report, previous: str | Path | None, limits: Limits | None) -> None:
+    from nianbao.checks.previous import check_previous, year_gap
+
+    if previous is None:
+        report.not_assessed.append(NOT_ASSESSED_PREVIOUS)
+        return
+    prev, prev_report = check(previous, limits)
+    if prev is None:
+        report.add(Finding("previous-unreadable", Level.WARNING,
+                           f"上年工作簿“{Path(previous).name}”无法读取（{prev_report.findings[0].message if prev_report.findings else ''}），跨年度核对未进行"))
+        report.not_assessed.append("跨年度核对：上年工作簿无法读取")
+        return
+    gap = year_gap(sub, prev)
+    if gap:
+        report.add(gap)
+    report.extend(check_previous(sub, prev))
+
+
+# --- the annotated copy -------------------------------------------------------------------------------
+
+def annotate_bytes(path: str | Path, report: Report, limits: Limits | None = DEFAULT_LIMITS) -> bytes | None:
+    """A marked-up copy of the workbook, as bytes; None when the file cannot be opened as a workbook at
+    all (then there is nothing to mark up; the findings say why)."""
+    path = Path(path)
+    if any(f.code.startswith("file-") and f.level is Level.ERROR for f in report.findings):
+        return None
+    from nianbao.workbook.annotate import annotated_bytes  # openpyxl: only when a copy is asked for
+
+    try:
+        if limits is None:
+            return annotated_bytes(path, report)
+        data: bytes = run_limited(annotated_bytes, path, report, limits=limits)
+        return data
+    except (LimitExceeded, RuntimeError):
+        return None
+
+
+def annotate(path: str | Path, report: Report, out: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> bool:
+    """Write the marked-up copy to out (never over the input); False when there is none to write."""
+    data = annotate_bytes(path, report, limits)
+    if data is None:
+        return False
+    atomic_write_bytes(Path(out), data)
+    return True
+
+
+# --- rendering ---------------------------------------------------------------------------------------
+
+def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[str, ...] = ("docx",), draft: bool = False,
+                   template: bytes | None = None, name: str = "report") -> dict[str, bytes]:
+    """Every requested format, as {file suffix: bytes} (".docx", ".pdf", ".html" and ".fragment.html",
+    ".json"), made in memory so that the caller writes nothing unless all of them succeeded.
+    Raises output.word.RenderError (the Word template) or output.pdf.PdfError (LibreOffice)."""
+    from nianbao.output.context import context
+    from nianbao.output.word import render_docx  # docxtpl: only when a report is made
+
+    ctx = context(sub, report, draft)
+    docx = render_docx(ctx, template)
+    out: dict[str, bytes] = {}
+    if "docx" in formats:
+        out[".docx"] = docx
+    if "pdf" in formats:
+        from nianbao.output.pdf import pdf_bytes
+
+        out[".pdf"] = pdf_bytes(docx, name)
+    if "html" in formats:
+        from nianbao.output.html import fragment, page
+
+        out[".html"] = page(sub, ctx).encode("utf-8")
+        out[".fragment.html"] = fragment(sub, ctx).encode("utf-8")
+    if "json" in formats:
+        from nianbao.output.data import export
+
+        out[".json"] = json.dumps(export(sub, ctx), ensure_ascii=False, indent=1).encode("utf-8")
+    return out
+
+
+# --- one workbook, everything back ----------------------------------------------------------------------
+
+@dataclass
+class Conversion:
+    """The outcome for one workbook: its findings, and the report files or the annotated copy."""
+
+    name: str  # the file name as the sender gave it
+    status: Status
+    report: Report
+    title: str = ""  # the report's title when the workbook could be read
+    agency: str = ""
+    year: int | None = None
+    form: str = ""
+    draft: bool = False  # the report was made although the workbook has errors
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> cell -> figure, when it could be read
+    outputs: dict[str, bytes] = field(default_factory=dict)  # file suffix (".docx", ".fragment.html", …) -> bytes
+    annotated: bytes | None = None  # the marked-up copy of a workbook with errors
+    basename: str = ""  # the report's file name without suffix
+    seconds: float = 0.0
+    note: str = ""  # e.g. why a PDF could not be made
+
+    @property
+    def errors(self) -> int:
+        return len(self.report.errors)
+
+    @property
+    def warnings(self) -> int:
+        return len([f for f in self.report.warnings if not f.acknowledged])
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """Downloadable files by kind ("docx", "pdf", "html", "json", "annotated")."""
+        out = {suffix.lstrip("."): data for suffix, data in self.outputs.items() if suffix != ".fragment.html"}
+        if self.annotated is not None:
+            out["annotated"] = self.annotated
+        return out
+
+    @property
+    def filenames(self) -> dict[str, str]:
+        """The name to offer for each kind in `files`."""
+        out = {suffix.lstrip("."): self.basename + suffix for suffix in self.outputs if suffix != ".fragment.html"}
+        if self.annotated is not None:
+            out["annotated"] = f"{safe_filename(Path(self.name).stem)}-标注.xlsx"
+        return out
+
+
+def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] | list[str] = ("docx",), *,
+            draft: bool = False, template: bytes | None = None, previous: str | Path | None = None,
+            min_general: int | None = None, annotate: bool = True, pdf_optional: bool = True,
+            limits: Limits | None = DEFAULT_LIMITS) -> Conversion:
+    """Check the workbook at path (sent as `name`) and make the report in every format asked for — or,
+    when it has errors, the annotated copy (annotate) or a draft report (draft).
+
+    With pdf_optional a failing LibreOffice leaves the other formats and a note; without it, PdfError is
+    raised. Never raises for bad input; a damaged custom Word template (RenderError) or a bug of ours does
+    raise: callers report those as the program's failure, not the sender's."""
+    from nianbao.output.pdf import PdfError
+
+    path = Path(path)
+    name = name or path.name
+    started = time.perf_counter()
+    sub, report = check(path, limits, previous=previous, min_general=min_general)
+    unreadable = sub is None and any(f.code.startswith("file-") or f.code == "internal-error" for f in report.errors)
+    conv = Conversion(name, Status.UNREADABLE if unreadable else Status.ERRORS, report)
+    conv.basename = safe_filename(Path(name).stem)
+    if sub is not None:
+        conv.agency, conv.year, conv.form = sub.meta.agency, sub.meta.year, sub.form.id
+        if sub.meta.agency and sub.meta.year:
+            conv.title = report_title(sub.meta.agency, sub.meta.year)
+        conv.basename = report_name(sub.meta.agency, sub.meta.year, Path(name).stem)
+    if sub is not None and (report.ok or draft):
+        if report.ok:
+            conv.status = Status.OK
+            conv.figures = {table: {ref: format_number(v) for ref, v in values.items() if v is not None}
+                            for table, values in sub.figures.items()}
+        conv.draft = not report.ok
+        wanted = tuple(f for f in formats if f != "pdf") or ("docx",)
+        conv.outputs = render_formats(sub, report, wanted, conv.draft, template, conv.basename)
+        if "pdf" in formats:
+            from nianbao.output.pdf import pdf_bytes
+
+            try:
+                pdf = pdf_bytes(conv.outputs[".docx"], conv.basename)
+            except PdfError as exc:
+                if not pdf_optional:
+                    raise
+                conv.note = f"未能生成 PDF（{exc}），请使用 Word 版。"
+            else:
+                conv.outputs = _insert_after_docx(conv.outputs, pdf)
+    elif conv.status is Status.ERRORS and annotate:
+        conv.annotated = annotate_bytes(path, report, limits)
+    conv.seconds = round(time.perf_counter() - started, 3)
+    return conv
+
+
+def _insert_after_docx(outputs: dict[str, bytes], pdf: bytes) -> dict[str, bytes]:
+    # Files are listed (and written) in the order docx, pdf, html, json, as the user asked for them.
+    ordered: dict[str, bytes] = {}
+    for suffix, data in outputs.items():
+        ordered[suffix] = data
+        if suffix == ".docx":
+            ordered[".pdf"] = pdf
+    return ordered
+
+
+def warm() -> None:
+    """Import everything a conversion needs once, so forked workers and sandbox children inherit it."""
+    from nianbao.checks import run  # noqa: F401
+    from nianbao.output import word
+    from nianbao.workbook import annotate, loader  # noqa: F401
+
+    word.bundled_template()
+
+
+# --- helpers for the services ---------------------------------------------------------------------------
+
+def looks_like_workbook(name: str, content_type: str = "") -> bool:
+    """Is this attachment meant as the workbook? (Anything spreadsheet-like: a wrong kind is explained
+    by the guard; pictures, signatures and letters are not workbooks.)"""
+    lower = name.lower()
+    return lower.endswith(WORKBOOK_SUFFIXES) or "spreadsheet" in content_type or "excel" in content_type
+
+
+def staging_path(folder: Path, name: str) -> Path:
+    """Where to put an uploaded or attached file so that every message names it as the sender did:
+    a private folder of ours, the sender's name made safe (never a path of theirs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    p = Path(name)
+    return folder / (safe_filename(p.stem, "工作簿")[:70] + p.suffix.lower()[:8])
+
+
+def plain_findings(report: Report, limit: int = 30) -> list[str]:
+    """The findings as numbered lines for a person: errors first, then open warnings."""
+    shown = [f for f in report.findings if f.level is Level.ERROR]
+    shown += [f for f in report.findings if f.level is Level.WARNING and not f.acknowledged]
+    lines = [f"{i}. {'【错误】' if f.level is Level.ERROR else '【提醒】'}{f.position + '：' if f.position else ''}{f.message}"
+             for i, f in enumerate(shown[:limit], 1)]
+    if len(shown) > limit:
+        lines.append(f"……另有 {len(shown) - limit} 条，详见附件中的标注副本")
+    return lines

@@ -1,0 +1,243 @@
+"""The official forms, read once from their YAML description and turned into typed objects.
+
+Everything else (workbook, loader, checks, Word tables) is derived from these objects; no label of the
+form is typed anywhere else in the code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from nianbao.form.cells import cell_ref, iter_range, parse_cell, parse_range
+
+FORM_IDS = ("2021", "2019")
+
+
+class NumKind(str, Enum):
+    """What a figure cell may hold."""
+
+    INT_GE0 = "int_ge0"  # a count: whole number >= 0
+    DECIMAL_GE0 = "decimal_ge0"  # an amount (万元): decimals allowed, >= 0
+    INT_SIGNED = "int_signed"  # 2019 form 本年增/减: whole number, may be negative
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One concrete arithmetic relation: sum(lhs) OP sum(rhs), cells relative to the table."""
+
+    kind: str  # stated | implied | plausibility
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    op: str  # "==" or "<="
+    rule: str  # the rule it was expanded from, for reference
+
+    @property
+    def defines_total(self) -> str | None:
+        """The total cell if this relation reads `TOTAL == SUM(parts)`."""
+        if self.op == "==" and len(self.lhs) == 1 and len(self.rhs) > 1 and self.kind != "plausibility":
+            return self.lhs[0]
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    no: str
+    heading: str
+    kind: str  # narrative | table
+    table: str | None
+
+    @property
+    def title(self) -> str:
+        """The heading without its number: 一、总体情况 -> 总体情况."""
+        return self.heading.split("、", 1)[1]
+
+
+@dataclass
+class Table:
+    name: str
+    merges: list[str]
+    labels: dict[str, str]  # cell -> verbatim label text
+    numeric: dict[str, NumKind]  # cell -> kind, in row-major order
+    relations: list[Relation]
+    across_years: list[str]
+    nrows: int = 0
+    ncols: int = 0
+    totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _owner: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        refs = list(self.labels) + list(self.numeric)
+        bounds = [parse_range(m) for m in self.merges] + [parse_range(r) for r in refs]
+        self.nrows = max(b[2] for b in bounds)
+        self.ncols = max(b[3] for b in bounds)
+        for rel in self.relations:
+            total = rel.defines_total
+            if total and total not in self.totals:
+                self.totals[total] = rel.rhs
+        # Which label (top-left of its merge) covers each grid position.
+        for m in self.merges:
+            r1, c1, r2, c2 = parse_range(m)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    self._owner[(r, c)] = cell_ref(r1, c1)
+
+    def owner(self, row: int, col: int) -> str:
+        return self._owner.get((row, col), cell_ref(row, col))
+
+    def merge_at(self, ref: str) -> str | None:
+        """The merged range whose top-left cell is ref, if any."""
+        for m in self.merges:
+            if m.split(":")[0] == ref:
+                return m
+        return None
+
+    def is_covered(self, ref: str) -> bool:
+        """True for cells hidden inside a merge (not its top-left)."""
+        r, c = parse_cell(ref)
+        return self.owner(r, c) != ref
+
+    def input_cells(self) -> list[str]:
+        """Figure cells the clerk types; totals are derived."""
+        return [c for c in self.numeric if c not in self.totals]
+
+    def label_path(self, ref: str) -> tuple[list[str], list[str]]:
+        """The row labels to the left of a figure cell and the column headers above it."""
+        rows, cols = self.header_refs(ref)
+        return [self.labels[r] for r in rows], [self.labels[c] for c in cols]
+
+    def header_refs(self, ref: str) -> tuple[list[str], list[str]]:
+        """The label cells (top-left of their merge) that head a figure cell: row labels, column headers."""
+        r, c = parse_cell(ref)
+        return self._walk(r, c, dr=0, dc=-1), self._walk(r, c, dr=-1, dc=0)
+
+    def _walk(self, r: int, c: int, dr: int, dc: int) -> list[str]:
+        # Skip the run of figure cells next to this one, then collect labels up to the next figure.
+        r, c = r + dr, c + dc
+        while r >= 1 and c >= 1 and cell_ref(r, c) in self.numeric:
+            r, c = r + dr, c + dc
+        found: list[str] = []
+        while r >= 1 and c >= 1:
+            ref = self.owner(r, c)
+            if ref in self.numeric:
+                break
+            text = self.labels.get(ref)
+            if text and (not found or found[-1] != ref) and not text.startswith("（本列"):
+                found.append(ref)
+            r, c = r + dr, c + dc
+        found.reverse()
+        return found
+
+    def describe(self, ref: str) -> str:
+        """Short human name of a figure cell: 'row label · column header'."""
+        rows, cols = self.label_path(ref)
+        parts = [p for p in (rows[-1] if rows else "", "/".join(cols[-2:]) if cols else "") if p]
+        return " · ".join(parts)
+
+
+@dataclass
+class Form:
+    id: str
+    issued_by: str
+    sections: list[Section]
+    tables: dict[str, Table]
+
+    def table_sections(self) -> list[Section]:
+        return [s for s in self.sections if s.kind == "table"]
+
+
+_VAR_RE = re.compile(r"^for\s+(\w+)\s+in\s+(\w+)\.\.(\w+)\s*:\s*(.+)$")
+
+
+def _expand(rule: str) -> list[str]:
+    """Expand `for X in D..J: ...` (columns) and `for r in 4..28: ...` (rows)."""
+    m = _VAR_RE.match(rule.strip())
+    if not m:
+        return [rule.strip()]
+    var, start, end, body = m.groups()
+    if start.isdigit():
+        return [re.sub(rf"(?<=[A-Z]){var}\b", str(i), body) for i in range(int(start), int(end) + 1)]
+    c1, c2 = parse_cell(start + "1")[1], parse_cell(end + "1")[1]
+    letters = [cell_ref(1, c)[:-1] for c in range(c1, c2 + 1)]
+    return [re.sub(rf"\b{var}(?=\d)", col, body) for col in letters]
+
+
+def _terms(expr: str) -> tuple[str, ...]:
+    cells: list[str] = []
+    for term in expr.split("+"):
+        term = term.strip()
+        m = re.fullmatch(r"SUM\(([A-Z]+\d+:[A-Z]+\d+)\)", term)
+        if m:
+            cells.extend(iter_range(m.group(1)))
+        else:
+            parse_cell(term)  # validates
+            cells.append(term)
+    return tuple(cells)
+
+
+def parse_relations(checks: list[dict[str, str]]) -> tuple[list[Relation], list[str]]:
+    relations: list[Relation] = []
+    across: list[str] = []
+    for check in checks:
+        kind, rule = check["kind"], check["rule"]
+        if kind == "across_years":
+            across.append(rule)  # needs last year's workbook; not a relation inside one table
+            continue
+        for concrete in _expand(rule):
+            for clause in concrete.split(" and "):
+                op = "<=" if "<=" in clause else "=="
+                left, right = clause.split(op)
+                relations.append(Relation(kind, _terms(left), _terms(right), op, rule))
+    return relations, across
+
+
+def _numeric(spec: dict[str, Any]) -> dict[str, NumKind]:
+    cells: dict[str, NumKind] = {}
+    for kind, refs in spec.items():
+        items = [refs] if isinstance(refs, str) else list(refs)
+        for item in items:
+            for ref in iter_range(item):
+                cells[ref] = NumKind(kind)
+    return dict(sorted(cells.items(), key=lambda kv: parse_cell(kv[0])))
+
+
+def _table(name: str, spec: dict[str, Any]) -> Table:
+    labels: dict[str, str] = {}
+    labels.update(spec.get("text", {}))
+    labels.update(spec.get("header", {}))
+    for row, cols in spec.get("rows", {}).items():
+        for col, text in cols.items():
+            labels[f"{col}{row}"] = text
+    relations, across = parse_relations(spec.get("checks", []))
+    return Table(name, list(spec.get("merges", [])), labels, _numeric(spec["numeric"]), relations, across)
+
+
+def _raw(form_id: str) -> dict[str, Any]:
+    text = resources.files("nianbao.form").joinpath(f"form-{form_id}.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+@cache
+def load_form(form_id: str) -> Form:
+    if form_id not in FORM_IDS:
+        raise KeyError(form_id)
+    raw = _raw(form_id)
+    # YAML 1.1 reads the bare key `no` as the boolean False.
+    sections = [Section(s.get("no", s.get(False)), s["heading"], s["kind"], s.get("table")) for s in raw["sections"]]
+    tables: dict[str, Table] = {}
+    for sec in sections:
+        if sec.table is None:
+            continue
+        spec = raw[sec.table]
+        if "same_as" in spec:  # e.g. "form-2021.yaml#table4"
+            other, key = spec["same_as"].split("#")
+            spec = _raw(other.removeprefix("form-").removesuffix(".yaml"))[key]
+        tables[sec.table] = _table(sec.table, spec)
+    return Form(str(raw["form"]), raw["issued_by"], sections, tables)

@@ -1,0 +1,128 @@
+"""What the report says, as plain data: the title, the opening formula, the numbered blocks of each
+section, every figure formatted, the generated sentences. The Word, HTML and JSON writers all read this
+one context; it needs no Word library."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from nianbao.findings import Report
+from nianbao.form.layout import OTHER_FIELDS
+from nianbao.output.sentences import sentences
+from nianbao.workbook.model import Narrative, Other, Submission
+from nianbao.workbook.text import cn_ordinal
+from nianbao.workbook.values import format_figure, format_number
+
+TABLE_VARS = {"table2": "t2", "table3": "t3", "table4": "t4"}
+NARRATIVE_VARS = {"一": "s1", "五": "s5", "六": "s6"}
+
+FORM_TITLES = {
+    "2021": "中华人民共和国政府信息公开工作年度报告格式",
+    "2019": "中华人民共和国政府信息公开工作年度报告格式（试行）",
+}
+FEE_HEADING = "收取信息处理费情况"
+
+
+TITLE_LINE_CHARS = 20  # 2号 characters on one line of the GB/T 9704 text block
+
+
+MISSING = "＿＿＿＿"  # printed in a draft where a required field is missing
+
+
+def _year(sub: Submission) -> str:
+    return str(sub.meta.year) if sub.meta.year else MISSING
+
+
+def report_title(agency: str, year: int | str) -> str:
+    return f"{agency}{year}年政府信息公开工作年度报告"
+
+
+def title(sub: Submission) -> str:
+    return report_title(sub.meta.agency or MISSING, _year(sub))
+
+
+def title_lines(sub: Submission) -> str:
+    """The title, broken after the year when it does not fit one line (never inside a word)."""
+    text = title(sub)
+    if len(text) <= TITLE_LINE_CHARS:
+        return text
+    head = f"{sub.meta.agency or MISSING}{_year(sub)}年"
+    return head + "\n" + text[len(head):]
+
+
+def opening(sub: Submission) -> list[str]:
+    """The fixed formula of the opening paragraph, from metadata only (never typed by the clerk)."""
+    meta, form = sub.meta, sub.form
+    parts = "、".join(s.title for s in form.sections)
+    y = _year(sub)
+    text = (
+        f"本报告依据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《{FORM_TITLES[form.id]}》"
+        f"（{form.issued_by}）的要求编制，全文包括{parts}共{cn_ordinal(len(form.sections))}个部分。"
+        f"本报告所列数据的统计期限为{y}年1月1日至{y}年12月31日。"
+    )
+    if meta.url:
+        text += f"本报告电子版可在{meta.url}查阅或下载。"
+    contact = [f"地址：{meta.contact_address}" if meta.contact_address else "",
+               f"邮编：{meta.contact_postcode}" if meta.contact_postcode else "",
+               f"电话：{meta.contact_phone}" if meta.contact_phone else ""]
+    contact = [c for c in contact if c]
+    if meta.contact_unit or contact:
+        who = meta.contact_unit or meta.agency
+        text += f"如对本报告有疑问，请与{who}联系" + (f"（{'；'.join(contact)}）" if contact else "") + "。"
+    return [text]
+
+
+def _blocks(narrative: Narrative) -> list[dict[str, Any]]:
+    blocks = []
+    n = 0
+    for b in narrative.blocks:
+        heading = None
+        if b.heading is not None:
+            n += 1
+            heading = f"（{cn_ordinal(n)}）{b.heading}"
+        blocks.append({"heading": heading, "paragraphs": list(b.paragraphs)})
+    return blocks
+
+
+def _money(value: Decimal | None) -> str:
+    return format_number(value) if value is not None else "0"
+
+
+def fee_sentence(other: Other) -> str:
+    n, billed, got = other.fee_notices or 0, other.fee_billed or Decimal(0), other.fee_collected or Decimal(0)
+    if not n and not billed and not got:
+        return "本年度未发出信息处理费收费通知，未收取信息处理费。"
+    return f"本年度发出信息处理费收费通知{n}件，应收信息处理费{_money(billed)}元，实际收取{_money(got)}元。"
+
+
+def _section6(other: Other) -> list[dict[str, Any]]:
+    items = [(FEE_HEADING, [fee_sentence(other)])]
+    items += [(f.label, other.items[f.key]) for f in OTHER_FIELDS if other.items.get(f.key)]
+    if len(items) == 1:
+        return [{"heading": None, "paragraphs": items[0][1]}]
+    return [{"heading": f"（{cn_ordinal(i)}）{h}", "paragraphs": p} for i, (h, p) in enumerate(items, start=1)]
+
+
+def context(sub: Submission, report: Report | None = None, draft: bool = False) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "form_id": sub.form.id,
+        "title": title_lines(sub),
+        "opening": opening(sub),
+        "agency": sub.meta.agency or MISSING,
+        "date": sub.meta.date_text,
+        "draft": draft,
+        "findings": [f.line() for f in report.findings] if (draft and report) else [],
+        "properties": {"title": title(sub), "author": sub.meta.agency},
+        "auto": sentences(sub),
+    }
+    ctx[NARRATIVE_VARS["一"]] = _blocks(sub.general)
+    ctx[NARRATIVE_VARS["五"]] = _blocks(sub.problems)
+    ctx[NARRATIVE_VARS["六"]] = _section6(sub.other)
+    for name, table in sub.form.tables.items():
+        values = sub.figures.get(name, {})
+        # In a draft an unreadable figure prints as "?" so nobody mistakes it for a real 0.
+        ctx[TABLE_VARS[name]] = {
+            ref: (format_figure(v, kind) if (v := values.get(ref)) is not None else "?") for ref, kind in table.numeric.items()
+        }
+    return ctx

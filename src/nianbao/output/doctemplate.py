@@ -1,0 +1,380 @@
+"""Builds doc_template.docx: a real docxtpl template, GB/T 9704 layout, tables from the form description.
+
+The template holds the six headings as text, one Jinja placeholder per figure cell and loops only over
+paragraphs. A clerk can open it in Word or WPS and restyle it (the styles carry all fonts and spacing);
+`nianbao convert --doc-template` then uses the restyled copy.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, Twips
+
+from nianbao.form.cells import parse_cell, parse_range
+from nianbao.form.model import Form, Table, load_form
+from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
+
+# GB/T 9704-2012 page: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
+PAGE_W, PAGE_H = 11906, 16838
+MARGINS = {"top": 2098, "bottom": 1984, "left": 1587, "right": 1474}
+TEXT_W = PAGE_W - MARGINS["left"] - MARGINS["right"]  # 8845 twips
+LINE_EXACT = 579  # 28.95 pt: 22 lines a page with 3号 text
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
+TABLE_PT = 10.5  # 五号
+PAGE_NO_PT = 14  # 4号
+KEEP_TOGETHER_ROWS = 20
+CELL_MARGIN = 57  # 1 mm: lets table 4's narrow columns hold two characters a line
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Font names differ between sites (仿宋_GB2312 / 仿宋 / 方正仿宋_GBK); all are configurable."""
+
+    body: str = "仿宋_GB2312"
+    title: str = "方正小标宋简体"
+    heading1: str = "黑体"
+    heading2: str = "楷体_GB2312"
+    table: str = "仿宋_GB2312"
+    page_number: str = "宋体"
+    latin: str = "Times New Roman"
+
+
+STYLE_TITLE = "报告标题"
+STYLE_H1 = "一级标题"
+STYLE_H2 = "二级标题"
+STYLE_BODY = "Normal"
+STYLE_TABLE = "表格文字"
+STYLE_SIGN = "落款"
+STYLE_DRAFT = "草稿提示"
+
+
+def _el(tag: str, **attrs: str) -> Any:
+    el = OxmlElement(tag)
+    for k, v in attrs.items():
+        el.set(qn(k), v)
+    return el
+
+
+def _set_child(parent: Any, el: Any) -> Any:
+    for old in parent.findall(el.tag):
+        parent.remove(old)
+    parent.append(el)
+    return el
+
+
+def _fonts(rpr: Any, east_asia: str, latin: str) -> None:
+    """Set ascii/hAnsi/eastAsia explicitly; theme font attributes would win over them, so none are kept."""
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = _el("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in list(rfonts.attrib):
+        if "Theme" in attr:
+            del rfonts.attrib[attr]
+    rfonts.set(qn("w:ascii"), latin)
+    rfonts.set(qn("w:hAnsi"), latin)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+    rfonts.set(qn("w:cs"), latin)
+
+
+def _paragraph_style(doc, name: str, font: str, size: float, fonts: Fonts, *, align=None, first_chars: int = 0,
+                     exact: bool = True, outline: int | None = None, bold: bool = False, base: str | None = "Normal"):
+    styles = doc.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if base and name != base:
+        style.base_style = styles[base]
+    style.quick_style = True
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    rpr = style.element.get_or_add_rPr()
+    _fonts(rpr, font, fonts.latin)
+    pf = style.paragraph_format
+    if align is not None:
+        pf.alignment = align
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(0)
+    ppr = style.element.get_or_add_pPr()
+    if exact:
+        _set_child(ppr, _el("w:spacing", **{"w:before": "0", "w:after": "0", "w:line": str(LINE_EXACT), "w:lineRule": "exact"}))
+    else:
+        _set_child(ppr, _el("w:spacing", **{"w:before": "0", "w:after": "0", "w:line": "240", "w:lineRule": "auto"}))
+    # Indent in characters (firstLineChars) so it stays 2 字 whatever the font size.
+    ind = _el("w:ind", **{"w:firstLineChars": str(first_chars * 100), "w:firstLine": str(int(first_chars * size * 20))})
+    _set_child(ppr, ind)
+    if outline is not None:
+        _set_child(ppr, _el("w:outlineLvl", **{"w:val": str(outline)}))
+    return style
+
+
+def _setup_styles(doc, fonts: Fonts) -> None:
+    # docDefaults: explicit fonts, no theme fonts, Chinese as the East Asian language (python-docx's
+    # default document declares Japanese, and Chinese text then falls back to a Japanese font).
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _fonts(rpr, fonts.body, fonts.latin)
+    _set_child(rpr, _el("w:lang", **{"w:val": "en-US", "w:eastAsia": "zh-CN", "w:bidi": "ar-SA"}))
+    for style in doc.styles:
+        el = style.element.find(qn("w:rPr"))
+        if el is not None and el.find(qn("w:rFonts")) is not None:
+            for attr in list(el.find(qn("w:rFonts")).attrib):
+                if "Theme" in attr:
+                    del el.find(qn("w:rFonts")).attrib[attr]
+
+    normal = _paragraph_style(doc, STYLE_BODY, fonts.body, BODY_PT, fonts, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, base=None)
+    normal.paragraph_format.widow_control = False  # exact line grid: do not push lines around
+    _paragraph_style(doc, STYLE_TITLE, fonts.title, TITLE_PT, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    title = doc.styles[STYLE_TITLE]
+    title.paragraph_format.space_after = Pt(BODY_PT * 2)  # one blank 3号 line before the body
+    title.paragraph_format.line_spacing = Pt(36)
+    _paragraph_style(doc, STYLE_H1, fonts.heading1, BODY_PT, fonts, first_chars=2, outline=0)
+    _paragraph_style(doc, STYLE_H2, fonts.heading2, BODY_PT, fonts, first_chars=2, outline=1)
+    for name in (STYLE_H1, STYLE_H2):
+        doc.styles[name].paragraph_format.keep_with_next = True
+    _paragraph_style(doc, STYLE_TABLE, fonts.table, TABLE_PT, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    sign = _paragraph_style(doc, STYLE_SIGN, fonts.body, BODY_PT, fonts, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _set_child(sign.element.get_or_add_pPr(), _el("w:ind", **{"w:rightChars": "400", "w:right": str(4 * BODY_PT * 20), "w:firstLine": "0", "w:firstLineChars": "0"}))
+    draft = _paragraph_style(doc, STYLE_DRAFT, fonts.heading1, 12, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False, bold=True)
+    draft.font.color.rgb = None
+    from docx.shared import RGBColor
+
+    draft.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    for name in ("Header", "Footer"):
+        if name in [s.name for s in doc.styles]:
+            st = doc.styles[name]
+            st.paragraph_format.first_line_indent = Pt(0)
+            _set_child(st.element.get_or_add_pPr(), _el("w:ind", **{"w:firstLine": "0", "w:firstLineChars": "0"}))
+
+
+def _page_setup(doc) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Twips(PAGE_W), Twips(PAGE_H)
+    section.top_margin, section.bottom_margin = Twips(MARGINS["top"]), Twips(MARGINS["bottom"])
+    section.left_margin, section.right_margin = Twips(MARGINS["left"]), Twips(MARGINS["right"])
+    section.header_distance = Twips(851)
+    section.footer_distance = Twips(992)  # page number sits about 7 mm below the text block
+    section.start_type = WD_SECTION.NEW_PAGE
+    doc.settings.odd_and_even_pages_header_footer = True
+
+
+def _page_number(paragraph, fonts: Fonts) -> None:
+    """"— 1 —" with a complete PAGE field (begin, instrText, separate, result, end)."""
+
+    def run(text: str | None = None, fld: str | None = None, instr: str | None = None):
+        r = paragraph.add_run()
+        r.font.size = Pt(PAGE_NO_PT)
+        _fonts(r._r.get_or_add_rPr(), fonts.page_number, fonts.page_number)
+        if text is not None:
+            r.text = text
+        if fld:
+            r._r.append(_el("w:fldChar", **{"w:fldCharType": fld}))
+        if instr:
+            it = _el("w:instrText")
+            it.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            it.text = instr
+            r._r.append(it)
+        return r
+
+    run("— ")
+    run(fld="begin")
+    run(instr=" PAGE ")
+    run(fld="separate")
+    run("1")
+    run(fld="end")
+    run(" —")
+
+
+def _footers(doc, fonts: Fonts) -> None:
+    section = doc.sections[0]
+    for footer, align, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.alignment = align
+        # 1 字 (of the 4号 page number) in from the edge of the text block.
+        _set_child(p._p.get_or_add_pPr(), _el("w:ind", **{f"w:{side}": str(PAGE_NO_PT * 20), "w:firstLine": "0"}))
+        _page_number(p, fonts)
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        p = header.paragraphs[0]
+        p.style = doc.styles[STYLE_DRAFT]
+        p.add_run("{% if draft %}草稿：校验未通过，不得发布{% endif %}")
+
+
+def _tbl_borders(tbl) -> None:
+    tblPr = tbl._tbl.tblPr
+    borders = _el("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        borders.append(_el(f"w:{edge}", **{"w:val": "single", "w:sz": "4", "w:space": "0", "w:color": "000000"}))
+    _set_child(tblPr, borders)
+    _set_child(tblPr, _el("w:tblLayout", **{"w:type": "fixed"}))
+    mar = _el("w:tblCellMar")
+    for edge in ("left", "right"):
+        mar.append(_el(f"w:{edge}", **{"w:w": str(CELL_MARGIN), "w:type": "dxa"}))
+    _set_child(tblPr, mar)
+    _set_child(tblPr, _el("w:jc", **{"w:val": "center"}))
+
+
+def column_widths(table: Table) -> list[int]:
+    """Twips per grid column; they add up to the text width."""
+    if table.name == "table3":
+        # Figure columns hold up to four digits; the long row labels get the rest.
+        n = table.ncols - 3
+        figures = [560] * n
+        labels = [700, 1150]
+        return labels + [TEXT_W - sum(labels) - sum(figures)] + figures
+    if table.name == "table2":
+        first = TEXT_W - 3 * 2000
+        return [first] + [2000] * (table.ncols - 1)
+    n = table.ncols
+    return [TEXT_W // n] * (n - 1) + [TEXT_W - TEXT_W // n * (n - 1)]
+
+
+def cell_text(table: Table, ref: str, var: str) -> str:
+    if ref in table.labels:
+        return table.labels[ref]
+    if ref in table.numeric:
+        return "{{ " + f"{var}.{ref}" + " }}"
+    return ""
+
+
+def add_form_table(doc, table: Table, var: str) -> None:
+    widths = column_widths(table)
+    t = doc.add_table(rows=table.nrows, cols=table.ncols)
+    _tbl_borders(t)
+    _set_child(t._tbl.tblPr, _el("w:tblW", **{"w:w": str(sum(widths)), "w:type": "dxa"}))
+    grid = t._tbl.tblGrid
+    for gc, w in zip(grid.findall(qn("w:gridCol")), widths):
+        gc.set(qn("w:w"), str(w))
+    header_rows = min(parse_cell(ref)[0] for ref in table.numeric) - 1
+    for r_idx, row in enumerate(t.rows, start=1):
+        trPr = row._tr.get_or_add_trPr()
+        trPr.append(_el("w:cantSplit"))
+        if table.name == "table3" and r_idx <= header_rows:
+            trPr.append(_el("w:tblHeader"))  # repeat the column headers when table 3 crosses a page
+        for c_idx, cell in enumerate(row.cells, start=1):
+            cell.width = Twips(widths[c_idx - 1])
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            ref = f"{_col(c_idx)}{r_idx}"
+            p = cell.paragraphs[0]
+            p.style = doc.styles[STYLE_TABLE]
+            text = cell_text(table, ref, var)
+            if text:
+                p.add_run(text)
+            if table.name == "table3" and ref in table.labels and r_idx > header_rows and _is_row_label(table, ref):
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    # Keep a short table on one page (every row but the last keeps with the next); the long table 3
+    # may break, so only its header and first rows stay with the heading (its header repeats).
+    keep = len(t.rows) - 1 if table.nrows <= KEEP_TOGETHER_ROWS else header_rows + 2
+    for row in t.rows[:keep]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+    for m in table.merges:
+        r1, c1, r2, c2 = parse_range(m)
+        a = t.cell(r1 - 1, c1 - 1)
+        b = t.cell(r2 - 1, c2 - 1)
+        merged = a.merge(b)
+        # python-docx appends the merged cells' empty paragraphs; keep only the label's.
+        for extra in merged.paragraphs[1:]:
+            if not extra.text:
+                extra._p.getparent().remove(extra._p)
+        merged.width = Twips(sum(widths[c1 - 1:c2]))
+
+
+def _is_row_label(table: Table, ref: str) -> bool:
+    """Long row labels of table 3 read better left-aligned; the vertical group labels stay centred."""
+    r1, c1, r2, c2 = parse_range(table.merge_at(ref) or ref)
+    return c2 > c1 or c1 == 3 or (c1 == 2 and r1 == r2)
+
+
+def _col(i: int) -> str:
+    from nianbao.form.cells import index_to_col
+
+    return index_to_col(i)
+
+
+def _para(doc, text: str, style: str):
+    p = doc.add_paragraph(style=doc.styles[style])
+    if text:
+        p.add_run(text)
+    return p
+
+
+def _loop(doc, var: str, items: str, style: str, keep_with_next: bool = False) -> None:
+    _para(doc, "{%p for " + var + " in " + items + " %}", style)
+    _para(doc, "{{ " + var + " }}", style).paragraph_format.keep_with_next = keep_with_next or None
+    _para(doc, "{%p endfor %}", style)
+
+
+def _blocks(doc, items: str) -> None:
+    """A narrative: blocks of an optional numbered sub-heading and paragraphs."""
+    _para(doc, "{%p for b in " + items + " %}", STYLE_BODY)
+    _para(doc, "{%p if b.heading %}", STYLE_BODY)
+    _para(doc, "{{ b.heading }}", STYLE_H2)
+    _para(doc, "{%p endif %}", STYLE_BODY)
+    _loop(doc, "p", "b.paragraphs", STYLE_BODY)
+    _para(doc, "{%p endfor %}", STYLE_BODY)
+
+
+def _same(a: Table, b: Table) -> bool:
+    return (a.labels, a.merges, a.numeric) == (b.labels, b.merges, b.numeric)
+
+
+
+
+def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
+    forms: list[Form] = [load_form("2021"), load_form("2019")]
+    primary = forms[0]
+    for other in forms[1:]:
+        assert [s.heading for s in other.sections] == [s.heading for s in primary.sections], "forms differ in headings"
+    doc = Document()
+    _page_setup(doc)
+    _setup_styles(doc, fonts)
+    _footers(doc, fonts)
+    body = doc.element.body
+    for p in list(body.findall(qn("w:p"))):
+        body.remove(p)
+
+    _para(doc, "{{ title }}", STYLE_TITLE)
+    _loop(doc, "p", "opening", STYLE_BODY)
+    for sec in primary.sections:
+        _para(doc, sec.heading, STYLE_H1)
+        if sec.table is None:
+            _blocks(doc, NARRATIVE_VARS[sec.no])
+            continue
+        var = TABLE_VARS[sec.table]
+        # sentences derived from the table (自动生成数据说明), kept on the page of the table they describe
+        _loop(doc, "p", f"auto.{var}", STYLE_BODY, keep_with_next=True)
+        variants = [(f.id, f.tables[sec.table]) for f in forms]
+        if all(_same(variants[0][1], t) for _, t in variants[1:]):
+            add_form_table(doc, variants[0][1], var)
+            continue
+        for i, (form_id, table) in enumerate(variants):
+            _para(doc, ("{%p if " if i == 0 else "{%p elif ") + f"form_id == '{form_id}' %}}", STYLE_BODY)
+            add_form_table(doc, table, var)
+        _para(doc, "{%p endif %}", STYLE_BODY)
+    _para(doc, "", STYLE_BODY)
+    _para(doc, "{{ agency }}", STYLE_SIGN)
+    _para(doc, "{{ date }}", STYLE_SIGN)
+    _para(doc, "{%p if draft %}", STYLE_BODY)
+    _para(doc, "附：校验发现的问题（草稿，修改后重新生成）", STYLE_H1)
+    _loop(doc, "f", "findings", STYLE_BODY)
+    _para(doc, "{%p endif %}", STYLE_BODY)
+
+    props = doc.core_properties
+    props.title = "政府信息公开工作年度报告模板"
+    props.author = "nianbao"
+    props.comments = "由 nianbao doc-template 生成；可在 Word/WPS 中修改样式后用 --doc-template 使用"
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

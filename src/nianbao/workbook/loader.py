@@ -1,0 +1,461 @@
+"""Reading a filled-in workbook: values through pandas (calamine), structure through openpyxl.
+
+Cascade: file → template → sheet layout → cells. A sheet whose labels were changed is reported once and
+its cells are not read, so one edited label does not turn into a hundred findings; rows inserted into a
+table are tolerated when the labels still identify every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+
+from nianbao.form import layout as L
+from nianbao.form.cells import cell_ref, parse_cell
+from nianbao.findings import Finding, Level, Report
+from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
+from nianbao.workbook.model import Block, Meta, Narrative, Other, Submission
+from nianbao.workbook.structure import (
+    RowMap,
+    check_merges,
+    check_sheets,
+    default_rows,
+    field_cells,
+    guide_cells,
+    list_cells,
+    notes_cells,
+    locate_rows,
+    shift_finding,
+    table_cells,
+    unexpected_content,
+)
+from nianbao.workbook.text import clean, paragraphs, strip_numbering
+from nianbao.workbook.values import is_blank, parse_figure, shown
+
+
+@dataclass
+class Grid:
+    """Both views of the workbook: cached values (calamine) and what was typed, formulas included
+    (openpyxl, read-only: it is twice as fast, and merges come straight from the sheet XML)."""
+
+    values: dict[str, pd.DataFrame]
+    typed_cells: dict[str, dict[str, Any]]  # sheet -> A1 -> value as typed ("=SUM(…)" for formulas)
+    states: dict[str, str]  # sheet -> visible | hidden | veryHidden
+    merged: dict[str, set[str]]  # sheet -> merged ranges ("A1:C3")
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.states)
+
+    def has(self, sheet: str) -> bool:
+        return sheet in self.values and sheet in self.states
+
+    def value(self, sheet: str, ref: str) -> Any:
+        df = self.values[sheet]
+        r, c = parse_cell(ref)
+        if r > df.shape[0] or c > df.shape[1]:
+            return None
+        return df.iat[r - 1, c - 1]
+
+    def typed(self, sheet: str, ref: str) -> Any:
+        return self.typed_cells.get(sheet, {}).get(ref)
+
+    def is_formula(self, sheet: str, ref: str) -> bool:
+        v = self.typed(sheet, ref)
+        return isinstance(v, str) and v.startswith("=")
+
+    def find_text(self, sheet: str, text: str) -> list[str]:
+        df = self.values[sheet]
+        hits = []
+        for (r, c), v in df.stack().items():  # type: ignore[misc]
+            if isinstance(v, str) and v.strip() == text:
+                hits.append(cell_ref(int(r) + 1, int(c) + 1))
+        return hits
+
+
+_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, set[str]]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        typed: dict[str, dict[str, Any]] = {}
+        states: dict[str, str] = {}
+        parts: dict[str, str] = {}
+        for ws in book.worksheets:
+            states[ws.title] = ws.sheet_state
+            parts[ws.title] = getattr(ws, "_worksheet_path", "")
+            typed[ws.title] = {
+                cell.coordinate: cell.value
+                for row in ws.iter_rows()
+                for cell in row
+                if cell.value is not None and hasattr(cell, "coordinate")
+            }
+    finally:
+        book.close()
+    merged: dict[str, set[str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for title, part in parts.items():
+            part = part.lstrip("/")
+            merged[title] = {m.decode() for m in _MERGE_RE.findall(zf.read(part))} if part in names else set()
+    return typed, states, merged
+
+
+def _error(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
+    return Finding(code, Level.ERROR, msg, sheet, cell, **kw)
+
+
+def _warn(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
+    return Finding(code, Level.WARNING, msg, sheet, cell, **kw)
+
+
+def _open(path: Path, report: Report) -> Grid | None:
+    try:
+        typed, states, merged = _read_structure(path)
+        values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
+    except (MemoryError, KeyboardInterrupt, SystemExit):
+        raise  # the sandbox reports memory as a resource limit, not as a corrupt file
+    except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics (PanicException) are BaseException
+        # any parser failure on a user's file is a finding, never a traceback
+        report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
+        return None
+    return Grid(values, typed, states, merged)
+
+
+def _detect_form(grid: Grid, report: Report) -> Form | None:
+    """The form the workbook was generated for: from the hidden marker, else from table 2's headers."""
+    if L.MARKER_SHEET in grid.states:
+        if grid.typed(L.MARKER_SHEET, "A1") == L.MARKER_TAG:
+            version, form_id = str(grid.typed(L.MARKER_SHEET, "B1")), str(grid.typed(L.MARKER_SHEET, "B2"))
+            if version != L.TEMPLATE_VERSION or form_id not in FORM_IDS:
+                report.add(_error("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
+                return None
+            return load_form(form_id)
+    sheet = L.TABLE_SHEETS["table2"]
+    if grid.has(sheet):
+        for form_id in FORM_IDS:
+            form = load_form(form_id)
+            ref = "B2"
+            if grid.value(sheet, L.to_sheet(ref)) == form.tables["table2"].labels[ref]:
+                return form
+    report.add(_error("template-unknown", "这不是 nianbao 的填报模板（找不到模板标记和“主动公开”等工作表）。请用 nianbao template 生成的工作簿填写。"))
+    return None
+
+
+def _table_rows(grid: Grid, sheet: str, table: Table, report: Report) -> RowMap | None:
+    """Where each row of the table is on the sheet. Every label must stand in place, character for
+    character; rows inserted above or inside the table are tolerated when the labels still identify
+    every row unambiguously. None (with one finding) when the table cannot be read safely."""
+    rows = default_rows(table)
+    wrong = []
+    for ref, expected in table.labels.items():
+        r, c = parse_cell(ref)
+        at = cell_ref(rows[r], c)
+        got = grid.value(sheet, at)
+        if got != expected:
+            wrong.append((at, expected, got))
+    if not wrong:
+        return rows
+    located = locate_rows(lambda ref: grid.value(sheet, ref), table)
+    if located is not None:
+        report.add(shift_finding(sheet, located))
+        return located
+    at, expected, got = wrong[0]
+    msg = f"第 {parse_cell(at)[0]} 行的表格文字应为“{expected}”，实际为{'空白' if is_blank(got) else shown(got)}"
+    hits = [h for h in grid.find_text(sheet, expected) if h != at]
+    belongs = [ref for ref, text in table.labels.items() if text == got and parse_cell(ref)[1] == parse_cell(at)[1]]
+    if belongs and not hits:
+        r_here, r_home = parse_cell(at)[0], rows[parse_cell(belongs[0])[0]]
+        if r_home > r_here:
+            msg += f"（这是原第 {r_home} 行的文字）：“{expected}”这一行似乎被删除了"
+        else:
+            msg += f"（这是原第 {r_home} 行的文字）：表格行的顺序被改动了"
+    elif hits:
+        (r0, c0), (r1, c1) = parse_cell(at), parse_cell(hits[0])
+        if c0 == c1 and r1 != r0:
+            msg += f"；这行文字出现在第 {r1} 行，似乎在上方{'插入' if r1 > r0 else '删除'}了 {abs(r1 - r0)} 行"
+        elif r0 == r1:
+            msg += f"；这段文字出现在 {hits[0]}，似乎在左侧{'插入' if c1 > c0 else '删除'}了 {abs(c1 - c0)} 列"
+    if len(wrong) > 1:
+        msg += f"（共 {len(wrong)} 处表格文字不符）"
+    actual = None if is_blank(got) else str(got)
+    report.add(_error("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=actual))
+    return None
+
+
+def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report, sub: Submission) -> None:
+    values: dict[str, Any] = {}
+    typed: set[str] = set()
+    for ref, kind in table.numeric.items():
+        r, c = parse_cell(ref)
+        at = cell_ref(rows[r], c)
+        is_total = ref in table.totals
+        if grid.is_formula(sheet, at):
+            raw = grid.value(sheet, at)
+            if is_total:
+                values[ref] = None  # recomputed from its parts; a cached result is never trusted
+                continue
+            if is_blank(raw):
+                report.add(_error("value-not-number", f"{table.describe(ref)}：这里是公式且没有计算结果，请直接填写数字", sheet, at))
+                values[ref] = None
+                continue
+            report.add(Finding("value-formula", Level.INFO, f"{table.describe(ref)}：这里是公式，已按其计算结果 {shown(raw)} 读取", sheet, at, actual=grid.typed(sheet, at)))
+        else:
+            raw = grid.value(sheet, at)
+            if is_blank(raw) and not is_blank(typed_raw := grid.typed(sheet, at)):
+                raw = typed_raw  # calamine reads error cells (#REF!) as empty; openpyxl keeps the code
+            if is_total and is_blank(raw):
+                values[ref] = None  # a total left blank is computed
+                continue
+        values[ref] = _figure(raw, kind, table.describe(ref), sheet, at, report)
+        if values[ref] is not None and is_total:
+            typed.add(ref)
+    sub.figures[table.name] = values
+    sub.typed[table.name] = typed
+
+
+def _find_field_rows(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report) -> dict[str, int]:
+    """Locate each labelled field by its label in column A (rows may have been moved; labels are the key)."""
+    df = grid.values[sheet]
+    col_a = [(i + 1, v) for i, v in enumerate(df.iloc[:, 0].tolist())] if df.shape[1] else []
+    rows: dict[str, int] = {}
+    for f in fields:
+        for r, v in col_a:
+            if isinstance(v, str) and v.strip().startswith(f.label):
+                rows[f.key] = r
+                break
+        else:
+            expected_row = L.FIELD_TOP + fields.index(f)
+            report.add(_error("label-changed", f"找不到“{f.label}”这一项（原在第 {expected_row} 行 A 列），请勿修改或删除项目名称", sheet, f"A{expected_row}", expected=f.label))
+    return rows
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+
+
+def _parse_date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime) or isinstance(raw, pd.Timestamp):
+        return dt.date(raw.year, raw.month, raw.day)
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        m = _DATE_RE.match(unicodedata.normalize("NFKC", raw).strip())
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _cleaned(grid: Grid, sheet: str, ref: str, report: Report) -> str:
+    """A text cell, cleaned; the clerk is told when something invisible was removed."""
+    text, changed = clean(grid.value(sheet, ref))
+    if changed:
+        report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
+    return text
+
+
+def _figure(raw: Any, kind: NumKind, label: str, sheet: str, ref: str, report: Report) -> Any:
+    """A figure cell parsed; its problem, if any, becomes a finding named by the cell's label."""
+    parsed = parse_figure(raw, kind)
+    if parsed.code:
+        level = Level.ERROR if parsed.level == "error" else Level.WARNING
+        report.add(Finding(parsed.code, level, f"{label}：{parsed.detail}", sheet, ref, actual=parsed.actual))
+    return parsed.value
+
+
+def _field_cells(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report, cells: dict[str, str]):
+    """(field, value cell, raw value) for each labelled field found; records where each value is."""
+    rows = _find_field_rows(grid, sheet, fields, report)
+    for f in fields:
+        if f.key in rows:
+            ref = f"B{rows[f.key]}"
+            cells[f.key] = ref
+            yield f, ref, grid.value(sheet, ref)
+
+
+def _read_meta(grid: Grid, sheet: str, report: Report) -> Meta:
+    meta = Meta()
+    for f, ref, raw in _field_cells(grid, sheet, L.META_FIELDS, report, meta.cells):
+        if is_blank(raw):
+            if f.required:
+                report.add(_error("meta-missing", f"“{f.label}”未填写（{f.hint}）", sheet, ref))
+            continue
+        if f.key == "year":
+            m = re.fullmatch(r"(\d{4})(?:\.0)?\s*年?", unicodedata.normalize("NFKC", str(raw)).strip())
+            if m and 2000 <= int(m.group(1)) <= 2100:
+                meta.year = int(m.group(1))
+            else:
+                report.add(_error("meta-invalid", f"“报告年度”应为四位年份，如 2024，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+        elif f.key == "form":
+            m = re.search(r"(2019|2021)", unicodedata.normalize("NFKC", str(raw)))
+            if m:
+                meta.form = m.group(1)
+            else:
+                report.add(_error("meta-invalid", f"“表格格式”应为 2021 或 2019，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+        elif f.key == "date":
+            meta.date = _parse_date(raw)
+            if meta.date is None:
+                report.add(_error("meta-invalid", f"“落款日期”应写成“2025年1月2日”的样子，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+        else:
+            value = " ".join(paragraphs(_cleaned(grid, sheet, ref, report)))
+            if f.kind == "choice" and value not in f.choices:
+                report.add(_error("meta-invalid", f"“{f.label}”应从下拉列表选择（{'、'.join(f.choices)}），实际为 {shown(raw)}", sheet, ref, actual=value))
+                continue
+            setattr(meta, f.key, value)
+    return meta
+
+
+def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
+    narrative = Narrative(sheet)
+    for col, expected in zip("AB", L.LIST_COLUMNS):
+        ref = f"{col}{L.LIST_HEADER_ROW}"
+        if grid.value(sheet, ref) != expected:
+            report.add(_warn("label-changed", f"第 {L.LIST_HEADER_ROW} 行表头应为“{expected}”；仍按 A 列小标题、B 列正文读取", sheet, ref, expected=expected))
+    nrows = grid.values[sheet].shape[0]
+    current: Block | None = None
+    for row in range(L.LIST_FIRST_ROW, max(nrows, L.LIST_FIRST_ROW - 1) + 1):
+        head_ref, body_ref = f"A{row}", f"B{row}"
+        heading = " ".join(paragraphs(_cleaned(grid, sheet, head_ref, report)))
+        paras = paragraphs(_cleaned(grid, sheet, body_ref, report))
+        if heading:
+            stripped, removed = strip_numbering(heading)
+            if removed and stripped:
+                report.add(Finding("numbering-removed", Level.INFO, f"小标题“{heading}”中的手工编号已去除，编号由程序统一生成", sheet, head_ref, actual=heading, expected=stripped))
+            current = Block(stripped or heading, [], head_ref)
+            narrative.blocks.append(current)
+        if paras:
+            if current is None:
+                current = Block(None, [], None)
+                narrative.blocks.append(current)
+            current.paragraphs.extend(paras)
+            current.cells.extend([body_ref] * len(paras))
+    for block in narrative.sections if not narrative.is_empty() else []:  # all empty: one finding later
+        if not block.paragraphs:
+            report.add(_warn("narrative-empty", f"小标题“{block.heading}”下没有正文，报告中将略去这个小标题；不需要请删除该行", sheet, block.heading_cell))
+    narrative.blocks = [b for b in narrative.blocks if b.paragraphs]
+    return narrative
+
+
+def _read_other(grid: Grid, sheet: str, report: Report) -> Other:
+    other = Other()
+    for f, ref, raw in _field_cells(grid, sheet, L.SECTION6_FIELDS, report, other.cells):
+        if f.kind in ("int", "decimal"):
+            kind = NumKind.INT_GE0 if f.kind == "int" else NumKind.DECIMAL_GE0
+            value = _figure(raw, kind, f.label, sheet, ref, report)
+            setattr(other, f.key, Decimal(value) if f.kind == "decimal" and value is not None else value)
+        else:
+            paras = paragraphs(_cleaned(grid, sheet, ref, report))
+            if paras:
+                other.items[f.key] = paras
+    return other
+
+
+def normal_position(text: str) -> str:
+    """How a clerk may type a position (全角！, spaces, lower case) -> 依申请公开!E12."""
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if "!" in text:
+        sheet, ref = text.rsplit("!", 1)
+        return f"{sheet}!{ref.upper()}"
+    return text
+
+
+def _read_notes(grid: Grid, report: Report) -> list[tuple[str, str, str, str]]:
+    sheet = L.SHEET_NOTES
+    acks = []
+    for row in range(L.NOTES_HEADER_ROW + 1, grid.values[sheet].shape[0] + 1):
+        code, pos, reason = (" ".join(paragraphs(_cleaned(grid, sheet, f"{c}{row}", report))) for c in "ABC")
+        if not (code or pos or reason):
+            continue
+        if not (code and pos and reason):
+            report.add(Finding("ack-unused", Level.INFO, f"第 {row} 行的说明不完整：问题代码、位置和理由都要填写", sheet, f"A{row}"))
+            continue
+        acks.append((code.strip().lower(), normal_position(pos), reason, f"A{row}"))
+    return acks
+
+
+def _rows_of(cells: dict[str, str]) -> dict[str, int]:
+    return {key: parse_cell(ref)[0] for key, ref in cells.items()}
+
+
+def load(path: str | Path) -> tuple[Submission | None, Report]:
+    """Read and structurally validate a workbook that passed guard.check_file (api.check runs both).
+    Returns (None, report) when nothing usable could be read."""
+    path = Path(path)
+    report = Report(str(path))
+    grid = _open(path, report)
+    if grid is None:
+        return None, report
+    form = _detect_form(grid, report)
+    if form is None:
+        return None, report
+
+    sheet_findings, renamed = check_sheets(grid.sheetnames, grid.states, lambda sheet: grid.typed(sheet, "A1"), form)
+    report.extend(sheet_findings)
+    names = {want: renamed.get(want, want) for want in L.sheet_order(form)[1:]}
+    for want, name in names.items():
+        if not grid.has(name):
+            report.add(_error("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.sheetnames if s != L.MARKER_SHEET)}", want))
+    present = {want: name for want, name in names.items() if grid.has(name)}
+    allowed: dict[str, Callable[[str], bool]] = {}
+
+    meta = Meta()
+    if L.SHEET_META in present:
+        meta = _read_meta(grid, present[L.SHEET_META], report)
+        allowed[L.SHEET_META] = field_cells(L.META_FIELDS, _rows_of(meta.cells)).__contains__
+    if meta.form and meta.form != form.id:
+        report.add(_error("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", present[L.SHEET_META], meta.cells.get("form"), expected=form.id, actual=meta.form))
+
+    def narrative(want: str) -> Narrative:
+        if want not in present:
+            return Narrative(want)
+        allowed[want] = list_cells
+        return _read_narrative(grid, present[want], report)
+
+    other = Other()
+    if L.SHEET_OTHER in present:
+        other = _read_other(grid, present[L.SHEET_OTHER], report)
+        allowed[L.SHEET_OTHER] = field_cells(L.SECTION6_FIELDS, _rows_of(other.cells)).__contains__
+    sub = Submission(
+        source=str(path), form=form, meta=meta, figures={},
+        general=narrative(L.SHEET_GENERAL), problems=narrative(L.SHEET_PROBLEMS), other=other,
+        sheets=dict(present),
+    )
+    for name, table in form.tables.items():
+        want = L.TABLE_SHEETS[name]
+        if want not in present:
+            continue
+        sheet = present[want]
+        rows = _table_rows(grid, sheet, table, report)
+        if rows is None:
+            continue  # the label finding says why; its figures are not checked
+        _read_table(grid, sheet, table, rows, report, sub)
+        sub.readable.add(name)
+        sub.rows[name] = rows
+        report.extend(check_merges(grid.merged.get(sheet, set()), sheet, table, rows))
+        allowed[want] = table_cells(table, rows).__contains__
+    if grid.has(L.SHEET_NOTES):
+        sub.acks = _read_notes(grid, report)
+        allowed[L.SHEET_NOTES] = notes_cells
+        present[L.SHEET_NOTES] = L.SHEET_NOTES
+    if grid.has(L.SHEET_GUIDE):  # the instructions: nothing typed there reaches the report
+        allowed[L.SHEET_GUIDE] = guide_cells
+        present[L.SHEET_GUIDE] = L.SHEET_GUIDE
+    for want, is_allowed in allowed.items():
+        report.extend(unexpected_content(grid.values[present[want]], present[want], is_allowed))
+    return sub, report

@@ -1,0 +1,99 @@
+"""What a filled-in workbook says, once read: metadata, figures, narrative — with where each came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from nianbao.form.cells import cell_ref, parse_cell
+from nianbao.form.model import Form
+from nianbao.form.layout import to_sheet
+from nianbao.workbook.values import Number
+
+
+@dataclass
+class Meta:
+    agency: str = ""
+    agency_type: str = ""
+    year: int | None = None
+    form: str = ""
+    date: dt.date | None = None
+    url: str = ""
+    contact_unit: str = ""
+    contact_address: str = ""
+    contact_postcode: str = ""
+    contact_phone: str = ""
+    auto_text: str = "是"  # 自动生成数据说明
+    cells: dict[str, str] = field(default_factory=dict)  # field key -> sheet cell of its value
+
+    @property
+    def auto_text_on(self) -> bool:
+        return self.auto_text != "否"
+
+    @property
+    def date_text(self) -> str:
+        d = self.date
+        return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+@dataclass
+class Block:
+    """A sub-heading (or none, for an introduction) and its paragraphs, with their source cells."""
+
+    heading: str | None
+    paragraphs: list[str]
+    heading_cell: str | None = None
+    cells: list[str] = field(default_factory=list)  # sheet cell of each paragraph
+
+
+@dataclass
+class Narrative:
+    sheet: str
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def sections(self) -> list[Block]:
+        return [b for b in self.blocks if b.heading is not None]
+
+    def is_empty(self) -> bool:
+        return not any(b.paragraphs for b in self.blocks)
+
+
+@dataclass
+class Other:
+    """Section 六: the 信息处理费 figures and the items the 2021 form asks about."""
+
+    fee_notices: int | None = None
+    fee_billed: Decimal | None = None
+    fee_collected: Decimal | None = None
+    items: dict[str, list[str]] = field(default_factory=dict)  # field key -> paragraphs
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Submission:
+    source: str
+    form: Form
+    meta: Meta
+    # table name -> form cell -> value (None where the cell could not be read)
+    figures: dict[str, dict[str, Number | None]]
+    general: Narrative
+    problems: Narrative
+    other: Other
+    # table name -> form cells whose value was typed (not a formula); only those totals are checked
+    typed: dict[str, set[str]] = field(default_factory=dict)
+    readable: set[str] = field(default_factory=set)  # tables whose layout could be read
+    sheets: dict[str, str] = field(default_factory=dict)  # layout sheet name -> name in this workbook
+    # 说明 sheet: (finding code, position, reason, cell of the note)
+    acks: list[tuple[str, str, str, str]] = field(default_factory=list)
+    rows: dict[str, dict[int, int]] = field(default_factory=dict)  # table -> form row -> sheet row
+
+    def sheet(self, want: str) -> str:
+        """The sheet's name in this workbook (a renamed sheet is read under its new name)."""
+        return self.sheets.get(want, want)
+
+    def at(self, table: str, ref: str) -> str:
+        """Sheet cell of a form cell of a table, following rows inserted by the clerk."""
+        r, c = parse_cell(ref)
+        return cell_ref(self.rows[table][r], c) if table in self.rows else to_sheet(ref)
