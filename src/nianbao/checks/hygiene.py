@@ -140,14 +140,12 @@ def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_ge
             yield Finding("text-supervision", Level.WARNING,
                           "人民政府的年度报告应在“监督保障”中说明工作考核、社会评议和责任追究结果情况，正文中没有找到“考核”“评议”或“责任追究”",
                           sub.general.sheet, cell)
-    if "table3" in sub.readable:
-        table = sub.form.tables["table3"]
-        other_rows = [ref for ref, text in table.labels.items() if text == "3.其他"]
-        if other_rows:
-            row = int(other_rows[0][1:])
-            total = sub.figures["table3"].get(f"J{row}")
-            text_all = "".join(t.text for ts in by_section.values() for t in ts)
-            if total and not re.search(r"其他处理|其他情形|其他原因|其他方式", text_all):
-                yield Finding("other-unexplained", Level.WARNING,
-                              f"表三“（六）其他处理 3.其他”有 {total} 件，正文没有说明这些申请是怎样处理的",
-                              sub.sheet(L.TABLE_SHEETS["table3"]), sub.at("table3", f"J{row}"), actual=total)
+    cells = sub.role_cells("other_handling_other")  # （六）3.其他, where the form has it
+    if len(cells) == 1 and cells[0][0] in sub.readable:
+        table, ref = cells[0]
+        total = sub.figures[table].get(ref)
+        text_all = "".join(t.text for ts in by_section.values() for t in ts)
+        if total and not re.search(r"其他处理|其他情形|其他原因|其他方式", text_all):
+            yield Finding("other-unexplained", Level.WARNING,
+                          f"表三“（六）其他处理 3.其他”有 {total} 件，正文没有说明这些申请是怎样处理的",
+                          sub.sheet(L.TABLE_SHEETS[table]), sub.at(table, ref), actual=total)

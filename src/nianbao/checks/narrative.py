@@ -26,7 +26,7 @@ class Quantity:
     """What a key phrase refers to: one or more candidate sums of cells (any may be meant)."""
 
     name: str
-    candidates: tuple[tuple[str, tuple[str, ...]], ...]  # (description, cells "table:REF")
+    candidates: tuple[tuple[str, tuple[str, ...]], ...]  # (description, roles or "other:<field>" summed)
 
 
 def _cn_to_int(text: str) -> int | None:
@@ -56,78 +56,78 @@ def _value(text: str) -> Decimal | None:
     return Decimal(n) if n is not None else None
 
 
-def _rows(sub: Submission, first: int, last: int) -> tuple[str, ...]:
-    return tuple(f"table3:J{r}" for r in range(first, last + 1))
+# Key phrases and what they name: (phrase, quantity name, candidate readings). A reading is a list of the
+# form's roles (nianbao.form's YAML) or "other:<field>" for section 六's figures; any reading may be meant.
+# Most specific phrases first. A phrase whose roles the workbook's form lacks is skipped.
+_PHRASES: list[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]] = [
+    (r"结转(?:到|至)?下(?:一)?年度?|转入下(?:一)?年", "结转下年度", (("结转下年度", ("carried_forward",)),)),
+    (r"上年结转|上一年度结转|结转上年", "上年结转", (("上年结转", ("carried_over",)),)),
+    (r"(?:新收|收到|受理|接收|共收到)[^，。；]{0,12}?申请", "收到申请", (
+        ("本年新收", ("new_requests",)), ("新收加上年结转", ("new_requests", "carried_over")))),
+    (r"部分公开", "部分公开", (("部分公开", ("partly_published",)),)),
+    (r"予以公开|同意公开|全部公开", "予以公开", (("予以公开", ("published",)),)),
+    (r"不予公开", "不予公开", (("不予公开", ("withheld",)),)),
+    (r"无法提供", "无法提供", (("无法提供", ("unavailable",)),)),
+    (r"不予处理", "不予处理", (("不予处理", ("not_processed",)),)),
+    (r"其他处理", "其他处理", (("其他处理", ("other_handling",)),)),
+    (r"办结|答复", "办结", (("办理结果总计", ("results_total",)),)),
+    (r"复议后(?:提起)?(?:行政)?诉讼|复议后起诉", "复议后起诉", (("复议后起诉", ("suit_after_review_total",)),)),
+    (r"行政复议", "行政复议", (("行政复议", ("review_total",)),)),
+    (r"行政诉讼", "行政诉讼", (("行政诉讼", ("suit_direct_total", "suit_after_review_total")),
+                              ("复议后起诉", ("suit_after_review_total",)))),
+    (r"信息处理费", "信息处理费", (("实际收取信息处理费（元）", ("other:fee_collected",)),)),
+    (r"收费通知", "收费通知", (("收费通知", ("other:fee_notices",)),)),
+    (r"现行有效", "现行有效", (("现行有效行政规范性文件", ("normative_valid",)),)),
+    (r"制发|印发", "制发", (("本年制发行政规范性文件", ("normative_issued",)),)),
+    (r"废止", "废止", (("本年废止行政规范性文件", ("normative_repealed",)),)),
+    (r"行政许可", "行政许可", (("行政许可处理决定", ("licensing_decisions",)),)),
+    (r"行政处罚", "行政处罚", (("行政处罚处理决定", ("penalty_decisions",)),)),
+    (r"行政强制", "行政强制", (("行政强制处理决定", ("coercion_decisions",)),)),
+]
+
+
+def _known(sub: Submission, names: tuple[str, ...]) -> bool:
+    return all(n.startswith("other:") or sub.form.has_role(n) for n in names)
 
 
 def quantities(sub: Submission) -> list[tuple[re.Pattern[str], Quantity]]:
-    """Key phrases and the cells they name, for this workbook's form (most specific phrases first)."""
-    t3 = sub.form.tables["table3"]
-    row = {text: int(ref[1:]) for ref, text in t3.labels.items() if ref[0] in "ABC"}
-    total_row = row["（七）总计"]
-    carry_row = row["四、结转下年度继续办理"]
-    other_first = row["（六）其他处理"]
-    q: list[tuple[str, Quantity]] = [
-        (r"结转(?:到|至)?下(?:一)?年度?|转入下(?:一)?年", Quantity("结转下年度", (("结转下年度", ("table3:J" + str(carry_row),)),))),
-        (r"上年结转|上一年度结转|结转上年", Quantity("上年结转", (("上年结转", ("table3:J5",)),))),
-        (r"(?:新收|收到|受理|接收|共收到)[^，。；]{0,12}?申请", Quantity("收到申请", (
-            ("本年新收", ("table3:J4",)), ("新收加上年结转", ("table3:J4", "table3:J5"))))),
-        (r"部分公开", Quantity("部分公开", (("部分公开", ("table3:J7",)),))),
-        (r"予以公开|同意公开|全部公开", Quantity("予以公开", (("予以公开", ("table3:J6",)),))),
-        (r"不予公开", Quantity("不予公开", (("不予公开", _rows(sub, 8, 15)),))),
-        (r"无法提供", Quantity("无法提供", (("无法提供", _rows(sub, 16, 18)),))),
-        (r"不予处理", Quantity("不予处理", (("不予处理", _rows(sub, 19, 23)),))),
-        (r"其他处理", Quantity("其他处理", (("其他处理", _rows(sub, other_first, total_row - 1)),))),
-        (r"办结|答复", Quantity("办结", (("办理结果总计", (f"table3:J{total_row}",)),))),
-        (r"复议后(?:提起)?(?:行政)?诉讼|复议后起诉", Quantity("复议后起诉", (("复议后起诉", ("table4:O4",)),))),
-        (r"行政复议", Quantity("行政复议", (("行政复议", ("table4:E4",)),))),
-        (r"行政诉讼", Quantity("行政诉讼", (("行政诉讼", ("table4:J4", "table4:O4")), ("复议后起诉", ("table4:O4",))))),
-        (r"信息处理费", Quantity("信息处理费", (("实际收取信息处理费（元）", ("other:fee_collected",)),))),
-        (r"收费通知", Quantity("收费通知", (("收费通知", ("other:fee_notices",)),))),
-    ]
-    if sub.form.id == "2021":
-        q += [
-            (r"现行有效", Quantity("现行有效", (("现行有效行政规范性文件", ("table2:D4",)),))),
-            (r"制发|印发", Quantity("制发", (("本年制发行政规范性文件", ("table2:B4",)),))),
-            (r"废止", Quantity("废止", (("本年废止行政规范性文件", ("table2:C4",)),))),
-            (r"行政许可", Quantity("行政许可", (("行政许可处理决定", ("table2:B7",)),))),
-            (r"行政处罚", Quantity("行政处罚", (("行政处罚处理决定", ("table2:B10",)),))),
-            (r"行政强制", Quantity("行政强制", (("行政强制处理决定", ("table2:B11",)),))),
-        ]
-    return [(re.compile(rf"(?:{pattern})[^，。；;、]{{0,{_NEAR}}}?{_NUMBER}\s*{_UNIT}(?:[，,]?[^，。；]{{0,6}}?占[^，。；]{{0,8}}?(\d+(?:\.\d+)?)\s*[%％])?"), quantity)
-            for pattern, quantity in q]
+    """Key phrases and the figures they name, for this workbook's form (most specific phrases first)."""
+    out = []
+    for pattern, name, readings in _PHRASES:
+        known = tuple((desc, names) for desc, names in readings if _known(sub, names))
+        if not known:
+            continue
+        regex = re.compile(rf"(?:{pattern})[^，。；;、]{{0,{_NEAR}}}?{_NUMBER}\s*{_UNIT}"
+                           rf"(?:[，,]?[^，。；]{{0,6}}?占[^，。；]{{0,8}}?(\d+(?:\.\d+)?)\s*[%％])?")
+        out.append((regex, Quantity(name, known)))
+    return out
 
 
-def _lookup(sub: Submission, cell: str) -> Decimal | None:
-    where, ref = cell.split(":")
-    if where == "other":
-        v = getattr(sub.other, ref)
+def _lookup(sub: Submission, name: str) -> Decimal | None:
+    if name.startswith("other:"):
+        v = getattr(sub.other, name.split(":", 1)[1])
         return Decimal(v) if v is not None else None
-    if where not in sub.readable:
-        return None
-    v = sub.figures[where].get(ref)
-    return Decimal(v) if v is not None else None
+    return sub.figure(name)
 
 
-def _sum(sub: Submission, cells: tuple[str, ...]) -> Decimal | None:
+def _sum(sub: Submission, names: tuple[str, ...]) -> Decimal | None:
     total = Decimal(0)
-    for cell in cells:
-        value = _lookup(sub, cell)
+    for name in names:
+        value = _lookup(sub, name)
         if value is None:
             return None
         total += value
     return total
 
 
-def _position(sub: Submission, cells: tuple[str, ...]) -> str:
-    names = []
-    for cell in cells:
-        where, ref = cell.split(":")
-        if where == "other":
-            names.append(f"{sub.sheet(L.SHEET_OTHER)}!{sub.other.cells.get(ref, '')}")
+def _position(sub: Submission, names: tuple[str, ...]) -> str:
+    positions = []
+    for name in names:
+        if name.startswith("other:"):
+            positions.append(f"{sub.sheet(L.SHEET_OTHER)}!{sub.other.cells.get(name.split(':', 1)[1], '')}")
         else:
-            names.append(f"{sub.sheet(L.TABLE_SHEETS[where])}!{sub.at(where, ref)}")
-    return names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 格"
+            positions.extend(sub.position(table, ref) for table, ref in sub.role_cells(name))
+    return positions[0] if len(positions) == 1 else f"{positions[0]} 等 {len(positions)} 格"
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -139,7 +139,7 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 
 def check_figures_in_text(sub: Submission) -> list[Finding]:
-    if "table3" not in sub.form.tables:
+    if not sub.form.has_role("new_requests"):
         return []
     found: list[Finding] = []
     patterns = quantities(sub)
@@ -179,12 +179,10 @@ def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> 
 
 
 def _denominators(sub: Submission) -> list[tuple[str, Decimal]]:
-    t3 = sub.form.tables["table3"]
-    total_row = next(int(ref[1:]) for ref, text in t3.labels.items() if text == "（七）总计")
     out = []
-    for desc, cells in (("本年新收", ("table3:J4",)), ("新收加上年结转", ("table3:J4", "table3:J5")),
-                        ("办理结果总计", (f"table3:J{total_row}",))):
-        v = _sum(sub, cells)
+    for desc, names in (("本年新收", ("new_requests",)), ("新收加上年结转", ("new_requests", "carried_over")),
+                        ("办理结果总计", ("results_total",))):
+        v = _sum(sub, names)
         if v:
             out.append((desc, v))
     return out
@@ -203,19 +201,15 @@ def _percent(sub: Submission, t: Text, m: re.Match[str], count: Decimal, sentenc
                       t.sheet, t.cell, expected=f"{computed[0][1]}%", actual=f"{text}%")
 
 
-def _t4(*refs: str) -> tuple[str, ...]:
-    return tuple(f"table4:{r}" for r in refs)
-
-
-# Claims in words that are true only when some cells are all 0: (phrase, what it implies, those cells).
+# Claims in words that are true only when some figures are all 0: (phrase, what it implies, those roles).
 _CLAIMS: list[tuple[str, str, tuple[str, ...]]] = [
-    (r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "均获维持时，表四的“结果纠正”“其他结果”“尚未审结”都应为 0",
-     _t4("B4", "C4", "D4", "G4", "H4", "I4", "L4", "M4", "N4")),
-    (r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉时，表四的“结果纠正”都应为 0", _t4("B4", "G4", "L4")),
-    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议时，表四的行政复议总计应为 0", _t4("E4")),
-    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼时，表四的两个行政诉讼总计应为 0", _t4("J4", "O4")),
+    (r"均(?:获|被|予以)?维持|全部(?:获得?)?维持", "均获维持时，表四的“结果纠正”“其他结果”“尚未审结”都应为 0", ("not_upheld",)),
+    (r"无败诉|未发生败诉|没有败诉|零败诉", "无败诉时，表四的“结果纠正”都应为 0", ("corrected",)),
+    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政复议|无[^，。；]{0,6}行政复议", "没有行政复议时，表四的行政复议总计应为 0", ("review_total",)),
+    (r"未(?:发生|收到|出现)[^，。；]{0,10}行政诉讼|无[^，。；]{0,6}行政诉讼", "没有行政诉讼时，表四的两个行政诉讼总计应为 0",
+     ("suit_direct_total", "suit_after_review_total")),
     (r"未收取(?:任何)?信息处理费|不收取信息处理费", "未收取信息处理费时，“其他事项”中的实际收取金额应为 0", ("other:fee_collected",)),
-    (r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请时，表三的新收申请应为 0", ("table3:J4",)),
+    (r"未(?:收到|发生)[^，。；]{0,8}(?:政府信息)?公开申请", "没有收到申请时，表三的新收申请应为 0", ("new_requests",)),
 ]
 
 

@@ -8,7 +8,6 @@ import re
 from difflib import SequenceMatcher
 
 from nianbao.form import layout as L
-from nianbao.form.cells import cell_ref
 from nianbao.findings import Finding, Level
 from nianbao.checks.hygiene import texts
 from nianbao.workbook.model import Submission
@@ -19,51 +18,44 @@ MIN_CHARS = 30  # short sentences ("无其他需要报告的事项。") repeat l
 COPY_CAP = 20  # findings of this kind per report, at most
 
 
-def _row(sub: Submission, label: str) -> int | None:
-    t3 = sub.form.tables["table3"]
-    return next((int(ref[1:]) for ref, text in t3.labels.items() if text == label and ref[0] == "A"), None)
-
-
 def check_carry_over(sub: Submission, prev: Submission) -> list[Finding]:
-    if "table3" not in sub.readable or "table3" not in prev.readable:
-        return []
-    this_row, last_row = _row(sub, "二、上年结转政府信息公开申请数量"), _row(prev, "四、结转下年度继续办理")
-    if this_row is None or last_row is None:
+    """This year's 上年结转, column by column, against last year's 结转下年度继续办理 (the forms' roles; the
+    two years may use different forms, whose rows differ)."""
+    this_table, last_table = sub.form.owner_of("carried_over"), prev.form.owner_of("carried_forward")
+    if this_table is None or last_table is None or this_table.name not in sub.readable or last_table.name not in prev.readable:
         return []
     found = []
-    t3 = sub.form.tables["table3"]
-    for col in range(4, t3.ncols + 1):
-        this_ref, last_ref = cell_ref(this_row, col), cell_ref(last_row, col)
-        a, b = sub.figures["table3"].get(this_ref), prev.figures["table3"].get(last_ref)
+    for this_ref, last_ref in zip(this_table.role("carried_over"), last_table.role("carried_forward")):
+        a, b = sub.figures[this_table.name].get(this_ref), prev.figures[last_table.name].get(last_ref)
         if a is None or b is None or a == b:
             continue
-        column = t3.label_path(this_ref)[1][-1]
+        column = this_table.label_path(this_ref)[1][-1]
         found.append(Finding(
             "carryover-mismatch", Level.WARNING,
             f"上年结转（{column}）填的是 {format_number(a)}，但上年报告的“结转下年度继续办理”是 {format_number(b)}"
-            f"（上年工作簿 {prev.sheet(L.TABLE_SHEETS['table3'])}!{prev.at('table3', last_ref)}）",
-            sub.sheet(L.TABLE_SHEETS["table3"]), sub.at("table3", this_ref), expected=format_number(b), actual=format_number(a),
+            f"（上年工作簿 {prev.position(last_table.name, last_ref)}）",
+            sub.sheet(L.TABLE_SHEETS[this_table.name]), sub.at(this_table.name, this_ref),
+            expected=format_number(b), actual=format_number(a),
         ))
     return found
 
 
 def check_valid_documents(sub: Submission, prev: Submission) -> list[Finding]:
-    """现行有效件数 ≈ last year's + 本年制发 − 本年废止 (2021 form both years; clean-ups break it legitimately)."""
-    if sub.form.id != "2021" or prev.form.id != "2021" or "table2" not in sub.readable or "table2" not in prev.readable:
+    """现行有效件数 ≈ last year's + 本年制发 − 本年废止 (forms with those roles, both years; clean-ups break it
+    legitimately)."""
+    issued, repealed, valid = (sub.figure(r) for r in ("normative_issued", "normative_repealed", "normative_valid"))
+    valid_last = prev.figure("normative_valid")
+    if issued is None or repealed is None or valid is None or valid_last is None:
         return []
-    this, last = sub.figures["table2"], prev.figures["table2"]
-    values = [this.get("B4"), this.get("C4"), this.get("D4"), last.get("D4")]
-    if any(v is None for v in values):
-        return []
-    issued, repealed, valid, valid_last = values
-    expected = valid_last + issued - repealed  # type: ignore[operator]
+    expected = valid_last + issued - repealed
     if valid == expected:
         return []
+    (table, ref), = sub.role_cells("normative_valid")
     return [Finding(
         "valid-count-jump", Level.WARNING,
-        f"现行有效行政规范性文件 {format_number(valid)} 件，按上年 {format_number(valid_last)} 件 + 本年制发 {format_number(issued)} 件"  # type: ignore[arg-type]
-        f" − 本年废止 {format_number(repealed)} 件应为 {format_number(expected)} 件；如有清理或移交，请在正文说明",  # type: ignore[arg-type]
-        sub.sheet(L.TABLE_SHEETS["table2"]), sub.at("table2", "D4"), expected=format_number(expected), actual=format_number(valid),  # type: ignore[arg-type]
+        f"现行有效行政规范性文件 {format_number(valid)} 件，按上年 {format_number(valid_last)} 件 + 本年制发 {format_number(issued)} 件"
+        f" − 本年废止 {format_number(repealed)} 件应为 {format_number(expected)} 件；如有清理或移交，请在正文说明",
+        sub.sheet(L.TABLE_SHEETS[table]), sub.at(table, ref), expected=format_number(expected), actual=format_number(valid),
     )]
 
 

@@ -6,9 +6,8 @@ import re
 from collections.abc import Callable, Iterable
 
 from nianbao.form import layout as L
-from nianbao.form.cells import parse_cell
 from nianbao.findings import Finding, Level, Report
-from nianbao.form.model import Relation, Table
+from nianbao.form.model import Relation, Table, form_for_year
 from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
 from nianbao.checks.narrative import check_figures_in_text
 from nianbao.workbook.model import Submission
@@ -99,18 +98,13 @@ def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left:
     )
 
 
-def _cells_in_row_labelled(table: Table, label: str) -> list[str]:
-    rows = {parse_cell(ref)[0] for ref, text in table.labels.items() if text == label}
-    return [ref for ref in table.numeric if parse_cell(ref)[0] in rows]
-
-
 def check_regulations(sub: Submission) -> list[Finding]:
     """Only 规章-making bodies can show 规章 figures; townships and departments below them cannot."""
-    if sub.meta.agency_type not in ("乡镇街道", "政府部门") or "table2" not in sub.readable:
+    table = sub.form.owner_of("regulations")
+    if sub.meta.agency_type not in ("乡镇街道", "政府部门") or table is None or table.name not in sub.readable:
         return []
-    table = sub.form.tables["table2"]
-    values = sub.figures["table2"]
-    bad = [(ref, v) for ref in _cells_in_row_labelled(table, "规章") if (v := values.get(ref))]
+    values = sub.figures[table.name]
+    bad = [(ref, v) for ref in table.role("regulations") if (v := values.get(ref))]
     if not bad:
         return []
     ref, value = bad[0]
@@ -118,7 +112,7 @@ def check_regulations(sub: Submission) -> list[Finding]:
         "regulation-nonzero", Level.WARNING,
         f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(value)}）。"
         "行政规范性文件应填在下一行；确属规章制定机关请忽略",
-        sub.sheet(L.TABLE_SHEETS["table2"]), sub.at("table2", ref), expected=0, actual=format_number(value),
+        sub.sheet(L.TABLE_SHEETS[table.name]), sub.at(table.name, ref), expected=0, actual=format_number(value),
     )]
 
 
@@ -127,7 +121,8 @@ def check_year_form(sub: Submission) -> list[Finding]:
     found: list[Finding] = []
     if year is None:
         return found
-    expected = "2021" if year >= 2021 else "2019"
+    right = form_for_year(year)
+    expected = right.id if right else sub.form.id
     if sub.form.id != expected:
         found.append(Finding(
             "form-year-mismatch", Level.ERROR,
@@ -203,7 +198,7 @@ def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Fi
 
 def check_required_text(sub: Submission) -> list[Finding]:
     found = []
-    for narrative, title in ((sub.general, "一、总体情况"), (sub.problems, "五、存在的主要问题及改进情况")):
+    for narrative, title in ((sub.general, sub.form.section("一").heading), (sub.problems, sub.form.section("五").heading)):
         if narrative.is_empty():
             found.append(Finding(
                 "narrative-empty", Level.ERROR, f"“{title}”没有正文，这是年度报告的必备部分",

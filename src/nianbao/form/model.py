@@ -59,6 +59,17 @@ class Section:
         return self.heading.split("、", 1)[1]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How a table is drawn (hints from the form description; defaults suit a plain grid)."""
+
+    excel_widths: tuple[float, ...] = ()  # workbook column widths, in Excel's character units
+    word_widths: tuple[int | str, ...] = ()  # Word grid columns in twips; "*" takes what is left
+    thead: bool = True  # the header rows head the whole table (False: each block has its own header row)
+    repeat_header: bool = False  # repeat the header rows on every page the table crosses
+    row_labels_left: bool = False  # long row labels left-aligned (group labels stay centred)
+
+
 @dataclass
 class Table:
     name: str
@@ -67,6 +78,9 @@ class Table:
     numeric: dict[str, NumKind]  # cell -> kind, in row-major order
     relations: list[Relation]
     across_years: list[str]
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> its figure cells, row-major
+    total_column: int | None = None  # the column that totals each row (table 3's 总计)
+    layout: Layout = field(default_factory=Layout)
     nrows: int = 0
     ncols: int = 0
     totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -87,6 +101,26 @@ class Table:
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
                     self._owner[(r, c)] = cell_ref(r1, c1)
+
+    def role(self, name: str) -> tuple[str, ...]:
+        """All figure cells of a named role (KeyError when this table has no such role)."""
+        return self.roles[name]
+
+    def role_total(self, name: str) -> tuple[str, ...]:
+        """The cells whose sum is the role's figure for all applicants: its cells in the total column
+        when the table has one, else all its cells."""
+        cells = self.roles[name]
+        if self.total_column is None:
+            return cells
+        return tuple(c for c in cells if parse_cell(c)[1] == self.total_column)
+
+    def role_rows(self, name: str) -> list[int]:
+        """The rows a role spans, top to bottom."""
+        return sorted({parse_cell(c)[0] for c in self.roles[name]})
+
+    def header_rows(self) -> int:
+        """Rows above the first figure: the column headers."""
+        return min(parse_cell(ref)[0] for ref in self.numeric) - 1
 
     def owner(self, row: int, col: int) -> str:
         return self._owner.get((row, col), cell_ref(row, col))
@@ -147,9 +181,30 @@ class Form:
     issued_by: str
     sections: list[Section]
     tables: dict[str, Table]
+    title: str = ""  # the form's own name, as the opening paragraph cites it
+    first_year: int = 0  # the report years it applies to
+    last_year: int | None = None
 
     def table_sections(self) -> list[Section]:
         return [s for s in self.sections if s.kind == "table"]
+
+    def section(self, no: str) -> Section:
+        return next(s for s in self.sections if s.no == no)
+
+    def applies_to(self, year: int) -> bool:
+        return year >= self.first_year and (self.last_year is None or year <= self.last_year)
+
+    def owner_of(self, role: str) -> Table | None:
+        """The table that has this role (roles are unique within a form), or None."""
+        return next((t for t in self.tables.values() if role in t.roles), None)
+
+    def has_role(self, role: str) -> bool:
+        return self.owner_of(role) is not None
+
+
+def form_for_year(year: int) -> Form | None:
+    """The form a report on this year must use."""
+    return next((f for f in (load_form(i) for i in FORM_IDS) if f.applies_to(year)), None)
 
 
 _VAR_RE = re.compile(r"^for\s+(\w+)\s+in\s+(\w+)\.\.(\w+)\s*:\s*(.+)$")
@@ -215,7 +270,20 @@ def _table(name: str, spec: dict[str, Any]) -> Table:
         for col, text in cols.items():
             labels[f"{col}{row}"] = text
     relations, across = parse_relations(spec.get("checks", []))
-    return Table(name, list(spec.get("merges", [])), labels, _numeric(spec["numeric"]), relations, across)
+    numeric = _numeric(spec["numeric"])
+    roles: dict[str, tuple[str, ...]] = {}
+    for role, where in spec.get("roles", {}).items():
+        items = [where] if isinstance(where, str) else list(where)
+        cells = tuple(ref for item in items for ref in iter_range(item))
+        unknown = [c for c in cells if c not in numeric]
+        if unknown:
+            raise ValueError(f"{name}: role {role} names cells that hold no figure: {unknown}")
+        roles[role] = cells
+    total_column = parse_cell(spec["total_column"] + "1")[1] if "total_column" in spec else None
+    hints = spec.get("layout", {})
+    layout = Layout(tuple(hints.get("excel_widths", ())), tuple(hints.get("word_widths", ())), bool(hints.get("thead", True)),
+                    bool(hints.get("repeat_header", False)), bool(hints.get("row_labels_left", False)))
+    return Table(name, list(spec.get("merges", [])), labels, numeric, relations, across, roles, total_column, layout)
 
 
 def _raw(form_id: str) -> dict[str, Any]:
@@ -240,4 +308,6 @@ def load_form(form_id: str) -> Form:
             other, key = spec["same_as"].split("#")
             spec = _raw(other.removeprefix("form-").removesuffix(".yaml"))[key]
         tables[sec.table] = _table(sec.table, spec)
-    return Form(str(raw["form"]), raw["issued_by"], sections, tables)
+    years = raw.get("years", {})
+    return Form(str(raw["form"]), raw["issued_by"], sections, tables, raw.get("title", ""), int(years.get("first", 0)),
+                years.get("last"))

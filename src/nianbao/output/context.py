@@ -17,10 +17,6 @@ from nianbao.workbook.values import format_figure, format_number
 TABLE_VARS = {"table2": "t2", "table3": "t3", "table4": "t4"}
 NARRATIVE_VARS = {"一": "s1", "五": "s5", "六": "s6"}
 
-FORM_TITLES = {
-    "2021": "中华人民共和国政府信息公开工作年度报告格式",
-    "2019": "中华人民共和国政府信息公开工作年度报告格式（试行）",
-}
 FEE_HEADING = "收取信息处理费情况"
 
 
@@ -57,7 +53,7 @@ def opening(sub: Submission) -> list[str]:
     parts = "、".join(s.title for s in form.sections)
     y = _year(sub)
     text = (
-        f"本报告依据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《{FORM_TITLES[form.id]}》"
+        f"本报告依据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《{form.title}》"
         f"（{form.issued_by}）的要求编制，全文包括{parts}共{cn_ordinal(len(form.sections))}个部分。"
         f"本报告所列数据的统计期限为{y}年1月1日至{y}年12月31日。"
     )

@@ -20,7 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, Twips
 
-from nianbao.form.cells import parse_cell, parse_range
+from nianbao.form.cells import parse_range
 from nianbao.form.model import Form, Table, load_form
 from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
 
@@ -225,18 +225,14 @@ def _tbl_borders(tbl) -> None:
 
 
 def column_widths(table: Table) -> list[int]:
-    """Twips per grid column; they add up to the text width."""
-    if table.name == "table3":
-        # Figure columns hold up to four digits; the long row labels get the rest.
-        n = table.ncols - 3
-        figures = [560] * n
-        labels = [700, 1150]
-        return labels + [TEXT_W - sum(labels) - sum(figures)] + figures
-    if table.name == "table2":
-        first = TEXT_W - 3 * 2000
-        return [first] + [2000] * (table.ncols - 1)
-    n = table.ncols
-    return [TEXT_W // n] * (n - 1) + [TEXT_W - TEXT_W // n * (n - 1)]
+    """Twips per grid column, from the form's layout hints ("*" takes the rest); they add up to the text
+    width. Without hints the columns share it equally."""
+    hints = table.layout.word_widths
+    if not hints:
+        n = table.ncols
+        return [TEXT_W // n] * (n - 1) + [TEXT_W - TEXT_W // n * (n - 1)]
+    fixed = sum(w for w in hints if isinstance(w, int))
+    return [w if isinstance(w, int) else TEXT_W - fixed for w in hints]
 
 
 def cell_text(table: Table, ref: str, var: str) -> str:
@@ -255,12 +251,12 @@ def add_form_table(doc, table: Table, var: str) -> None:
     grid = t._tbl.tblGrid
     for gc, w in zip(grid.findall(qn("w:gridCol")), widths):
         gc.set(qn("w:w"), str(w))
-    header_rows = min(parse_cell(ref)[0] for ref in table.numeric) - 1
+    header_rows = table.header_rows()
     for r_idx, row in enumerate(t.rows, start=1):
         trPr = row._tr.get_or_add_trPr()
         trPr.append(_el("w:cantSplit"))
-        if table.name == "table3" and r_idx <= header_rows:
-            trPr.append(_el("w:tblHeader"))  # repeat the column headers when table 3 crosses a page
+        if table.layout.repeat_header and r_idx <= header_rows:
+            trPr.append(_el("w:tblHeader"))  # repeat the column headers when a long table crosses a page
         for c_idx, cell in enumerate(row.cells, start=1):
             cell.width = Twips(widths[c_idx - 1])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -270,7 +266,7 @@ def add_form_table(doc, table: Table, var: str) -> None:
             text = cell_text(table, ref, var)
             if text:
                 p.add_run(text)
-            if table.name == "table3" and ref in table.labels and r_idx > header_rows and _is_row_label(table, ref):
+            if table.layout.row_labels_left and ref in table.labels and r_idx > header_rows and _is_row_label(table, ref):
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     # Keep a short table on one page (every row but the last keeps with the next); the long table 3
     # may break, so only its header and first rows stay with the heading (its header repeats).
@@ -292,7 +288,7 @@ def add_form_table(doc, table: Table, var: str) -> None:
 
 
 def _is_row_label(table: Table, ref: str) -> bool:
-    """Long row labels of table 3 read better left-aligned; the vertical group labels stay centred."""
+    """Long row labels read better left-aligned; the vertical group labels stay centred."""
     r1, c1, r2, c2 = parse_range(table.merge_at(ref) or ref)
     return c2 > c1 or c1 == 3 or (c1 == 2 and r1 == r2)
 

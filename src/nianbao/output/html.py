@@ -28,11 +28,11 @@ def _t(text: str) -> str:
 
 def table_html(table: Table, var: str, caption: str, values: dict[str, str]) -> str:
     """One official table. Labels are <th>, figures <td headers="…"> pointing at every heading cell."""
-    header_rows = min(parse_cell(ref)[0] for ref in table.numeric) - 1
+    header_rows = table.header_rows()
     ids = {ref: f"{var}-{ref}" for ref in table.labels}
     figure_rows = {parse_cell(ref)[0] for ref in table.numeric}
     out = [f'<div style="{WRAP}"><table style="{TABLE}">', f'<caption style="{CAPTION}">{_t(caption)}</caption>']
-    has_thead = header_rows > 0 and table.name != "table2"  # table 2 repeats a header in each block
+    has_thead = header_rows > 0 and table.layout.thead  # False where each block repeats its own header row
     if has_thead:
         out.append("<thead>")
     for r in range(1, table.nrows + 1):

@@ -1,53 +1,53 @@
 """Short sentences derived from the tables, printed before each of them when 基本信息 says
-自动生成数据说明 = 是: the figures in the text then cannot disagree with the tables."""
+自动生成数据说明 = 是: the figures in the text then cannot disagree with the tables. Every figure is
+asked for by its role in the form description; a sentence whose roles the form lacks is not written."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from nianbao.workbook.model import Submission
-from nianbao.workbook.values import Number, format_number
+from nianbao.workbook.values import format_number
 
 
-def _f(values: dict[str, Number | None], *refs: str) -> Number | None:
-    parts = [values.get(r) for r in refs]
-    return None if any(p is None for p in parts) else sum(parts)  # type: ignore[arg-type, return-value]
-
-
-def _n(value: Number) -> str:
+def _n(value: Decimal) -> str:
     return format_number(value)
 
 
+def _figures(sub: Submission, *roles: str) -> list[Decimal] | None:
+    values = [sub.figure(r) for r in roles]
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+
 def table2(sub: Submission) -> list[str]:
-    v = sub.figures.get("table2", {})
-    docs, decisions = _f(v, "B4"), [_f(v, r) for r in ("B7", "B10", "B11")]
-    if sub.form.id != "2021" or docs is None or any(d is None for d in decisions):
+    got = _figures(sub, "normative_issued", "normative_repealed", "normative_valid",
+                   "licensing_decisions", "penalty_decisions", "coercion_decisions")
+    if got is None:
         return []
-    issued, repealed, valid = v["B4"], v["C4"], v["D4"]
+    issued, repealed, valid, *decisions = got
     if issued or repealed or valid:
-        first = f"本年度制发行政规范性文件{_n(issued)}件，废止{_n(repealed)}件，年底现行有效{_n(valid)}件。"  # type: ignore[arg-type]
+        first = f"本年度制发行政规范性文件{_n(issued)}件，废止{_n(repealed)}件，年底现行有效{_n(valid)}件。"
     else:
         first = "本年度没有制发、废止的行政规范性文件，也没有现行有效的行政规范性文件。"
     names = ("行政许可", "行政处罚", "行政强制")
-    made = [f"{name}{_n(d)}件" for name, d in zip(names, decisions) if d]  # type: ignore[arg-type]
+    made = [f"{name}{_n(d)}件" for name, d in zip(names, decisions) if d]
     second = f"作出并公开{'、'.join(made)}处理决定。" if made else "本年度没有需要公开的行政许可、行政处罚、行政强制处理决定。"
     return [first + second]
 
 
+GROUPS = (("予以公开", "published"), ("部分公开", "partly_published"), ("不予公开", "withheld"),
+          ("无法提供", "unavailable"), ("不予处理", "not_processed"), ("其他处理", "other_handling"))
+
+
 def table3(sub: Submission) -> list[str]:
-    t3 = sub.form.tables["table3"]
-    v = sub.figures.get("table3", {})
-    row = {text: int(ref[1:]) for ref, text in t3.labels.items() if ref[0] in "ABC"}
-    new, carried = _f(v, "J4"), _f(v, "J5")
-    carry_next = _f(v, f"J{row['四、结转下年度继续办理']}")
-    total = row["（七）总计"]
-    groups = [("予以公开", 6, 6), ("部分公开", 7, 7), ("不予公开", 8, 15), ("无法提供", 16, 18), ("不予处理", 19, 23),
-              ("其他处理", row["（六）其他处理"], total - 1)]
-    counts = [(name, _f(v, *(f"J{r}" for r in range(a, b + 1)))) for name, a, b in groups]
-    if new is None or carried is None or carry_next is None or any(c is None for _, c in counts):
+    got = _figures(sub, "new_requests", "carried_over", "carried_forward", *(role for _, role in GROUPS))
+    if got is None:
         return []
+    new, carried, carry_next, *counts = got
     if not new and not carried:
         return ["本年度未收到政府信息公开申请，也没有上年结转的申请。"]
     text = f"本年度新收政府信息公开申请{_n(new)}件，" + (f"上年结转{_n(carried)}件。" if carried else "无上年结转。")
-    done = [f"{name}{_n(c)}件" for name, c in counts if c]  # type: ignore[arg-type]
+    done = [f"{name}{_n(c)}件" for (name, _), c in zip(GROUPS, counts) if c]
     if done:
         text += f"办理结果为：{'，'.join(done)}。"
     text += f"结转下年度继续办理{_n(carry_next)}件。" if carry_next else "全部在本年度办结。"
@@ -55,22 +55,21 @@ def table3(sub: Submission) -> list[str]:
 
 
 def table4(sub: Submission) -> list[str]:
-    v = sub.figures.get("table4", {})
-    review = [_f(v, r) for r in ("E4", "A4", "B4", "C4", "D4")]
-    direct, after = _f(v, "J4"), _f(v, "O4")
-    if any(x is None for x in review) or direct is None or after is None:
+    got = _figures(sub, "review_total", "review_upheld", "review_corrected", "review_other", "review_pending",
+                   "suit_direct_total", "suit_after_review_total")
+    if got is None:
         return []
-    total_review, upheld, corrected, other, pending = review
+    total_review, upheld, corrected, other, pending, direct, after = got
     if not total_review and not direct and not after:
         return ["本年度没有发生因政府信息公开引起的行政复议、行政诉讼。"]
     parts = []
     if total_review:
-        detail = "、".join(f"{name}{_n(x)}件" for name, x in (("结果维持", upheld), ("结果纠正", corrected),  # type: ignore[arg-type]
+        detail = "、".join(f"{name}{_n(x)}件" for name, x in (("结果维持", upheld), ("结果纠正", corrected),
                                                               ("其他结果", other), ("尚未审结", pending)) if x)
-        parts.append(f"行政复议{_n(total_review)}件（{detail}）")  # type: ignore[arg-type]
+        parts.append(f"行政复议{_n(total_review)}件（{detail}）")
     else:
         parts.append("无行政复议")
-    suits = direct + after  # type: ignore[operator]
+    suits = direct + after
     if suits:
         parts.append(f"行政诉讼{_n(suits)}件（未经复议直接起诉{_n(direct)}件，复议后起诉{_n(after)}件）")
     else:

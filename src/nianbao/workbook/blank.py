@@ -75,11 +75,9 @@ def _row_height(text: str, width_chars: float) -> float:
 
 
 def _column_widths(table: Table) -> dict[int, float]:
-    if table.name == "table3":
-        return {1: 8.0, 2: 14.0, 3: 30.0} | {c: 10.0 for c in range(4, table.ncols + 1)}
-    if table.name == "table4":
-        return {c: 9.0 for c in range(1, table.ncols + 1)}
-    return {1: 22.0} | {c: 18.0 for c in range(2, table.ncols + 1)}
+    """Column widths from the form's layout hints (a plain 12 where it gives none)."""
+    hints = table.layout.excel_widths
+    return {c: float(hints[c - 1]) if c <= len(hints) else 12.0 for c in range(1, table.ncols + 1)}
 
 
 def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None:

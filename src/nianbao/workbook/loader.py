@@ -145,13 +145,14 @@ def _detect_form(grid: Grid, report: Report) -> Form | None:
                 report.add(_error("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
                 return None
             return load_form(form_id)
-    sheet = L.TABLE_SHEETS["table2"]
-    if grid.has(sheet):
-        for form_id in FORM_IDS:
-            form = load_form(form_id)
-            ref = "B2"
-            if grid.value(sheet, L.to_sheet(ref)) == form.tables["table2"].labels[ref]:
-                return form
+    # No marker (a copy pasted into a new file): the form whose first table's column headers are there.
+    for form_id in FORM_IDS:
+        form = load_form(form_id)
+        first = form.tables[form.table_sections()[0].table or ""]
+        sheet = L.TABLE_SHEETS[first.name]
+        headers = {ref: text for ref, text in first.labels.items() if parse_cell(ref)[0] <= first.header_rows()}
+        if grid.has(sheet) and all(grid.value(sheet, L.to_sheet(ref)) == text for ref, text in headers.items()):
+            return form
     report.add(_error("template-unknown", "这不是 nianbao 的填报模板（找不到模板标记和“主动公开”等工作表）。请用 nianbao template 生成的工作簿填写。"))
     return None
 

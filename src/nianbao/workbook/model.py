@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from nianbao.form.cells import cell_ref, parse_cell
 from nianbao.form.model import Form
-from nianbao.form.layout import to_sheet
+from nianbao.form.layout import TABLE_SHEETS, to_sheet
 from nianbao.workbook.values import Number
 
 
@@ -92,6 +92,29 @@ class Submission:
     def sheet(self, want: str) -> str:
         """The sheet's name in this workbook (a renamed sheet is read under its new name)."""
         return self.sheets.get(want, want)
+
+    def role_cells(self, role: str) -> list[tuple[str, str]]:
+        """(table, form cell) of a named role's figure for all applicants; empty when the form lacks it."""
+        table = self.form.owner_of(role)
+        return [(table.name, ref) for ref in table.role_total(role)] if table else []
+
+    def figure(self, role: str) -> Decimal | None:
+        """A named role's figure (its cells summed); None when the form lacks the role or a cell could not
+        be read."""
+        cells = self.role_cells(role)
+        if not cells:
+            return None
+        total = Decimal(0)
+        for table, ref in cells:
+            value = self.figures.get(table, {}).get(ref) if table in self.readable else None
+            if value is None:
+                return None
+            total += value
+        return total
+
+    def position(self, table: str, ref: str) -> str:
+        """`Sheet!A1` of a form cell of a table, as this workbook has it."""
+        return f"{self.sheet(TABLE_SHEETS[table])}!{self.at(table, ref)}"
 
     def at(self, table: str, ref: str) -> str:
         """Sheet cell of a form cell of a table, following rows inserted by the clerk."""
