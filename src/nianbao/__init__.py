@@ -1,7 +1,6 @@
 """nianbao: turn a filled-in workbook into a 政府信息公开工作年度报告.
 
 The library's face. A quick start:
-
     import nianbao
     sub, report = nianbao.check("填好的.xlsx")
     for finding in report.findings:
@@ -14,6 +13,7 @@ never load pandas).
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -40,7 +40,6 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'nianbao' has no attribute {name!r}")
-    import importlib
 
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value

@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nianbao.checks.acknowledge import apply_acknowledgements
+from nianbao.checks.previous import check_previous, year_gap
+from nianbao.checks.run import run_checks
 from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.findings import Finding, Level, Report
-from nianbao.output.context import report_title
+from nianbao.output.context import context, report_title
+from nianbao.output.data import export
+from nianbao.output.html import fragment, page
+from nianbao.output.pdf import PdfError, pdf_bytes
 from nianbao.workbook.guard import check_file
 from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
 from nianbao.workbook.values import format_number
@@ -33,7 +38,6 @@ NOT_ASSESSED_PREVIOUS = "跨年度核对（上年结转、现行有效件数、�
 
 class Status(StrEnum):
     """What became of one workbook. The value is what JSON and the journals store."""
-
     OK = "ok"
     ERRORS = "errors"
     UNREADABLE = "unreadable"
@@ -72,10 +76,9 @@ def report_name(agency: str, year: int | None, fallback: str) -> str:
 # --- checking ---------------------------------------------------------------------------------------
 
 def _load_and_check(path: Path, min_general: int | None = None) -> tuple[Submission | None, Report]:
-    # Imported here, not at the top: pandas and openpyxl (behind the loader) cost most of a cold start,
-    # and a file refused by the guard never needs them.
-    from nianbao.checks.run import run_checks
-    from nianbao.workbook.loader import load
+    from nianbao.workbook.loader import (
+        load,  # pandas and openpyxl: most of a cold start, and a refused file never needs them
+    )
 
     sub, report = load(path)
     if sub is not None:
@@ -97,8 +100,8 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: st
     report.extend(check_file(path))
     if not report.ok:
         return None, report
-    # The parsers are imported after the guard and before the fork (a heavy import, kept off the path of a
-    # refused file): the sandbox child inherits them instead of importing pandas again.
+    # pandas and openpyxl, imported after the guard (a refused file never pays for them) and before the
+    # fork, so that the sandbox child inherits them instead of importing them again:
     from nianbao.workbook import loader  # noqa: F401
 
     try:
@@ -121,8 +124,6 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: st
 
 
 def _compare_with_previous(sub: Submission, report: Report, previous: str | Path | None, limits: Limits | None) -> None:
-    from nianbao.checks.previous import check_previous, year_gap
-
     if previous is None:
         report.not_assessed.append(NOT_ASSESSED_PREVIOUS)
         return
@@ -146,7 +147,9 @@ def annotate_bytes(path: str | Path, report: Report, limits: Limits | None = DEF
     path = Path(path)
     if any(f.code.startswith("file-") and f.level is Level.ERROR for f in report.findings):
         return None
-    from nianbao.workbook.annotate import annotated_bytes  # openpyxl: only when a copy is asked for
+    from nianbao.workbook.annotate import (
+        annotated_bytes,  # openpyxl: only when a copy is asked for
+    )
 
     try:
         if limits is None:
@@ -173,7 +176,6 @@ def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[s
     """Every requested format, as {file suffix: bytes} (".docx", ".pdf", ".html" and ".fragment.html",
     ".json"), made in memory so that the caller writes nothing unless all of them succeeded.
     Raises output.word.RenderError (the Word template) or output.pdf.PdfError (LibreOffice)."""
-    from nianbao.output.context import context
     from nianbao.output.word import render_docx  # docxtpl: only when a report is made
 
     ctx = context(sub, report, draft)
@@ -182,16 +184,13 @@ def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[s
     if "docx" in formats:
         out[".docx"] = docx
     if "pdf" in formats:
-        from nianbao.output.pdf import pdf_bytes
 
         out[".pdf"] = pdf_bytes(docx, name)
     if "html" in formats:
-        from nianbao.output.html import fragment, page
 
         out[".html"] = page(sub, ctx).encode("utf-8")
         out[".fragment.html"] = fragment(sub, ctx).encode("utf-8")
     if "json" in formats:
-        from nianbao.output.data import export
 
         out[".json"] = json.dumps(export(sub, ctx), ensure_ascii=False, indent=1).encode("utf-8")
     return out
@@ -202,7 +201,6 @@ def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[s
 @dataclass
 class Conversion:
     """The outcome for one workbook: its findings, and the report files or the annotated copy."""
-
     name: str  # the file name as the sender gave it
     status: Status
     report: Report
@@ -253,7 +251,6 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
     With pdf_optional a failing LibreOffice leaves the other formats and a note; without it, PdfError is
     raised. Never raises for bad input; a damaged custom Word template (RenderError) or a bug of ours does
     raise: callers report those as the program's failure, not the sender's."""
-    from nianbao.output.pdf import PdfError
 
     path = Path(path)
     name = name or path.name
@@ -276,7 +273,6 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
         wanted = tuple(f for f in formats if f != "pdf") or ("docx",)
         conv.outputs = render_formats(sub, report, wanted, conv.draft, template, conv.basename)
         if "pdf" in formats:
-            from nianbao.output.pdf import pdf_bytes
 
             try:
                 pdf = pdf_bytes(conv.outputs[".docx"], conv.basename)
@@ -304,9 +300,9 @@ def _insert_after_docx(outputs: dict[str, bytes], pdf: bytes) -> dict[str, bytes
 
 def warm() -> None:
     """Import everything a conversion needs once, so forked workers and sandbox children inherit it."""
-    from nianbao.checks import run  # noqa: F401
+    # The heavy parts (pandas, openpyxl, docxtpl) are what warm is for; elsewhere they load on first use.
     from nianbao.output import word
-    from nianbao.workbook import annotate, loader  # noqa: F401
+    from nianbao.workbook import annotate, loader  # noqa: F401  (pandas, openpyxl)
 
     word.bundled_template()
 

@@ -1,27 +1,53 @@
-"""The command line: a thin layer over the library. Exit codes: 0 done, 1 the workbook has errors,
-2 usage, 3 the program could not do its job. Every message a user reads is Chinese."""
+"""The command line: a thin layer over nianbao.convert. Exit codes: 0 done, 1 the workbook has errors,
+2 usage, 3 the program could not do its job. Every message a user reads is Chinese — click's own
+messages too, rebuilt from its exceptions' fields (never by rewriting its English).
+
+Options that several commands take are defined once, as decorators; OSError becomes "无法写入…" (exit 3)
+in one place. Each command imports the heavy parts it needs (openpyxl, python-docx, docxtpl, the mail and
+web stacks) inside its body, so that `--help`, `template` and `mail --status` stay quick.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import json
+import logging
 import os
-import re
+import socket
 import sys
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from nianbao import __version__
+from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_config
+from nianbao.convert import FORMATS, Status, annotate, check, convert
+from nianbao.files import atomic_write_bytes
 from nianbao.findings import Report
+from nianbao.output.pdf import PdfError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Failure(Exception):
     """The program could not do its job (I/O, template): exit 3 with this message."""
 
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """Any OSError while writing path is the program's failure, said in Chinese (exit 3)."""
+    try:
+        yield
+    except OSError as exc:
+        raise Failure(f"无法写入“{path}”：{exc.strerror or exc}") from exc
+
+
+# --- click in Chinese ---------------------------------------------------------------------------------
 
 class _ZhFormatter(click.HelpFormatter):
     _HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
@@ -33,32 +59,106 @@ class _ZhFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{self._HEADINGS.get(heading, heading)}：\n")
 
 
-click.Context.formatter_class = _ZhFormatter
+class _ZhContext(click.Context):
+    formatter_class = _ZhFormatter
+
+
+class _Command(click.Command):
+    """A command whose help is Chinese and whose surplus arguments are refused in Chinese."""
+
+    context_class = _ZhContext
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.allow_extra_args = True  # collected here and refused below, in our words
+        rest = super().parse_args(ctx, args)
+        if ctx.args:
+            raise click.UsageError(f"多余的参数：{' '.join(ctx.args)}", ctx)
+        return rest
+
+
+class _Group(click.Group):
+    context_class = _ZhContext
+    command_class = _Command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            raise click.UsageError(f"没有这个命令：{name}" + (f"。您是不是要用 {close[0]}？" if close else ""), ctx)
+        return super().resolve_command(ctx, args)
+
+
+class _Choice(click.Choice):  # type: ignore[type-arg]  # click.Choice is generic only in click >= 8.2
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in self.choices:
+            return value
+        self.fail(f"“{value}”无效，可选：{'、'.join(map(str, self.choices))}", param, ctx)
+
+
+class _IntRange(click.IntRange):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"“{value}”无效，应为 {self.min} 到 {self.max} 之间的整数", param, ctx)
+
+
+class _FloatRange(click.FloatRange):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"“{value}”无效，应为 {self.min} 到 {self.max} 之间的数", param, ctx)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """click's usage errors in Chinese, from their fields."""
+    if isinstance(exc, click.NoSuchOption):
+        close = [p for p in exc.possibilities if p.startswith("--")] if exc.possibilities else []
+        return f"没有这个选项：{exc.option_name}" + (f"。您是不是要用 {close[0]}？" if close else "")
+    if isinstance(exc, click.MissingParameter):
+        param = exc.param
+        if isinstance(param, click.Argument):
+            return f"缺少参数 {param.make_metavar(exc.ctx) if exc.ctx else param.name}"
+        return f"缺少选项 {'/'.join(param.opts) if param else ''}"
+    if isinstance(exc, click.BadOptionUsage):
+        # click raises this from its parser, often without a context: look the option up in every command
+        params = exc.ctx.command.params if exc.ctx else [p for c in cli.commands.values() for p in c.params]
+        flag = any(isinstance(p, click.Option) and p.is_flag and exc.option_name in p.opts for p in params)
+        return f"选项 {exc.option_name} " + ("不需要值" if flag else "需要一个值")
+    if isinstance(exc, click.BadParameter):
+        where = "/".join(exc.param.opts) if isinstance(exc.param, click.Option) else (exc.param.name if exc.param else "")
+        return f"{'选项' if isinstance(exc.param, click.Option) else '参数'} {where} 的值{exc.message}"
+    return exc.message
+
+
+# --- options shared by several commands ----------------------------------------------------------------
+
 CONTEXT = {"help_option_names": [], "max_content_width": 100}
 
 
-def _help(f: Any) -> Any:
-    return click.help_option("-h", "--help", help="显示帮助并退出")(f)
-
-_CLICK_MESSAGES = [
-    (r"No such option: (.+)", r"没有这个选项：\1"),
-    (r"No such option '(.+)'\.?", r"没有这个选项：\1"),
-    (r"No such command '(.+)'\.", r"没有这个命令：\1"),
-    (r"Missing argument '(.+)'\.", r"缺少参数 \1"),
-    (r"Missing option '(.+)'\.", r"缺少选项 \1"),
-    (r"Option '(.+)' requires an argument\.", r"选项 \1 需要一个值"),
-    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
-    (r"Invalid value for '(.+)': '(.+)' is not one of (.+)\.", r"选项 \1 的值“\2”无效，可选：\3"),
-    (r"Invalid value for (.+?): (.+)", r"参数 \1 的值无效：\2"),
-]
+def command(name: str, help: str) -> Callable[[F], F]:
+    """A subcommand with our settings and a Chinese -h/--help."""
+    def wrap(f: F) -> F:
+        f = click.help_option("-h", "--help", help="显示帮助并退出")(f)
+        return cli.command(name, context_settings=CONTEXT, options_metavar="[选项]", help=help)(f)  # type: ignore[return-value]
+    return wrap
 
 
-def _zh_usage(message: str) -> str:
-    for pattern, repl in _CLICK_MESSAGES:
-        new, n = re.subn(pattern, repl, message)
-        if n:
-            return new
-    return message
+def previous_option(help: str) -> Callable[[F], F]:
+    return click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help=help)
+
+
+def min_general_option(help: str) -> Callable[[F], F]:
+    return click.option("--min-general", "min_general", type=_IntRange(0, 100000), default=None, metavar="字数", help=help)
+
+
+def format_option(help: str) -> Callable[[F], F]:
+    return click.option("--format", "fmt", default="docx", show_default=True, help=help)
+
+
+def jobs_option(help: str) -> Callable[[F], F]:
+    return click.option("-j", "--jobs", type=_IntRange(1, 64), default=None, help=help)
 
 
 def _print_findings(report: Report, err: bool) -> None:
@@ -75,72 +175,69 @@ def _input_path(path: str) -> Path:
     return p
 
 
-@click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...", help="政府信息公开工作年度报告：从填报工作簿生成检查无误的 Word 报告。")
+def _formats(value: str) -> list[str]:
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise click.UsageError(f"--format 只能是 {'、'.join(FORMATS)} 中的一个或几个（用逗号分隔），实际为“{value}”")
+    return list(dict.fromkeys(chosen))
+
+
+# --- the commands ----------------------------------------------------------------------------------------
+
+@click.group(cls=_Group, context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...",
+             help="政府信息公开工作年度报告：从填报工作簿生成检查无误的 Word 报告。")
 @click.version_option(__version__, "-V", "--version", message="nianbao %(version)s", help="显示版本号")
-@_help
+@click.help_option("-h", "--help", help="显示帮助并退出")
 def cli() -> None:
     pass
 
 
-@cli.command("template", context_settings=CONTEXT, options_metavar="[选项]", help="生成空白填报工作簿（发给各单位填写）。")
+@command("template", "生成空白填报工作簿（发给各单位填写）。")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
-@click.option("--form", "form_id", type=click.Choice(["2021", "2019"]), default="2021", show_default=True,
+@click.option("--form", "form_id", type=_Choice(["2021", "2019"]), default="2021", show_default=True,
               help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
-@_help
 @click.option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
 def template_cmd(output: str | None, form_id: str, send_to: str | None) -> None:
-    from nianbao.workbook.blank import write_template
+    from nianbao.workbook.blank import write_template  # openpyxl
 
     out = Path(output or f"年报填报模板（{form_id}版）.xlsx")
-    try:
+    with writing(out):
         write_template(out, form_id, send_to)
-    except OSError as exc:
-        raise Failure(f"无法写入“{out}”：{exc.strerror or exc}") from exc
     click.echo(f"已生成空白填报工作簿：{out}", err=True)
 
 
-@cli.command("doc-template", context_settings=CONTEXT, options_metavar="[选项]", help="生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")
+@command("doc-template", "生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
 @click.option("--body-font", default="仿宋_GB2312", show_default=True, help="正文字体")
 @click.option("--title-font", default="方正小标宋简体", show_default=True, help="标题字体")
 @click.option("--heading1-font", default="黑体", show_default=True, help="一级标题（一、）字体")
 @click.option("--heading2-font", default="楷体_GB2312", show_default=True, help="二级标题（（一））字体")
 @click.option("--table-font", default="仿宋_GB2312", show_default=True, help="表格字体")
-@_help
 def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font: str, heading2_font: str, table_font: str) -> None:
-    from nianbao.output.doctemplate import Fonts, build_doc_template
-    from nianbao.files import atomic_write_bytes
+    from nianbao.output.doctemplate import Fonts, build_doc_template  # python-docx
 
     fonts = Fonts(body=body_font, title=title_font, heading1=heading1_font, heading2=heading2_font, table=table_font)
-    try:
+    with writing(output):
         atomic_write_bytes(Path(output), build_doc_template(fonts))
-    except OSError as exc:
-        raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc
     click.echo(f"已生成 Word 报告模板：{output}", err=True)
 
 
-@cli.command("check", context_settings=CONTEXT, options_metavar="[选项]", help="检查填好的工作簿，逐条列出问题（工作表!单元格）。")
+@command("check", "检查填好的工作簿，逐条列出问题（工作表!单元格）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
 @click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
-@click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx",
-              help="上年的填报工作簿：核对上年结转、现行有效件数，并查找与上年雷同的段落")
-@click.option("--min-general", "min_general", type=click.IntRange(0, 100000), default=None, metavar="字数",
-              help="“一、总体情况”至少多少字（默认 200），少于此数给出警告")
-@_help
+@previous_option("上年的填报工作簿：核对上年结转、现行有效件数，并查找与上年雷同的段落")
+@min_general_option("“一、总体情况”至少多少字（默认 200），少于此数给出警告")
 def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None) -> None:
-    from nianbao.convert import annotate, check
-
     src = _input_path(workbook)
     if annotate_to and Path(annotate_to).resolve() == src.resolve():
         raise click.UsageError("标注副本不能与输入的工作簿相同")
     _, report = check(src, previous=_input_path(previous) if previous else None, min_general=min_general)
     if annotate_to:
-        try:
+        with writing(annotate_to):
             done = annotate(src, report, annotate_to)
-        except OSError as exc:
-            raise Failure(f"无法写入“{annotate_to}”：{exc.strerror or exc}") from exc
         click.echo(f"已生成标注副本：{annotate_to}" if done else "该文件无法作为工作簿打开，未生成标注副本。", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -152,40 +249,25 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-def _formats(value: str) -> list[str]:
-    from nianbao.convert import FORMATS
-
-    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
-    if bad or not chosen:
-        raise click.UsageError(f"--format 只能是 {'、'.join(FORMATS)} 中的一个或几个（用逗号分隔），实际为“{value}”")
-    return list(dict.fromkeys(chosen))
-
-
-@cli.command("convert", context_settings=CONTEXT, options_metavar="[选项]", help="检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
+@command("convert", "检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
-@click.option("--format", "fmt", default="docx", show_default=True,
-              help="输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
+@format_option("输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
 @click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
 @click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
-@click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help="上年的填报工作簿，用于跨年度核对")
-@click.option("--min-general", "min_general", type=click.IntRange(0, 100000), default=None, metavar="字数",
-              help="“一、总体情况”至少多少字（默认 200）")
-@_help
+@previous_option("上年的填报工作簿，用于跨年度核对")
+@min_general_option("“一、总体情况”至少多少字（默认 200）")
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
                 min_general: int | None) -> None:
-    from nianbao.convert import Status, convert
-    from nianbao.files import atomic_write_bytes
-    from nianbao.output.pdf import PdfError
-    from nianbao.output.word import RenderError
+    from nianbao.output.word import (
+        RenderError,  # docxtpl, which the conversion loads anyway
+    )
 
     formats = _formats(fmt)
     src = _input_path(workbook)
     template: bytes | None = None
     if doc_template:
-        tpl_path = _input_path(doc_template)
-        template = tpl_path.read_bytes()
+        template = _input_path(doc_template).read_bytes()
         if not template.startswith(b"PK"):
             raise click.UsageError(f"“{doc_template}”不是 .docx 文件")
     if output:
@@ -209,36 +291,33 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
         out = Path(conv.basename + ("（草稿）" if conv.draft else "") + ".docx")
         if out.resolve() == src.resolve():
             raise click.UsageError("输出文件不能与输入的工作簿相同")
-    written = []
     wanted = {f".{f}" for f in formats} | ({".fragment.html"} if "html" in formats else set())
+    written = []
     for suffix, data in conv.outputs.items():  # every format was made before any file is written
-        if suffix not in wanted:
-            continue
-        target = out.with_suffix(suffix)
-        try:
-            atomic_write_bytes(target, data)
-        except OSError as exc:
-            raise Failure(f"无法写入“{target}”：{exc.strerror or exc}") from exc
-        written.append(str(target))
+        if suffix in wanted:
+            target = out.with_suffix(suffix)
+            with writing(target):
+                atomic_write_bytes(target, data)
+            written.append(str(target))
     if conv.status is not Status.OK:
         click.echo(f"已生成草稿（校验未通过，不得发布）：{'、'.join(written)}；{report.summary()}", err=True)
         sys.exit(EXIT_FINDINGS)
     click.echo(f"已生成报告：{'、'.join(written)}；{report.summary()}", err=True)
 
 
-@cli.command("batch", context_settings=CONTEXT, options_metavar="[选项]",
-             help="批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
+@command("batch", "批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
 @click.argument("inbox", metavar="收件夹或.zip")
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时处理的文件数，默认等于 CPU 核数")
+@jobs_option("同时处理的文件数，默认等于 CPU 核数")
 @click.option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
 @click.option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
-@click.option("--format", "fmt", default="docx", show_default=True, help="报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
-@_help
+@format_option("报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
 def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str) -> None:
-    from nianbao.apps.batch.run import BatchError, Item, run_batch
-    from nianbao.convert import Status
-    from nianbao.output.pdf import PdfError
+    from nianbao.apps.batch.run import (  # openpyxl (汇总.xlsx) and the worker pool
+        BatchError,
+        Item,
+        run_batch,
+    )
 
     formats = _formats(fmt)
     src = Path(inbox)
@@ -254,11 +333,10 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
             click.echo(line, err=True)
 
     try:
-        result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats)
+        with writing(output):
+            result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats)
     except (BatchError, PdfError) as exc:
         raise Failure(str(exc)) from exc
-    except OSError as exc:
-        raise Failure(f"无法写入“{output}”：{exc.strerror or exc}") from exc
     c = result.counts()
     click.echo(f"共 {len(result.items)} 个文件：已生成 {c['已生成']}，有错误 {c['有错误']}，无法读取 {c['无法读取']}；"
                f"用时 {result.seconds:.1f} 秒。汇总表：{Path(output) / '汇总.xlsx'}", err=True)
@@ -269,36 +347,28 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
     sys.exit(EXIT_OK if all(it.status is Status.OK for it in result.items) else EXIT_FINDINGS)
 
 
-@cli.command("mail", context_settings=CONTEXT, options_metavar="[选项]",
-             help="邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
+@command("mail", "邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
 @click.option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
 @click.option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
 @click.option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
 @click.option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
-@_help
 def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> None:
-    import logging
-
-    from nianbao.apps.mail.config import EXAMPLE, ConfigError, load_config
-
     if example:
         click.echo(EXAMPLE, nl=False)
         return
     if not config:
         raise click.UsageError("请用 --config 指定配置文件（nianbao mail --example-config 可打印示例）")
     path = _input_path(config)
+    # The gateway (IMAP, SMTP, TLS, MIME) is loaded only by the commands that need it.
+    from nianbao.apps.mail.gateway import Gateway, GatewayError, status_text
+
     try:
         if status:
-            from nianbao.apps.mail.config import journal_path
-            from nianbao.apps.mail.gateway import status_text
-
             click.echo(status_text(journal_path(path)))
             return
         cfg = load_config(path)
     except ConfigError as exc:
         raise Failure(str(exc)) from exc
-    from nianbao.apps.mail.gateway import Gateway, GatewayError
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     click.echo(f"邮件网关已启动：{cfg.imap.user}@{cfg.imap.host} 的“{cfg.imap.folder}”，每 {cfg.poll_seconds:g} 秒查看一次；"
                f"处理记录 {cfg.journal}。按 Ctrl+C 停止。", err=True)
@@ -309,24 +379,20 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
     click.echo("邮件网关已停止。", err=True)
 
 
-@cli.command("serve", context_settings=CONTEXT, options_metavar="[选项]",
-             help="网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
+@command("serve", "网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口")
+@click.option("--port", type=_IntRange(1, 65535), default=8000, show_default=True, help="端口")
 @click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
-@click.option("--keep-minutes", "keep", type=click.FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
-@click.option("--max-upload-mb", "max_mb", type=click.FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="同时转换的文件数，默认等于 CPU 核数")
-@_help
+@click.option("--keep-minutes", "keep", type=_FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
+@click.option("--max-upload-mb", "max_mb", type=_FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
+@jobs_option("同时转换的文件数，默认等于 CPU 核数")
 def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None) -> None:
-    try:
+    try:  # the optional web extra (FastAPI, uvicorn): only this command needs it
         import uvicorn
 
-        from nianbao.apps.web.app import WebSettings, create_app
+        from nianbao.apps.web.app import WebSettings, create_app  # FastAPI
     except ImportError as exc:
         raise Failure(f"网页版需要额外的组件（{exc.name}）：请运行 pip install 'nianbao[web]'") from exc
-    import socket
-
     try:  # uvicorn would only log in English and exit 1: say it in Chinese, with exit 3
         with socket.create_server((host, port)):
             pass
@@ -350,12 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_FAILED
-    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2 only
+    except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
         return EXIT_USAGE
     except click.UsageError as exc:
         hint = f"运行 {exc.ctx.command_path if exc.ctx else 'nianbao'} --help 查看用法。"
-        click.echo(f"用法错误：{_zh_usage(exc.format_message())}\n{hint}", err=True)
+        click.echo(f"用法错误：{_usage_message(exc)}\n{hint}", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("已中止。", err=True)

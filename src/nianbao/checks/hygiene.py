@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nianbao.form import layout as L
 from nianbao.findings import Finding, Level
+from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
+from nianbao.workbook.text import cn_ordinal
 
 MIN_GENERAL_CHARS = 200  # 一、总体情况 shorter than this says too little (configurable per call)
 
@@ -29,7 +30,6 @@ _FINE_REPEATS = {"常常", "时时", "处处", "人人", "事事", "年年", "�
 @dataclass(frozen=True)
 class Text:
     """One paragraph of narrative and where it came from."""
-
     text: str
     sheet: str
     cell: str | None
@@ -76,8 +76,6 @@ def _cn_number(s: str) -> int | None:
 
 
 def _cn(n: int) -> str:
-    from nianbao.workbook.text import cn_ordinal
-
     return cn_ordinal(n)
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from nianbao.form import layout as L
-from nianbao.findings import Finding, Level
 from nianbao.checks.hygiene import Text, texts
+from nianbao.findings import Finding, Level
+from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from nianbao.form import layout as L
-from nianbao.findings import Finding, Level
 from nianbao.checks.hygiene import texts
+from nianbao.findings import Finding, Level
+from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
 

@@ -5,43 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from nianbao.form import layout as L
-from nianbao.findings import Finding, Level, Report
-from nianbao.form.model import Relation, Table, form_for_year
 from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
 from nianbao.checks.narrative import check_figures_in_text
+from nianbao.findings import Finding, Level, Report
+from nianbao.form import layout as L
+from nianbao.form.model import Relation, Table, form_for_year
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import Number, format_number
-
 
 Locate = Callable[[str], str]  # form cell -> sheet cell
 
 
-def resolve_totals(table: Table, sheet: str, at: Locate, values: dict[str, Number | None], typed: set[str]) -> list[Finding]:
-    """Compute every total from its parts, parts first. A typed total that differs is reported and then
-    replaced by the computed sum, so one wrong total does not cascade into the relations that use it."""
+def check_totals(table: Table, sheet: str, at: Locate, values: dict[str, Number | None],
+                 mistyped: dict[str, Number]) -> list[Finding]:
+    """A typed total that differs from the sum of its parts (values hold the sums, computed on reading)."""
     found: list[Finding] = []
-    pending = set(table.totals)
-    while pending:
-        ready = [t for t in pending if not any(p in pending for p in table.totals[t])]
-        if not ready:  # pragma: no cover - the forms have no circular totals
-            break
-        for total in ready:
-            pending.discard(total)
-            parts = table.totals[total]
-            part_values = [values.get(p) for p in parts]
-            if any(v is None for v in part_values):
-                if total not in typed:
-                    values[total] = None  # an unreadable part is already a finding
-                continue
-            expected: Number = sum(part_values)  # type: ignore[arg-type, assignment]
-            if total in typed and values[total] != expected:
-                found.append(Finding(
-                    "total-mismatch", Level.ERROR,
-                    f"{table.describe(total)}：应为 {format_number(expected)}（{_span(parts, at)} 之和），实际为 {format_number(values[total])}",  # type: ignore[arg-type]
-                    sheet, at(total), expected=format_number(expected), actual=format_number(values[total]),  # type: ignore[arg-type]
-                ))
-            values[total] = expected
+    for total, typed in mistyped.items():
+        expected = values.get(total)
+        if expected is None:
+            continue
+        found.append(Finding(
+            "total-mismatch", Level.ERROR,
+            f"{table.describe(total)}：应为 {format_number(expected)}（{_span(table.totals[total], at)} 之和），实际为 {format_number(typed)}",
+            sheet, at(total), expected=format_number(expected), actual=format_number(typed),
+        ))
     return found
 
 
@@ -54,7 +41,7 @@ def _span(cells: tuple[str, ...], at: Locate) -> str:
 
 
 def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Number | None]) -> list[Finding]:
-    """Every relation that is not the definition of a total (those hold after resolve_totals)."""
+    """Every relation that is not the definition of a total (totals hold their computed sums)."""
     found: list[Finding] = []
     for rel in table.relations:
         total = rel.defines_total
@@ -251,7 +238,7 @@ def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_C
         def at(ref: str, name: str = name) -> str:
             return sub.at(name, ref)
 
-        report.extend(resolve_totals(table, sheet, at, values, sub.typed[name]))
+        report.extend(check_totals(table, sheet, at, values, sub.mistyped.get(name, {})))
         report.extend(check_relations(table, sheet, at, values))
     report.extend(check_regulations(sub))
     report.extend(check_year_form(sub))

@@ -38,6 +38,12 @@ def cell_ref(row: int, col: int) -> str:
     return f"{index_to_col(col)}{row}"
 
 
+def absolute(ref: str) -> str:
+    """B2 -> $B$2 (for defined names and formulas that must not move)."""
+    r, c = parse_cell(ref)
+    return f"${index_to_col(c)}${r}"
+
+
 def parse_range(ref: str) -> tuple[int, int, int, int]:
     """'A1:C3' -> (min_row, min_col, max_row, max_col); a single cell is a 1x1 range."""
     if ":" in ref:

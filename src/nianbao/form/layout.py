@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nianbao.form.cells import parse_cell, cell_ref, shift
+from nianbao.form.cells import cell_ref, parse_cell, shift
 from nianbao.form.model import Form, Table
 
 TEMPLATE_VERSION = "1"
@@ -139,3 +139,16 @@ NARRATIVE_LISTS: tuple[NarrativeSheet, ...] = (
 )
 NARRATIVE_SHEETS = {n.section: n.sheet for n in NARRATIVE_LISTS} | {"六": SHEET_OTHER}
 LIST_COLUMNS = ("小标题", "正文")
+
+# Every sheet nianbao writes (the workbook's, the annotated copy's 校验结果, 汇总.xlsx) has its title in the
+# first cell and, where it has one, a hint below it, merged across the sheet's columns.
+TITLE_CELL = "A1"
+HINT_CELL = "A2"
+# The very hidden marker sheet: the tag and the template version in row 1, "form" and the form id in row 2.
+MARKER_TAG_CELL, MARKER_VERSION_CELL = "A1", "B1"
+MARKER_FORM_LABEL_CELL, MARKER_FORM_CELL = "A2", "B2"
+
+
+def hint_range(ncols: int) -> str:
+    """The hint's merged range across the first ncols columns."""
+    return f"{HINT_CELL}:{cell_ref(parse_cell(HINT_CELL)[0], ncols)}"

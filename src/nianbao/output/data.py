@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from nianbao.form.model import Form, NumKind, load_form
+from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import Number
 
@@ -49,8 +50,6 @@ def figures_from_json(data: dict[str, Any]) -> dict[str, dict[str, Number]]:
 
 
 def export(sub: Submission, ctx: dict[str, Any]) -> dict[str, Any]:
-    from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
-
     meta = sub.meta
     sections = []
     for sec in sub.form.sections:

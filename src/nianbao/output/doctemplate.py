@@ -18,9 +18,9 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, Twips
+from docx.shared import Pt, RGBColor, Twips
 
-from nianbao.form.cells import parse_range
+from nianbao.form.cells import index_to_col, parse_range
 from nianbao.form.model import Form, Table, load_form
 from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
 
@@ -40,7 +40,6 @@ CELL_MARGIN = 57  # 1 mm: lets table 4's narrow columns hold two characters a li
 @dataclass(frozen=True)
 class Fonts:
     """Font names differ between sites (仿宋_GB2312 / 仿宋 / 方正仿宋_GBK); all are configurable."""
-
     body: str = "仿宋_GB2312"
     title: str = "方正小标宋简体"
     heading1: str = "黑体"
@@ -146,7 +145,6 @@ def _setup_styles(doc, fonts: Fonts) -> None:
     _set_child(sign.element.get_or_add_pPr(), _el("w:ind", **{"w:rightChars": "400", "w:right": str(4 * BODY_PT * 20), "w:firstLine": "0", "w:firstLineChars": "0"}))
     draft = _paragraph_style(doc, STYLE_DRAFT, fonts.heading1, 12, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False, bold=True)
     draft.font.color.rgb = None
-    from docx.shared import RGBColor
 
     draft.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
     for name in ("Header", "Footer"):
@@ -169,7 +167,6 @@ def _page_setup(doc) -> None:
 
 def _page_number(paragraph, fonts: Fonts) -> None:
     """"— 1 —" with a complete PAGE field (begin, instrText, separate, result, end)."""
-
     def run(text: str | None = None, fld: str | None = None, instr: str | None = None):
         r = paragraph.add_run()
         r.font.size = Pt(PAGE_NO_PT)
@@ -294,8 +291,6 @@ def _is_row_label(table: Table, ref: str) -> bool:
 
 
 def _col(i: int) -> str:
-    from nianbao.form.cells import index_to_col
-
     return index_to_col(i)
 
 

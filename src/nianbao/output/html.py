@@ -7,8 +7,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from nianbao.form.cells import parse_cell, parse_range
+from nianbao.form.cells import index_to_col, parse_cell, parse_range
 from nianbao.form.model import Table
+from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
 from nianbao.workbook.model import Submission
 
 P = "margin:0 0 0.6em 0;line-height:1.8;text-indent:2em;text-align:justify"
@@ -64,15 +65,11 @@ def table_html(table: Table, var: str, caption: str, values: dict[str, str]) -> 
 
 
 def _col(i: int) -> str:
-    from nianbao.form.cells import index_to_col
-
     return index_to_col(i)
 
 
 def fragment(sub: Submission, ctx: dict[str, Any], signature: bool = False) -> str:
     """The report as one HTML fragment (inline styles only) to paste into a CMS."""
-    from nianbao.output.context import NARRATIVE_VARS, TABLE_VARS
-
     parts = [f'<h1 style="{H1}">{_t(ctx["properties"]["title"])}</h1>']
     parts += [f'<p style="{P}">{_t(p)}</p>' for p in ctx["opening"]]
     for sec in sub.form.sections:

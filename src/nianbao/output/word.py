@@ -11,11 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import docxtpl
 import jinja2
 from docxtpl import DocxTemplate
 
 from nianbao.files import atomic_write_bytes
-
 
 
 class RenderError(Exception):
@@ -35,8 +35,6 @@ def _cache_dir() -> Path | None:
 
 
 def _cache_key(kind: str, source: str) -> str:
-    import docxtpl
-
     stamp = f"{kind}|{jinja2.__version__}|{docxtpl.__version__}|{sys.version_info[:2]}|"
     return kind + "-" + hashlib.sha256((stamp + source).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 

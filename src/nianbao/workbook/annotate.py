@@ -17,6 +17,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from nianbao.findings import Finding, Level, Report
+from nianbao.form import layout as L
 
 RESULT_SHEET = "校验结果"
 FILLS = {
@@ -61,8 +62,8 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
     if RESULT_SHEET in wb.sheetnames:
         del wb[RESULT_SHEET]  # a re-sent annotated copy: replace the old list
     ws = wb.create_sheet(RESULT_SHEET, 0)
-    ws["A1"] = f"校验结果：{report.summary()}" + ("（可以生成报告）" if report.ok else "（请修改标红的单元格后重新发送）")
-    ws["A1"].font = Font(name="宋体", size=14, bold=True)
+    ws[L.TITLE_CELL] = f"校验结果：{report.summary()}" + ("（可以生成报告）" if report.ok else "（请修改标红的单元格后重新发送）")
+    ws[L.TITLE_CELL].font = Font(name="宋体", size=14, bold=True)
     for col, (title, width) in enumerate(COLUMNS, start=1):
         head = ws.cell(2, col, title)
         head.font = Font(name="宋体", size=11, bold=True)
@@ -79,7 +80,7 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
             link = ws.cell(row, 2)
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"
             link.font = Font(color="0563C1", underline="single")
-    ws.freeze_panes = "A3"
+    ws.freeze_panes = ws.cell(3, 1)  # below the title and the column headers
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0

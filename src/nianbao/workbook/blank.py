@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import math
 from pathlib import Path
 
@@ -14,10 +15,16 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nianbao.form import layout as L
-from nianbao.form.cells import iter_range, parse_cell, parse_range, shift_range
-from nianbao.form.model import Form, NumKind, Relation, Table, load_form
 from nianbao.files import atomic_write_bytes
+from nianbao.form import layout as L
+from nianbao.form.cells import (
+    absolute,
+    iter_range,
+    parse_cell,
+    parse_range,
+    shift_range,
+)
+from nianbao.form.model import Form, NumKind, Relation, Table, load_form
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -84,10 +91,10 @@ def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None
     widths = _column_widths(table)
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = w
-    ws["A1"] = section_heading
-    ws["A1"].font = TITLE_FONT
-    ws["A2"] = "白色格子填数字（没有发生填 0），灰色格子是表格原文、蓝色格子自动合计，均不要修改。"
-    ws["A2"].font = HINT_FONT
+    ws[L.TITLE_CELL] = section_heading
+    ws[L.TITLE_CELL].font = TITLE_FONT
+    ws[L.HINT_CELL] = "白色格子填数字（没有发生填 0），灰色格子是表格原文、蓝色格子自动合计，均不要修改。"
+    ws[L.HINT_CELL].font = HINT_FONT
 
     for r in range(1, table.nrows + 1):
         for c in range(1, table.ncols + 1):
@@ -162,8 +169,8 @@ def _write_fields(ws: Worksheet, title: str, fields: tuple[L.Field, ...], form_i
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 60
     ws.column_dimensions["C"].width = 44
-    ws["A1"] = title
-    ws["A1"].font = TITLE_FONT
+    ws[L.TITLE_CELL] = title
+    ws[L.TITLE_CELL].font = TITLE_FONT
     for col, text in zip("ABC", ("项目", "填写内容", "说明")):
         cell = ws[f"{col}2"]
         cell.value, cell.fill, cell.border, cell.font = text, LABEL_FILL, BORDER, Font(name="宋体", size=10, bold=True)
@@ -202,12 +209,12 @@ def _write_fields(ws: Worksheet, title: str, fields: tuple[L.Field, ...], form_i
 def _write_list(ws: Worksheet, heading: str, spec: L.NarrativeSheet) -> None:
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 100
-    ws["A1"] = heading
-    ws["A1"].font = TITLE_FONT
-    ws["A2"] = spec.hint
-    ws["A2"].font = HINT_FONT
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells("A2:B2")
+    ws[L.TITLE_CELL] = heading
+    ws[L.TITLE_CELL].font = TITLE_FONT
+    ws[L.HINT_CELL] = spec.hint
+    ws[L.HINT_CELL].font = HINT_FONT
+    ws[L.HINT_CELL].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(L.hint_range(2))
     ws.row_dimensions[2].height = 42
     for letter, text in zip("AB", L.LIST_COLUMNS):
         cell = ws[f"{letter}{L.LIST_HEADER_ROW}"]
@@ -228,13 +235,13 @@ def _write_list(ws: Worksheet, heading: str, spec: L.NarrativeSheet) -> None:
 
 
 def _write_notes(ws: Worksheet) -> None:
-    ws["A1"] = "说明：确认无误的警告"
-    ws["A1"].font = TITLE_FONT
-    ws["A2"] = ("检查结果中的“警告”如确实无误（例如确属规章制定机关、数字经核实无误），可在此逐条说明：填写问题代码、位置和理由，"
+    ws[L.TITLE_CELL] = "说明：确认无误的警告"
+    ws[L.TITLE_CELL].font = TITLE_FONT
+    ws[L.HINT_CELL] = ("检查结果中的“警告”如确实无误（例如确属规章制定机关、数字经核实无误），可在此逐条说明：填写问题代码、位置和理由，"
                 "再次检查时该警告会标为“已说明”。“错误”不能用说明代替修改。")
-    ws["A2"].font = HINT_FONT
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells("A2:C2")
+    ws[L.HINT_CELL].font = HINT_FONT
+    ws[L.HINT_CELL].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(L.hint_range(3))
     ws.row_dimensions[2].height = 42
     for letter, text, width in zip("ABC", L.NOTES_COLUMNS, (24, 26, 80)):
         cell = ws[f"{letter}{L.NOTES_HEADER_ROW}"]
@@ -295,17 +302,15 @@ def build_workbook(form_id: str = "2021", send_to: str | None = None) -> Workboo
             _write_list(wb.create_sheet(spec.sheet), sec.heading, spec)
     _write_notes(wb.create_sheet(L.SHEET_NOTES))
     marker = wb.create_sheet(L.MARKER_SHEET)
-    marker["A1"], marker["B1"] = L.MARKER_TAG, L.TEMPLATE_VERSION
-    marker["A2"], marker["B2"] = "form", form.id
+    marker[L.MARKER_TAG_CELL], marker[L.MARKER_VERSION_CELL] = L.MARKER_TAG, L.TEMPLATE_VERSION
+    marker[L.MARKER_FORM_LABEL_CELL], marker[L.MARKER_FORM_CELL] = "form", form.id
     marker.sheet_state = "veryHidden"
-    wb.defined_names["nianbao_form"] = DefinedName("nianbao_form", attr_text=f"'{L.MARKER_SHEET}'!$B$2")
+    wb.defined_names["nianbao_form"] = DefinedName("nianbao_form", attr_text=f"'{L.MARKER_SHEET}'!{absolute(L.MARKER_FORM_CELL)}")
     wb.active = 1  # open on 基本信息
     return wb
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
-    import io
-
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -44,7 +44,7 @@ def _ole_message(path: Path) -> str:
     """An OLE compound file: an encrypted .xlsx, a legacy .xls (or WPS .et), or a Word .doc."""
     name = path.name
     try:
-        import olefile
+        import olefile  # only for OLE files (old .xls, encrypted workbooks): the guard stays light for the rest
 
         with olefile.OleFileIO(str(path)) as ole:
             streams = {"/".join(p) for p in ole.listdir()}

@@ -21,11 +21,18 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
+from nianbao.findings import Finding, Level, Report
 from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell
-from nianbao.findings import Finding, Level, Report
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
-from nianbao.workbook.model import Block, Meta, Narrative, Other, Submission
+from nianbao.workbook.model import (
+    Block,
+    Meta,
+    Narrative,
+    Other,
+    Submission,
+    complete_totals,
+)
 from nianbao.workbook.structure import (
     RowMap,
     check_merges,
@@ -34,8 +41,8 @@ from nianbao.workbook.structure import (
     field_cells,
     guide_cells,
     list_cells,
-    notes_cells,
     locate_rows,
+    notes_cells,
     shift_finding,
     table_cells,
     unexpected_content,
@@ -139,8 +146,9 @@ def _open(path: Path, report: Report) -> Grid | None:
 def _detect_form(grid: Grid, report: Report) -> Form | None:
     """The form the workbook was generated for: from the hidden marker, else from table 2's headers."""
     if L.MARKER_SHEET in grid.states:
-        if grid.typed(L.MARKER_SHEET, "A1") == L.MARKER_TAG:
-            version, form_id = str(grid.typed(L.MARKER_SHEET, "B1")), str(grid.typed(L.MARKER_SHEET, "B2"))
+        if grid.typed(L.MARKER_SHEET, L.MARKER_TAG_CELL) == L.MARKER_TAG:
+            version = str(grid.typed(L.MARKER_SHEET, L.MARKER_VERSION_CELL))
+            form_id = str(grid.typed(L.MARKER_SHEET, L.MARKER_FORM_CELL))
             if version != L.TEMPLATE_VERSION or form_id not in FORM_IDS:
                 report.add(_error("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
                 return None
@@ -225,8 +233,8 @@ def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Repo
         values[ref] = _figure(raw, kind, table.describe(ref), sheet, at, report)
         if values[ref] is not None and is_total:
             typed.add(ref)
+    sub.mistyped[table.name] = complete_totals(table, values, typed)
     sub.figures[table.name] = values
-    sub.typed[table.name] = typed
 
 
 def _find_field_rows(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report) -> dict[str, int]:
@@ -406,7 +414,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
     if form is None:
         return None, report
 
-    sheet_findings, renamed = check_sheets(grid.sheetnames, grid.states, lambda sheet: grid.typed(sheet, "A1"), form)
+    sheet_findings, renamed = check_sheets(grid.sheetnames, grid.states, lambda sheet: grid.typed(sheet, L.TITLE_CELL), form)
     report.extend(sheet_findings)
     names = {want: renamed.get(want, want) for want in L.sheet_order(form)[1:]}
     for want, name in names.items():

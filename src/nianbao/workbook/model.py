@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nianbao.form.cells import cell_ref, parse_cell
-from nianbao.form.model import Form
 from nianbao.form.layout import TABLE_SHEETS, to_sheet
+from nianbao.form.model import Form, Table
 from nianbao.workbook.values import Number
 
 
@@ -81,8 +81,9 @@ class Submission:
     general: Narrative
     problems: Narrative
     other: Other
-    # table name -> form cells whose value was typed (not a formula); only those totals are checked
-    typed: dict[str, set[str]] = field(default_factory=dict)
+    # table name -> total cell -> the value typed there, where it differs from the sum of its parts (the
+    # figures hold the sums: computed once, when the workbook is read)
+    mistyped: dict[str, dict[str, Number]] = field(default_factory=dict)
     readable: set[str] = field(default_factory=set)  # tables whose layout could be read
     sheets: dict[str, str] = field(default_factory=dict)  # layout sheet name -> name in this workbook
     # 说明 sheet: (finding code, position, reason, cell of the note)
@@ -120,3 +121,29 @@ class Submission:
         """Sheet cell of a form cell of a table, following rows inserted by the clerk."""
         r, c = parse_cell(ref)
         return cell_ref(self.rows[table][r], c) if table in self.rows else to_sheet(ref)
+
+
+def complete_totals(table: Table, values: dict[str, Number | None], typed: set[str]) -> dict[str, Number]:
+    """Compute every total of the table from its parts, parts first, into values. Returns the typed totals
+    that differ from their computed sum ({cell: typed value}); values then hold the sum, so one wrong total
+    does not cascade into the relations that use it. A total whose part could not be read stays as typed
+    (or None when it was not typed): the unreadable part is already a finding."""
+    mistyped: dict[str, Number] = {}
+    done: set[str] = set()
+    while len(done) < len(table.totals):
+        ready = [t for t in table.totals if t not in done and not any(p in table.totals and p not in done for p in table.totals[t])]
+        if not ready:  # pragma: no cover - the forms have no circular totals
+            break
+        for total in ready:
+            done.add(total)
+            parts = [values.get(p) for p in table.totals[total]]
+            if any(v is None for v in parts):
+                if total not in typed:
+                    values[total] = None
+                continue
+            expected: Number = sum(v for v in parts if v is not None)
+            typed_value = values.get(total)
+            if total in typed and typed_value is not None and typed_value != expected:
+                mistyped[total] = typed_value
+            values[total] = expected
+    return mistyped

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nianbao.findings import Finding, Level
 from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell, parse_range
-from nianbao.findings import Finding, Level
 from nianbao.form.model import Form, Table
 from nianbao.workbook.values import is_blank, shown
 
@@ -89,7 +89,7 @@ def check_merges(present: set[str], sheet: str, table: Table, mapping: RowMap) -
 
 def table_cells(table: Table, mapping: RowMap) -> set[str]:
     """Every cell of a table sheet that may hold something: title, hint, labels, figures, indicator."""
-    cells = {"A1", "A2"}
+    cells = {L.TITLE_CELL, L.HINT_CELL}
     for ref in list(table.labels) + list(table.numeric):
         r, c = parse_cell(ref)
         cells.add(cell_ref(mapping[r], c))
@@ -99,7 +99,7 @@ def table_cells(table: Table, mapping: RowMap) -> set[str]:
 
 
 def field_cells(fields: tuple[L.Field, ...], rows: dict[str, int]) -> set[str]:
-    cells = {"A1", "A2", "B2", "C2"}
+    cells = {L.TITLE_CELL} | {cell_ref(L.FIELD_TOP - 1, c) for c in (1, 2, 3)}  # title, column headers
     for i, f in enumerate(fields):
         row = rows.get(f.key, L.FIELD_TOP + i)
         cells |= {f"A{row}", f"B{row}", f"C{row}"}
@@ -109,7 +109,7 @@ def field_cells(fields: tuple[L.Field, ...], rows: dict[str, int]) -> set[str]:
 def list_cells(ref: str) -> bool:
     """Narrative sheets: anything in columns A-B below the headers is read."""
     r, c = parse_cell(ref)
-    return r >= L.LIST_HEADER_ROW and c <= 2 or ref in ("A1", "A2")
+    return r >= L.LIST_HEADER_ROW and c <= 2 or ref in (L.TITLE_CELL, L.HINT_CELL)
 
 
 def notes_cells(ref: str) -> bool:

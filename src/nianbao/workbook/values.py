@@ -36,7 +36,7 @@ def is_blank(raw: Any) -> bool:
     if isinstance(raw, float) and math.isnan(raw):
         return True
     try:
-        import pandas as pd
+        import pandas as pd  # only for pandas' own missing values: checks and output need no pandas otherwise
 
         if raw is pd.NaT or (not isinstance(raw, (str, int, float, bool)) and pd.isna(raw)):
             return True

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from nianbao.apps.batch.items import Item
-from nianbao.form import layout as L
-from nianbao.checks.run import check_relations, resolve_totals
+from nianbao.checks.run import check_relations, check_totals
 from nianbao.convert import Status
+from nianbao.form import layout as L
 from nianbao.form.model import NumKind, load_form
+from nianbao.workbook.model import complete_totals
 from nianbao.workbook.values import Number, format_number
-
 
 AGGREGATE_SHEET = "合计"
 
@@ -48,7 +48,7 @@ def aggregate_items(items: list[Item]) -> dict[str, Any]:
             sheet = f"{AGGREGATE_SHEET}-{L.TABLE_SHEETS[name]}"
             # every summed total is checked against the sum of its summed parts, then every relation
             typed = {ref for ref in table.totals if values.get(ref) is not None}
-            findings += resolve_totals(table, sheet, L.to_sheet, values, typed)
+            findings += check_totals(table, sheet, L.to_sheet, values, complete_totals(table, values, typed))
             findings += check_relations(table, sheet, L.to_sheet, values)
             totals[name] = {ref: format_number(v) for ref, v in values.items() if v is not None}
         forms[form_id] = {

@@ -16,16 +16,18 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.items import BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
 from nianbao.convert import Status, convert, report_name, staging_path, warm
+from nianbao.files import atomic_write_bytes, safe_filename
+from nianbao.output.pdf import PdfError, soffice
+from nianbao.output.pdf import convert as pdf_convert
 
 REPORT_DIR, ANNOTATED_DIR = "报告", "标注"
 CACHE_NAME = ".nianbao-batch.json"
@@ -115,7 +117,6 @@ def _process_safely(display: str, path: Path, sha: str) -> Outcome:
 
 class _Names:
     """Output names, never reused within a run or over an existing file from another input."""
-
     def __init__(self, outdir: Path, keep: set[str]) -> None:
         self.outdir, self.taken = outdir, set(keep)
 
@@ -232,9 +233,7 @@ PDF_CHUNK = 25  # documents per LibreOffice run: start-up (about 2 s) is shared,
 
 def _make_pdfs(items: list[Item], outdir: Path, jobs: int) -> None:
     """All PDFs at the end, in chunks, one LibreOffice process (with its own profile) per job."""
-    from concurrent.futures import ThreadPoolExecutor
 
-    from nianbao.output.pdf import PdfError, convert, soffice
 
     if not items:
         return
@@ -242,7 +241,7 @@ def _make_pdfs(items: list[Item], outdir: Path, jobs: int) -> None:
 
     def one_chunk(chunk: list[Path]) -> dict[Path, Path]:
         try:
-            return convert(chunk, chunk[0].parent)
+            return pdf_convert(chunk, chunk[0].parent)
         except PdfError:
             return {}  # those reports keep their .docx; the summary shows no PDF for them
     by_docx = {(outdir / it.report).resolve(): it for it in items if it.report}

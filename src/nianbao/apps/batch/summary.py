@@ -13,11 +13,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from nianbao.apps.batch.aggregate import AGGREGATE_SHEET
 from nianbao.apps.batch.items import BatchResult, Item
+from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
 from nianbao.form.model import load_form
-from nianbao.files import atomic_write_bytes
 from nianbao.workbook.blank import write_table_sheet
-
 
 SUMMARY_XLSX, SUMMARY_JSON = "汇总.xlsx", "summary.json"
 STATUS_FILL = {"无法读取": "F4B183", "有错误": "FFC7CE", "已生成": "C6EFCE"}
@@ -49,8 +48,8 @@ def flag_duplicates(items: list[Item]) -> None:
 
 def _summary_sheet(ws: Any, result: BatchResult) -> None:
     c = result.counts()
-    ws["A1"] = f"年报汇总：共 {len(result.items)} 个文件，已生成 {c['已生成']}，有错误 {c['有错误']}，无法读取 {c['无法读取']}"
-    ws["A1"].font = Font(name="宋体", size=14, bold=True)
+    ws[L.TITLE_CELL] = f"年报汇总：共 {len(result.items)} 个文件，已生成 {c['已生成']}，有错误 {c['有错误']}，无法读取 {c['无法读取']}"
+    ws[L.TITLE_CELL].font = Font(name="宋体", size=14, bold=True)
     for col, (title, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(2, col, title)
         cell.font = Font(name="宋体", size=11, bold=True)
@@ -69,7 +68,7 @@ def _summary_sheet(ws: Any, result: BatchResult) -> None:
                 ws.cell(row, col).font = Font(color="0563C1", underline="single")
         if it.duplicate:
             ws.cell(row, 11).fill = PatternFill("solid", fgColor="FFEB9C")
-    ws.freeze_panes = "A3"
+    ws.freeze_panes = ws.cell(3, 1)  # below the title and the column headers
     ws.auto_filter.ref = f"A2:M{len(result.items) + 2}"
 
 
@@ -82,7 +81,7 @@ def _aggregate_sheets(wb: Workbook, aggregate: dict[str, Any]) -> None:
             table = form.tables[sec.table]  # type: ignore[index]
             ws = wb.create_sheet(f"{AGGREGATE_SHEET}-{L.TABLE_SHEETS[sec.table]}{suffix}"[:31])  # type: ignore[index]
             write_table_sheet(ws, f"{sec.heading}（{data['agencies']} 个单位合计）", table)
-            ws["A2"] = f"由 {data['agencies']} 份检查通过的工作簿相加得出；合计关系已重新核对。"
+            ws[L.HINT_CELL] = f"由 {data['agencies']} 份检查通过的工作簿相加得出；合计关系已重新核对。"
             for ref, value in data["totals"].get(sec.table, {}).items():
                 cell = ws[L.to_sheet(ref)]
                 cell.value = float(value) if "." in value else int(value)
@@ -114,7 +113,7 @@ def _breakdown(ws: Any, form_id: str, data: dict[str, Any]) -> None:
             for col, m in enumerate(members, start=6):
                 ws.cell(row, col, _num(m["figures"].get(name, {}).get(ref)))
             row += 1
-    ws.freeze_panes = "F2"
+    ws.freeze_panes = ws.cell(2, 6)  # the header row and the five identifying columns
 
 
 def _num(text: str | None) -> int | float | None:

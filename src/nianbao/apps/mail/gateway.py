@@ -9,7 +9,9 @@ write, microseconds long; a reply re-sent from there carries the same Message-ID
 
 from __future__ import annotations
 
+import fcntl
 import imaplib
+import json as _json
 import logging
 import os
 import re
@@ -22,8 +24,8 @@ from pathlib import Path
 from types import FrameType
 
 from nianbao.apps.mail import message as mailmsg
-from nianbao.apps.mail.journal import DONE, READY, SENT, Journal
 from nianbao.apps.mail.config import MailConfig, Server
+from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
 from nianbao.convert import Conversion, Status, convert, staging_path
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
@@ -67,7 +69,6 @@ def _reason(exc: BaseException | bytes | str) -> str:
 
 class Sender:
     """One SMTP connection per poll, opened when the first reply needs it."""
-
     def __init__(self, server: Server, envelope_from: str) -> None:
         self.server, self.envelope_from = server, envelope_from
         self.conn: smtplib.SMTP | None = None
@@ -256,7 +257,6 @@ class Gateway:
         return out
 
     def _log(self, key: str) -> None:
-        from nianbao.apps.mail.journal import OUTCOME_ZH
 
         e = self.journal.get(key)
         if e is not None:
@@ -267,7 +267,6 @@ class Gateway:
 
     def _lock(self) -> int:
         """One gateway per journal: two running over the same mailbox would both answer every message."""
-        import fcntl
 
         fd = os.open(str(self.cfg.journal) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -332,8 +331,6 @@ def _header_and_size(data: list) -> tuple[bytes | None, int]:  # type: ignore[ty
 
 def status_text(journal_path: Path, limit: int = 20) -> str:
     """What `nianbao mail --status` prints: counts by outcome, what is pending, the latest messages."""
-    from nianbao.apps.mail.journal import OUTCOME_ZH
-
     if not journal_path.exists():
         return f"还没有处理记录（{journal_path} 不存在）。"
     j = Journal(journal_path)
@@ -349,7 +346,6 @@ def status_text(journal_path: Path, limit: int = 20) -> str:
                 for e in pending))
         lines.append("")
         lines.append("时间\t发件人\t主题\t附件\t结果\t状态")
-        import json as _json
 
         for r in j.rows(limit):
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["received"]))

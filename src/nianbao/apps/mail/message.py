@@ -7,6 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import Header, decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
@@ -57,7 +58,6 @@ def parse_headers(raw_headers: bytes) -> Incoming:
 def _text(value: object) -> str:
     """A header as text: encoded words (=?GBK?B?...?=, as Chinese clients send them) decoded; raw 8-bit
     bytes in a header (the parser hands those over as Header objects) become text too."""
-    from email.header import Header, decode_header, make_header
 
     if not value:
         return ""
@@ -261,7 +261,9 @@ def internal_error_body() -> tuple[str, list[tuple[str, bytes, str]]]:
 
 
 def _template() -> bytes:
-    from nianbao.workbook.blank import template_bytes
+    from nianbao.workbook.blank import (
+        template_bytes,  # openpyxl: only for a reply that attaches the blank workbook
+    )
 
     return template_bytes("2021")
 

@@ -31,9 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao import __version__
 from nianbao.apps.web import pages as webpages
-from nianbao.findings import Level
-from nianbao.convert import Conversion, Status, convert, staging_path, warm
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
+from nianbao.convert import Conversion, Status, convert, staging_path, warm
+from nianbao.findings import Level
+from nianbao.output.pdf import PdfError, pdf_bytes
+from nianbao.workbook.blank import template_bytes
 
 COOKIE = "nianbao_owner"
 LABELS = {"docx": "Word 报告（.docx）", "pdf": "PDF 报告（.pdf）", "html": "网页版（.html，可粘贴到网站）",
@@ -97,7 +99,6 @@ class _TooLarge(Exception):
 
 class UploadLimit:
     """Refuse request bodies over the limit while they stream in, before anything is parsed or stored."""
-
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
@@ -161,8 +162,6 @@ def _convert_in_worker(path: str, name: str) -> Conversion:
 
 
 def _pdf_in_worker(docx: bytes, name: str) -> bytes:
-    from nianbao.output.pdf import pdf_bytes
-
     return pdf_bytes(docx, name)
 
 
@@ -172,7 +171,6 @@ def _noop() -> int:
 
 class Runner:
     """The worker pool, replaced if a worker dies so one bad file never takes the app down."""
-
     def __init__(self, jobs: int, max_waiting: int) -> None:
         self.jobs, self.max_waiting, self.waiting = jobs, max_waiting, 0
         # At start-up this process has one thread: fork the workers from it (they inherit the imports).
@@ -277,7 +275,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         data = store.file(job, kind)
         if data is None and kind == "pdf" and "pdf" in job.filenames:
             docx = store.file(job, "docx")
-            from nianbao.output.pdf import PdfError
 
             try:
                 data = await state["runner"].run(_pdf_in_worker, docx, Path(job.filenames["pdf"]).stem)
@@ -314,7 +311,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.get("/template.xlsx", summary="下载空白填报工作簿（form=2021 或 2019）", tags=["模板"],
              responses={200: {"content": {MEDIA["annotated"]: {}}}, **_errors(422)})
     async def template(form: Literal["2021", "2019"] = "2021") -> Response:
-        from nianbao.workbook.blank import template_bytes
 
         data = await asyncio.to_thread(template_bytes, form)
         name = f"年报填报模板（{form}版）.xlsx"
