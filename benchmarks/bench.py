@@ -31,11 +31,11 @@ import jinja2
 import pandas as pd
 from docxtpl import DocxTemplate
 
-from nianbao.convert import check
-from nianbao.workbook.fill import filled_workbook
+from nianbao.conversion import check
 from nianbao.form.model import load_form
 from nianbao.output.context import context
 from nianbao.output.word import bundled_template, render_docx
+from nianbao.workbook.fill import filled_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "examples" / "大庄乡人民政府2024.xlsx", ROOT / "examples" / "平潭综合实验区2024.xlsx"]

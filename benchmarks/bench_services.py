@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench import print_table, realistic  # noqa: E402
+
 from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available  # noqa: E402
 from webserver import Server  # noqa: E402
 
@@ -83,7 +84,7 @@ def bench_web(count: int, concurrency: int, rng: random.Random) -> tuple[list[tu
 def bench_mail(count: int) -> tuple[list[tuple[str, float, float, str]], list[str]]:
     if not dovecot_available():
         return [], ["mail rows: dovecot is not installed here"]
-    from nianbao.convert import convert as convert_file
+    from nianbao.conversion import convert as convert_file
 
     example = ROOT / "examples" / "大庄乡人民政府2024.xlsx"
     convert_file(example, example.name)

@@ -16,9 +16,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from nianbao.workbook.fill import filled_workbook
 from nianbao.files import atomic_write_bytes
 from nianbao.workbook.blank import workbook_bytes
+from nianbao.workbook.fill import filled_workbook
 
 HERE = Path(__file__).resolve().parent
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import DAZHUANG
-from nianbao.convert import check
 from nianbao.apps.cli import main
+from nianbao.conversion import check
+
+from conftest import DAZHUANG
 
 REASON = "原文如此：此段回顾2023年的工作，已核实"
 

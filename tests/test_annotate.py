@@ -6,9 +6,10 @@ import zipfile
 
 import openpyxl
 
-from conftest import PINGTAN, sha256
-from nianbao.convert import annotate, check
 from nianbao.apps.cli import main
+from nianbao.conversion import annotate, check
+
+from conftest import PINGTAN, sha256
 from test_corpus import CASES
 
 

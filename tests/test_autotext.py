@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DAZHUANG, PINGTAN
-from docx_content import texts
-from nianbao.convert import check
-from nianbao.output.sentences import sentences
 from nianbao.checks.hygiene import Text
 from nianbao.checks.narrative import _claims, _compare, quantities
+from nianbao.conversion import check
 from nianbao.output.context import context
+from nianbao.output.sentences import sentences
 from nianbao.output.word import render_docx
+
+from conftest import DAZHUANG, PINGTAN
+from docx_content import texts
 
 
 def _checker_findings(sub, paragraph):

@@ -10,11 +10,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN
 from nianbao.apps.batch.run import run_batch
-from nianbao.convert import Status
 from nianbao.apps.cli import main
+from nianbao.conversion import Status
 from nianbao.form.model import load_form
+
+from conftest import DAZHUANG, PINGTAN
 
 
 def _copy_with(src: Path, dst: Path, changes: dict) -> Path:

@@ -11,10 +11,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
-from nianbao.form import layout as L
-from nianbao.convert import check
+from nianbao.conversion import check
 from nianbao.findings import CODES
+from nianbao.form import layout as L
+
+from conftest import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
 
 
 def found(path):

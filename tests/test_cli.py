@@ -10,9 +10,10 @@ import sys
 
 import pytest
 
+from nianbao.apps.cli import main
+
 from conftest import DAZHUANG, PINGTAN, sha256
 from docx_content import texts
-from nianbao.apps.cli import main
 
 
 def run(args, cwd=None, capsys=None):
@@ -119,7 +120,7 @@ def test_broken_doc_template_exits_3(capsys, tmp_path):
 
 def test_template_commands(tmp_path, capsys):
     assert run(["template", "-o", tmp_path / "t.xlsx", "--form", "2019"], capsys=capsys)[0] == 0
-    from nianbao.convert import check
+    from nianbao.conversion import check
 
     sub, _ = check(tmp_path / "t.xlsx")
     assert sub.form.id == "2019"

@@ -17,10 +17,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, insert_rows_like_excel
+from nianbao.conversion import check
 from nianbao.form import layout as L
-from nianbao.convert import check
 from nianbao.workbook.fill import filled_workbook
+
+from conftest import DAZHUANG, PINGTAN, insert_rows_like_excel
 
 
 @dataclass

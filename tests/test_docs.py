@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
 from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table
+
+from conftest import ROOT
 
 README = (ROOT / "README.md").read_text("utf-8")
 

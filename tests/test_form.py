@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import ROOT, SHARED
 from nianbao.form.model import load_form
+
+from conftest import ROOT, SHARED
 
 
 @pytest.mark.parametrize("form_id", ["2021", "2019"])

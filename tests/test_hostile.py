@@ -33,7 +33,7 @@ def bomb(tmp_path_factory):
 PROBE = """
 import sys, time, json
 t = time.perf_counter()
-from nianbao.convert import check
+from nianbao.conversion import check
 sub, report = check(sys.argv[1])
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"codes": [f.code for f in report.findings], "seconds": time.perf_counter() - t, "peak_mb": hwm / 1024}))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nianbao.conversion import check
+
 from conftest import PINGTAN
-from nianbao.convert import check
 
 
 def codes_at(edit, text, cell="总体情况!B5", base=PINGTAN, extra=None):

@@ -7,8 +7,9 @@ import json
 import jsonschema
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, ROOT
 from nianbao.apps.cli import main
+
+from conftest import DAZHUANG, PINGTAN, ROOT
 
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text("utf-8"))
 
@@ -32,7 +33,7 @@ def test_json_output_follows_the_schema(capsys, tmp_path, edit, make):
 
 
 def test_json_equals_the_library_report(capsys):
-    from nianbao.convert import check
+    from nianbao.conversion import check
 
     _, report = check(DAZHUANG)
     assert run_json(capsys, DAZHUANG) == json.loads(json.dumps(report.to_dict(), ensure_ascii=False))

@@ -18,12 +18,13 @@ import docx
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, agency_workbook
-from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available, wait_until
-from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.cli import main
+from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import ConfigError, load_config
 from nianbao.apps.mail.gateway import KEYWORD, Gateway
+
+from conftest import DAZHUANG, PINGTAN, agency_workbook
+from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available, wait_until
 
 REQUIRE = os.environ.get("NIANBAO_REQUIRE_MAIL") == "1"
 needs_dovecot = pytest.mark.skipif(not dovecot_available() and not REQUIRE,
@@ -415,7 +416,8 @@ def test_unreachable_server_is_a_clear_failure(tmp_path, monkeypatch, capsys):
 
 
 def test_messages_name_the_file_as_the_sender_did(tmp_path):
-    from nianbao.convert import convert as convert_file, staging_path
+    from nianbao.conversion import convert as convert_file
+    from nianbao.conversion import staging_path
 
     path = staging_path(tmp_path / "00", "../各乡镇/年报.xls")
     assert path.parent == tmp_path / "00" and path.name == "年报.xls"

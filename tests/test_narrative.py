@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nianbao.convert import check
+from nianbao.conversion import check
 
 CELL = "总体情况!B6"  # the 依申请公开 paragraph of the Pingtan example
 

@@ -12,8 +12,9 @@ import sys
 
 import pytest
 
-from conftest import DAZHUANG, ROOT
 from nianbao.apps.cli import main
+
+from conftest import DAZHUANG, ROOT
 
 pytestmark = pytest.mark.soffice
 

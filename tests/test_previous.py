@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import PINGTAN
-from nianbao.convert import NOT_ASSESSED_PREVIOUS, check
 from nianbao.apps.cli import main
+from nianbao.conversion import NOT_ASSESSED_PREVIOUS, check
+
+from conftest import PINGTAN
 
 
 def _last_year(edit):

@@ -10,12 +10,13 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PINGTAN
+from nianbao.conversion import check
 from nianbao.form import layout as L
-from nianbao.convert import check
 from nianbao.form.model import load_form
 from nianbao.output.context import context
 from nianbao.output.word import render_docx
+
+from conftest import PINGTAN
 
 FORM = load_form("2021")
 FIGURE_CELLS = [(L.TABLE_SHEETS[name], L.to_sheet(ref)) for name, t in FORM.tables.items() for ref in t.numeric]

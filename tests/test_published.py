@@ -10,12 +10,13 @@ import jsonschema
 import lxml.html
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, ROOT
-from nianbao.convert import check
-from nianbao.output.data import export, figures_from_json
-from nianbao.workbook.fill import filled_workbook
-from nianbao.output.html import fragment, page
+from nianbao.conversion import check
 from nianbao.output.context import context
+from nianbao.output.data import export, figures_from_json
+from nianbao.output.html import fragment, page
+from nianbao.workbook.fill import filled_workbook
+
+from conftest import DAZHUANG, PINGTAN, ROOT
 
 
 def _html(path, full=False):

@@ -12,16 +12,17 @@ import pytest
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 
-from conftest import DAZHUANG, PINGTAN, ROOT
-from docx_content import body, header_text, open_doc, tables, texts
-from nianbao.convert import check
-from nianbao.output.doctemplate import build_doc_template
-from nianbao.workbook.fill import filled_workbook
+from nianbao.conversion import check
 from nianbao.form.cells import parse_cell
 from nianbao.form.model import load_form
 from nianbao.output.context import context
+from nianbao.output.doctemplate import build_doc_template
 from nianbao.output.word import bundled_template, jinja_env, render_docx
+from nianbao.workbook.fill import filled_workbook
 from nianbao.workbook.values import format_figure
+
+from conftest import DAZHUANG, PINGTAN, ROOT
+from docx_content import body, header_text, open_doc, tables, texts
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"

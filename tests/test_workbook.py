@@ -8,11 +8,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import ROOT
 from nianbao.form import layout as L
 from nianbao.form.cells import iter_range, shift_range
 from nianbao.form.model import load_form
 from nianbao.workbook.blank import write_template
+
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module", params=["2021", "2019"])

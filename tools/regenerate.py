@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 
 from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table, replace_between
-from nianbao.output.doctemplate import build_doc_template
 from nianbao.files import atomic_write_bytes
+from nianbao.output.doctemplate import build_doc_template
 from nianbao.workbook.blank import build_workbook, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,14 +21,14 @@ __all__ = ["Conversion", "Finding", "Form", "Level", "Report", "Status", "Submis
            "check", "convert", "load_form"]
 
 if TYPE_CHECKING:
-    from nianbao.convert import Conversion, Status, annotate, check, convert
+    from nianbao.conversion import Conversion, Status, annotate, check, convert
     from nianbao.findings import Finding, Level, Report
     from nianbao.form.model import Form, load_form
     from nianbao.workbook.model import Submission
 
 _HOMES = {
-    "Conversion": "nianbao.convert", "Status": "nianbao.convert", "annotate": "nianbao.convert",
-    "check": "nianbao.convert", "convert": "nianbao.convert",
+    "Conversion": "nianbao.conversion", "Status": "nianbao.conversion", "annotate": "nianbao.conversion",
+    "check": "nianbao.conversion", "convert": "nianbao.conversion",
     "Finding": "nianbao.findings", "Level": "nianbao.findings", "Report": "nianbao.findings",
     "Form": "nianbao.form.model", "load_form": "nianbao.form.model",
     "Submission": "nianbao.workbook.model",

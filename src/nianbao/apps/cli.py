@@ -1,4 +1,4 @@
-"""The command line: a thin layer over nianbao.convert. Exit codes: 0 done, 1 the workbook has errors,
+"""The command line: a thin layer over nianbao.conversion. Exit codes: 0 done, 1 the workbook has errors,
 2 usage, 3 the program could not do its job. Every message a user reads is Chinese — click's own
 messages too, rebuilt from its exceptions' fields (never by rewriting its English).
 
@@ -19,13 +19,13 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from nianbao import __version__
 from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_config
-from nianbao.convert import FORMATS, Status, annotate, check, convert
+from nianbao.conversion import FORMATS, Status, annotate, check, convert
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Report
 from nianbao.output.pdf import PdfError
@@ -88,7 +88,7 @@ class _Group(click.Group):
         return super().resolve_command(ctx, args)
 
 
-class _Choice(click.Choice):  # type: ignore[type-arg]  # click.Choice is generic only in click >= 8.2
+class _Choice(click.Choice):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if value in self.choices:
             return value
@@ -141,7 +141,7 @@ def command(name: str, help: str) -> Callable[[F], F]:
     """A subcommand with our settings and a Chinese -h/--help."""
     def wrap(f: F) -> F:
         f = click.help_option("-h", "--help", help="显示帮助并退出")(f)
-        return cli.command(name, context_settings=CONTEXT, options_metavar="[选项]", help=help)(f)  # type: ignore[return-value]
+        return cast(F, cli.command(name, context_settings=CONTEXT, options_metavar="[选项]", help=help)(f))
     return wrap
 
 

@@ -2,5 +2,5 @@
 the narrative against the tables, last year's workbook, acknowledged warnings. A check only reads the
 model and returns findings.
 
-May import nianbao.workbook, nianbao.form and nianbao.findings; never output, convert or apps.
+May import nianbao.workbook, nianbao.form and nianbao.findings; never output, conversion or apps.
 """

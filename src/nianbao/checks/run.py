@@ -51,7 +51,8 @@ def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Numb
         rv = [values.get(c) for c in rel.rhs]
         if any(v is None for v in lv + rv):
             continue  # an unreadable part is already a finding; the sum would only repeat it
-        left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
+        left: Number = sum(v for v in lv if v is not None)
+        right: Number = sum(v for v in rv if v is not None)
         if (left == right) if rel.op == "==" else (left <= right):
             continue
         found.append(_relation_finding(table, sheet, at, rel, left, right))

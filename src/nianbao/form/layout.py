@@ -65,7 +65,7 @@ class Field:
     hint: str
     kind: str = "text"  # text | int | decimal | date | choice
     choices: tuple[str, ...] = ()
-    default: object = None
+    default: str | int | None = None
 
 
 AGENCY_TYPES = ("人民政府", "政府部门", "乡镇街道")

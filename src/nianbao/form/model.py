@@ -188,6 +188,10 @@ class Form:
     def table_sections(self) -> list[Section]:
         return [s for s in self.sections if s.kind == "table"]
 
+    def section_tables(self) -> list[tuple[Section, Table]]:
+        """Each table section with its table, in the order of the report."""
+        return [(s, self.tables[s.table]) for s in self.sections if s.table is not None]
+
     def section(self, no: str) -> Section:
         return next(s for s in self.sections if s.no == no)
 

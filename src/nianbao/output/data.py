@@ -23,12 +23,11 @@ def _json_number(value: Number | None) -> int | float | None:
 def figures_by_label(form: Form, figures: dict[str, dict[str, Number | None]]) -> dict[str, Any]:
     """{section heading: {row label path: {column label path: number}}} for every figure of the form."""
     out: dict[str, Any] = {}
-    for sec in form.table_sections():
-        table = form.tables[sec.table]  # type: ignore[index]
+    for sec, table in form.section_tables():
         rows: dict[str, dict[str, Any]] = {}
         for ref in table.numeric:
             row, col = table.label_path(ref)
-            rows.setdefault(SEP.join(row), {})[SEP.join(col)] = _json_number(figures.get(sec.table, {}).get(ref))  # type: ignore[arg-type]
+            rows.setdefault(SEP.join(row), {})[SEP.join(col)] = _json_number(figures.get(table.name, {}).get(ref))
         out[sec.heading] = rows
     return out
 
@@ -37,15 +36,14 @@ def figures_from_json(data: dict[str, Any]) -> dict[str, dict[str, Number]]:
     """The inverse: {table: {form cell: number}} from an exported document (for consumers and tests)."""
     form = load_form(data["form"])
     out: dict[str, dict[str, Number]] = {}
-    for sec in form.table_sections():
-        table = form.tables[sec.table]  # type: ignore[index]
+    for sec, table in form.section_tables():
         block = data["figures"][sec.heading]
         values: dict[str, Number] = {}
         for ref, kind in table.numeric.items():
             row, col = table.label_path(ref)
             raw = block[SEP.join(row)][SEP.join(col)]
             values[ref] = Decimal(repr(raw)) if kind is NumKind.DECIMAL_GE0 else int(raw)
-        out[sec.table] = values  # type: ignore[index]
+        out[table.name] = values
     return out
 
 

@@ -64,7 +64,7 @@ class _CachingEnvironment(jinja2.Environment):
 
     _compiled: dict[str, jinja2.Template]
 
-    def from_string(self, source, globals=None, template_class=None):  # type: ignore[no-untyped-def, override]
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - jinja2's own signature
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         cache = self.__dict__.setdefault("_compiled", {})
@@ -100,7 +100,7 @@ def jinja_env() -> jinja2.Environment:
     return _ENV
 
 
-class _Template(DocxTemplate):  # type: ignore[misc]
+class _Template(DocxTemplate):
     """docxtpl cleans the template's XML with some hundred regular expressions on every render (30 ms);
     the result depends on the XML alone, so it is kept."""
 

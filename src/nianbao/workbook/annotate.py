@@ -80,7 +80,7 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
             link = ws.cell(row, 2)
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"
             link.font = Font(color="0563C1", underline="single")
-    ws.freeze_panes = ws.cell(3, 1)  # below the title and the column headers
+    ws.freeze_panes = ws.cell(3, 1).coordinate  # below the title and the column headers
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0

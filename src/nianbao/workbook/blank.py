@@ -6,6 +6,7 @@ import functools
 import io
 import math
 from pathlib import Path
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -13,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nianbao.files import atomic_write_bytes
@@ -44,11 +46,19 @@ UNLOCKED = Protection(locked=False)
 OK_TEXT = "√ 勾稽关系相符"
 BAD_TEXT = "× 勾稽关系不符，请核对"
 
-_VALIDATION_TEXT = {
+_VALIDATION_TEXT: dict[NumKind, tuple[Literal["whole", "decimal"], Literal["between", "greaterThanOrEqual"], str]] = {
     NumKind.INT_GE0: ("whole", "greaterThanOrEqual", "请填写大于或等于 0 的整数；没有发生填 0。"),
     NumKind.DECIMAL_GE0: ("decimal", "greaterThanOrEqual", "请填写大于或等于 0 的数，可带小数（单位：万元）；没有填 0。"),
     NumKind.INT_SIGNED: ("whole", "between", "请填写整数，减少时填负数；没有变化填 0。"),
 }
+
+
+def fit_to_width(ws: Worksheet) -> None:
+    """Print the sheet one page wide (as many pages down as it needs)."""
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _validation(kind: NumKind) -> DataValidation:
@@ -155,12 +165,11 @@ def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None
         hint = ws.cell(ind.row + 1, 1)
         hint.value = "（此检查仅供参考；转换时程序会重新计算所有合计与勾稽关系。）"
         hint.font = HINT_FONT
-    ws.freeze_panes = ws.cell(L.TABLE_TOP, 1)
+    ws.freeze_panes = ws.cell(L.TABLE_TOP, 1).coordinate
     # Print the table on one page width, as the clerk's supervisor will want to check it on paper.
     ws.page_setup.orientation = "landscape" if table.ncols > 4 else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    fit_to_width(ws)
     ws.protection.sheet = True  # no password: it guards against slips, not people
     ws.sheet_view.zoomScale = 100
 
@@ -228,7 +237,7 @@ def _write_list(ws: Worksheet, heading: str, spec: L.NarrativeSheet) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         if i < len(presets) and presets[i]:
             ws.cell(row, 1).value = presets[i]
-    ws.freeze_panes = ws.cell(L.LIST_FIRST_ROW, 1)
+    ws.freeze_panes = ws.cell(L.LIST_FIRST_ROW, 1).coordinate
     ws.protection.sheet = True
     ws.protection.insertRows = False  # allowed: clerks add paragraphs
     ws.protection.deleteRows = False
@@ -288,7 +297,7 @@ def build_workbook(form_id: str = "2021", send_to: str | None = None) -> Workboo
     """The blank workbook; send_to names who receives the filled copies (shown in 填报说明)."""
     form = load_form(form_id)
     wb = Workbook()
-    guide = wb.active
+    guide = wb.worksheets[0]
     guide.title = L.SHEET_GUIDE
     _write_guide(guide, form, send_to)
     _write_fields(wb.create_sheet(L.SHEET_META), "基本信息", L.META_FIELDS, form.id)

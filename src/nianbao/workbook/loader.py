@@ -85,7 +85,7 @@ class Grid:
     def find_text(self, sheet: str, text: str) -> list[str]:
         df = self.values[sheet]
         hits = []
-        for (r, c), v in df.stack().items():  # type: ignore[misc]
+        for (r, c), v in df.stack().items():  # type: ignore[misc]  # pandas-stubs types the stacked index as one Hashable, not a (row, column) pair
             if isinstance(v, str) and v.strip() == text:
                 hits.append(cell_ref(int(r) + 1, int(c) + 1))
         return hits

@@ -8,7 +8,7 @@ from typing import Any
 
 from nianbao.apps.batch.items import Item
 from nianbao.checks.run import check_relations, check_totals
-from nianbao.convert import Status
+from nianbao.conversion import Status
 from nianbao.form import layout as L
 from nianbao.form.model import NumKind, load_form
 from nianbao.workbook.model import complete_totals

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nianbao.convert import Status
+from nianbao.conversion import Status
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.items import BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
-from nianbao.convert import Status, convert, report_name, staging_path, warm
+from nianbao.conversion import Status, convert, report_name, staging_path, warm
 from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.output.pdf import PdfError, soffice
 from nianbao.output.pdf import convert as pdf_convert
@@ -142,7 +142,7 @@ def _reusable(cached: dict[str, Any] | None, outdir: Path) -> Item | None:
     if not cached:
         return None
     try:
-        item = Item(**(cached | {"status": Status(cached.get("status"))}))
+        item = Item(**(cached | {"status": Status(str(cached.get("status")))}))
     except (TypeError, ValueError):  # a cache of another version: convert again
         return None
     for rel in (item.report, item.annotated, item.pdf):

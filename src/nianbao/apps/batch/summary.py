@@ -68,7 +68,7 @@ def _summary_sheet(ws: Any, result: BatchResult) -> None:
                 ws.cell(row, col).font = Font(color="0563C1", underline="single")
         if it.duplicate:
             ws.cell(row, 11).fill = PatternFill("solid", fgColor="FFEB9C")
-    ws.freeze_panes = ws.cell(3, 1)  # below the title and the column headers
+    ws.freeze_panes = ws.cell(3, 1).coordinate  # below the title and the column headers
     ws.auto_filter.ref = f"A2:M{len(result.items) + 2}"
 
 
@@ -77,9 +77,8 @@ def _aggregate_sheets(wb: Workbook, aggregate: dict[str, Any]) -> None:
     for form_id, data in aggregate["forms"].items():
         form = load_form(form_id)
         suffix = f"（{form_id}版）" if multi else ""
-        for sec in form.table_sections():
-            table = form.tables[sec.table]  # type: ignore[index]
-            ws = wb.create_sheet(f"{AGGREGATE_SHEET}-{L.TABLE_SHEETS[sec.table]}{suffix}"[:31])  # type: ignore[index]
+        for sec, table in form.section_tables():
+            ws = wb.create_sheet(f"{AGGREGATE_SHEET}-{L.TABLE_SHEETS[table.name]}{suffix}"[:31])
             write_table_sheet(ws, f"{sec.heading}（{data['agencies']} 个单位合计）", table)
             ws[L.HINT_CELL] = f"由 {data['agencies']} 份检查通过的工作簿相加得出；合计关系已重新核对。"
             for ref, value in data["totals"].get(sec.table, {}).items():
@@ -113,7 +112,7 @@ def _breakdown(ws: Any, form_id: str, data: dict[str, Any]) -> None:
             for col, m in enumerate(members, start=6):
                 ws.cell(row, col, _num(m["figures"].get(name, {}).get(ref)))
             row += 1
-    ws.freeze_panes = ws.cell(2, 6)  # the header row and the five identifying columns
+    ws.freeze_panes = ws.cell(2, 6).coordinate  # the header row and the five identifying columns
 
 
 def _num(text: str | None) -> int | float | None:
@@ -124,7 +123,7 @@ def _num(text: str | None) -> int | float | None:
 
 def write_summary(result: BatchResult) -> None:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = "汇总"
     _summary_sheet(ws, result)
     if result.aggregate:

@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
-from nianbao.convert import Conversion, Status, convert, staging_path
+from nianbao.conversion import Conversion, Status, convert, staging_path
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
 NOT_WORKBOOK = "not-workbook"  # an attachment that is not a workbook (the others carry a Status)
@@ -120,7 +121,7 @@ class Gateway:
             if typ != "OK":
                 raise GatewayError(f"收件服务器上没有文件夹“{folder}”")
             uidvalidity = int((imap.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
-            typ, data = imap.uid("SEARCH", "UNKEYWORD", KEYWORD, "UNDELETED")  # type: ignore[arg-type]
+            typ, data = imap.uid("SEARCH", "UNKEYWORD", KEYWORD, "UNDELETED")
             uids = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
             seen: set[str] = set()
             for uid in uids:
@@ -314,14 +315,14 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _literal(data: list) -> bytes | None:  # type: ignore[type-arg]
+def _literal(data: list[Any]) -> bytes | None:
     for item in data:
         if isinstance(item, tuple) and len(item) == 2:
             return bytes(item[1])
     return None
 
 
-def _header_and_size(data: list) -> tuple[bytes | None, int]:  # type: ignore[type-arg]
+def _header_and_size(data: list[Any]) -> tuple[bytes | None, int]:
     for item in data:
         if isinstance(item, tuple) and len(item) == 2:
             m = re.search(rb"RFC822\.SIZE (\d+)", item[0])

@@ -13,7 +13,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import formatdate, parseaddr
 
-from nianbao.convert import Conversion, Status, looks_like_workbook, plain_findings
+from nianbao.conversion import Conversion, Status, looks_like_workbook, plain_findings
 
 SIGNATURE = "——\n本邮件由年报助手（nianbao）自动发送。改正后可直接回复本邮件并附上工作簿，会再次自动处理。"
 AUTO_SENDERS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply", "bounce")

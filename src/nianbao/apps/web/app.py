@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nianbao import __version__
 from nianbao.apps.web import pages as webpages
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
-from nianbao.convert import Conversion, Status, convert, staging_path, warm
+from nianbao.conversion import Conversion, Status, convert, staging_path, warm
 from nianbao.findings import Level
 from nianbao.output.pdf import PdfError, pdf_bytes
 from nianbao.workbook.blank import template_bytes
@@ -206,7 +206,7 @@ class Runner:
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
     own_dir = settings.data_dir is None
-    root = Path(tempfile.gettempdir()) / f"nianbao-web-{secrets.token_hex(6)}" if own_dir else Path(settings.data_dir)  # type: ignore[arg-type]
+    root = Path(settings.data_dir) if settings.data_dir is not None else Path(tempfile.gettempdir()) / f"nianbao-web-{secrets.token_hex(6)}"
     store = JobStore(root, settings.keep_minutes * 60)
     limit = int(settings.max_upload_mb * 1024 * 1024)
     keep_text = f"{settings.keep_minutes:g} 分钟" if settings.keep_minutes < 120 else f"{settings.keep_minutes / 60:g} 小时"

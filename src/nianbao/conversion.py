@@ -2,7 +2,8 @@
 mail gateway and the web app all call `convert` (or `check`, its first half); none of them has a check →
 render → annotate path of its own.
 
-May import every layer below it (findings, files, form, workbook, checks, output); nothing below imports it.
+May import every layer below it (findings, files, form, workbook, checks, output); nothing below imports it. The package exports
+`convert` (this module's function) as nianbao.convert.
 """
 
 from __future__ import annotations
