@@ -241,7 +241,11 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--batch", type=int, default=None, help="workbooks in the batch benchmark (default 200)")
+    ap.add_argument("--cold", action="store_true", help="only the cold-start row (11 interleaved runs)")
     args = ap.parse_args()
+    if args.cold:
+        print_table(bench_cold(11), [])
+        return 0
     rng = random.Random(2024)
     runs = 5 if args.quick else 15
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -91,25 +92,29 @@ def _load_and_check(path: Path, min_general: int | None = None) -> tuple[Submiss
 
 
 def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: str | Path | None = None,
-          min_general: int | None = None) -> tuple[Submission | None, Report]:
+          min_general: int | None = None, meanwhile: Callable[[], object] | None = None) -> tuple[Submission | None, Report]:
     """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
     unless limits is None) its structure and content. min_general is the shortest acceptable 总体情况, in
     characters. The submission is None when nothing usable could be read. Never raises for bad input:
-    every problem is a finding in the report."""
+    every problem is a finding in the report. meanwhile runs in this process while the child reads."""
     path = Path(path)
     report = Report(str(path))
     report.extend(check_file(path))
     if not report.ok:
         return None, report
-    # pandas and openpyxl, imported after the guard (a refused file never pays for them) and before the
-    # fork, so that the sandbox child inherits them instead of importing them again:
-    from nianbao.workbook import loader  # noqa: F401
+    if previous is not None:
+        # Two workbooks, two sandbox children: import pandas and openpyxl once, here, for both to inherit.
+        # (A one-off check leaves that to its child, so that this process can do something else meanwhile;
+        # batch, mail and web warm up once and every child inherits.)
+        from nianbao.workbook import loader  # noqa: F401
 
     try:
         if limits is None:
             sub, inner = _load_and_check(path, min_general)
+            if meanwhile is not None:
+                meanwhile()
         else:
-            sub, inner = run_limited(_load_and_check, path, min_general, limits=limits)
+            sub, inner = run_limited(_load_and_check, path, min_general, limits=limits, meanwhile=meanwhile)
     except LimitExceeded as exc:
         what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
         report.add(Finding("file-limits", Level.ERROR, f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
@@ -256,7 +261,7 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
     path = Path(path)
     name = name or path.name
     started = time.perf_counter()
-    sub, report = check(path, limits, previous=previous, min_general=min_general)
+    sub, report = check(path, limits, previous=previous, min_general=min_general, meanwhile=_prepare_render)
     unreadable = sub is None and any(f.code.startswith("file-") or f.code == "internal-error" for f in report.errors)
     conv = Conversion(name, Status.UNREADABLE if unreadable else Status.ERRORS, report)
     conv.basename = safe_filename(Path(name).stem)
@@ -287,6 +292,14 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
         conv.annotated = annotate_bytes(path, report, limits)
     conv.seconds = round(time.perf_counter() - started, 3)
     return conv
+
+
+def _prepare_render() -> None:
+    # While the sandbox child reads the workbook: load docxtpl and the bundled template (the render needs
+    # them next; a workbook with errors has spent nothing on them that it would not have spent anyway).
+    from nianbao.output import word  # docxtpl
+
+    word.bundled_template()
 
 
 def _insert_after_docx(outputs: dict[str, bytes], pdf: bytes) -> dict[str, bytes]:

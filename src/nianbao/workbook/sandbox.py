@@ -36,8 +36,12 @@ def _mapped_bytes() -> int:
         return 0
 
 
-def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits()) -> Any:
+def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
+                meanwhile: Callable[[], object] | None = None) -> Any:
     """fn(*args) in a forked child; its result comes back pickled. Raises LimitExceeded.
+
+    meanwhile runs in this process while the child works (on a second core): the next step's preparation,
+    such as importing the Word library, costs no wall time then.
 
     An exception raised by fn is re-raised here (as RuntimeError with its text) — fn is our own code, and
     bad input must already come back as findings, so that only happens for a bug.
@@ -79,6 +83,8 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits()) -
     chunks: list[bytes] = []
     deadline = time.monotonic() + limits.seconds
     try:
+        if meanwhile is not None:
+            meanwhile()
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
