@@ -116,3 +116,11 @@ def test_library_quick_start_in_the_readme_runs(tmp_path, monkeypatch):
     namespace: dict[str, object] = {}
     exec(compile(m.group(1), "README quick start", "exec"), namespace)  # noqa: S102 - our own README's code
     assert (tmp_path / "大庄乡人民政府2024年政府信息公开工作年度报告.docx").is_file()
+
+
+def test_every_code_has_a_title_and_a_default_level():
+    from nianbao.findings import CODES, LEVELS, Finding, Level
+
+    assert set(LEVELS) == set(CODES)
+    assert Finding.of("value-blank", "为空").level is Level.ERROR
+    assert Finding.of("label-changed", "表头", level=Level.WARNING).level is Level.WARNING

@@ -117,10 +117,10 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: st
             sub, inner = run_limited(_load_and_check, path, min_general, limits=limits, meanwhile=meanwhile)
     except LimitExceeded as exc:
         what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
-        report.add(Finding("file-limits", Level.ERROR, f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
+        report.add(Finding.of("file-limits", f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
         return None, report
     except RuntimeError as exc:  # a bug of ours met by this file: say so, never a traceback
-        report.add(Finding("internal-error", Level.ERROR, f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
+        report.add(Finding.of("internal-error", f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
         return None, report
     report.extend(inner.findings)
     if sub is not None:
@@ -135,7 +135,7 @@ def _compare_with_previous(sub: Submission, report: Report, previous: str | Path
         return
     prev, prev_report = check(previous, limits)
     if prev is None:
-        report.add(Finding("previous-unreadable", Level.WARNING,
+        report.add(Finding.of("previous-unreadable",
                            f"上年工作簿“{Path(previous).name}”无法读取（{prev_report.findings[0].message if prev_report.findings else ''}），跨年度核对未进行"))
         report.not_assessed.append("跨年度核对：上年工作簿无法读取")
         return

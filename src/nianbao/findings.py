@@ -93,6 +93,27 @@ CODES: dict[str, str] = {
     "text-cleaned": "已清理文字中的控制字符",
 }
 
+# The level a finding of each code has unless the call site has a reason to differ (a label changed in a
+# narrative sheet's header row is only a warning: the sheet is still read by column).
+LEVELS: dict[str, Level] = {
+    "file-missing": Level.ERROR, "file-empty": Level.ERROR, "file-too-large": Level.ERROR, "file-not-xlsx": Level.ERROR,
+    "file-encrypted-or-legacy": Level.ERROR, "file-corrupt": Level.ERROR, "file-macro": Level.WARNING, "file-unsafe": Level.ERROR,
+    "file-limits": Level.ERROR, "internal-error": Level.ERROR, "template-unknown": Level.ERROR, "template-version": Level.ERROR,
+    "sheet-missing": Level.ERROR, "label-changed": Level.ERROR, "layout-shifted": Level.WARNING, "merge-broken": Level.WARNING,
+    "sheet-renamed": Level.WARNING, "sheet-hidden": Level.INFO, "sheet-reordered": Level.INFO, "extra-sheet": Level.WARNING,
+    "unexpected-content": Level.WARNING, "meta-missing": Level.ERROR, "meta-invalid": Level.ERROR, "form-mismatch": Level.ERROR,
+    "form-year-mismatch": Level.ERROR, "date-implausible": Level.WARNING, "agency-name": Level.WARNING, "value-blank": Level.ERROR,
+    "value-not-number": Level.ERROR, "value-negative": Level.ERROR, "value-not-integer": Level.ERROR, "value-too-large": Level.ERROR,
+    "value-normalized": Level.WARNING, "value-formula": Level.INFO, "total-mismatch": Level.ERROR, "balance-mismatch": Level.ERROR,
+    "plausibility": Level.WARNING, "regulation-nonzero": Level.WARNING, "narrative-empty": Level.ERROR, "narrative-year": Level.WARNING,
+    "numbering-removed": Level.INFO, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-repeated": Level.WARNING,
+    "text-punctuation": Level.WARNING, "text-spacing": Level.WARNING, "text-enumeration": Level.WARNING, "text-too-short": Level.WARNING,
+    "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-percent": Level.WARNING,
+    "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
+    "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
+    "text-cleaned": Level.INFO,
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -108,6 +129,12 @@ class Finding:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"unknown finding code {self.code!r}")
+
+    @classmethod
+    def of(cls, code: str, message: str, sheet: str | None = None, cell: str | None = None, *,
+           level: Level | None = None, expected: Any = None, actual: Any = None) -> Finding:
+        """A finding at its code's default level (LEVELS) unless level says otherwise."""
+        return cls(code, level or LEVELS[code], message, sheet, cell, expected, actual)
 
     @property
     def position(self) -> str:

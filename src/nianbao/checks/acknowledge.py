@@ -25,8 +25,8 @@ def apply_acknowledgements(sub: Submission, report: Report) -> None:
         if f.level is Level.WARNING:
             report.findings[i] = replace(f, acknowledged=reason)
         elif f.level is Level.ERROR:
-            extra.append(Finding("ack-error", Level.INFO, f"{f.position} 的“{f.code}”是错误，不能以说明代替修改，请按提示改正", L.SHEET_NOTES, cell))
+            extra.append(Finding.of("ack-error", f"{f.position} 的“{f.code}”是错误，不能以说明代替修改，请按提示改正", L.SHEET_NOTES, cell))
     for key, (_, cell) in notes.items():
         if key not in used:
-            extra.append(Finding("ack-unused", Level.INFO, f"说明中的“{key[0]} {key[1]}”没有对应的警告（问题可能已经改正），可以删除这一行", L.SHEET_NOTES, cell))
+            extra.append(Finding.of("ack-unused", f"说明中的“{key[0]} {key[1]}”没有对应的警告（问题可能已经改正），可以删除这一行", L.SHEET_NOTES, cell))
     report.extend(extra)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nianbao.findings import Finding, Level
+from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.text import cn_ordinal
@@ -92,34 +92,34 @@ def check_hygiene(sub: Submission, min_general: int = MIN_GENERAL_CHARS) -> list
 def _paragraph_findings(t: Text) -> Iterator[Finding]:
     text = t.text
     if m := _PLACEHOLDER_RE.search(text):
-        yield Finding("text-placeholder", Level.ERROR,
+        yield Finding.of("text-placeholder",
                       f"文字中留有占位符“{m.group(0)}”，发布前必须替换为实际内容：“{_quote(text, m.start(), m.end())}”",
                       t.sheet, t.cell, actual=m.group(0))
     if t.section == "meta":
         return
     if m := _JIEZHI_RE.search(text):
-        yield Finding("text-jiezhi", Level.WARNING,
+        yield Finding.of("text-jiezhi",
                       f"“{m.group(0)}”中的“截止”应为“截至”（表示到某一时间为止）：“{_quote(text, m.start(), m.end())}”",
                       t.sheet, t.cell, actual=m.group(0), expected=m.group(0).replace("截止", "截至", 1))
     for m in _REPEAT_RE.finditer(text):
         word = m.group(0)
         if word in _FINE_REPEATS or m.group(1) in _FINE_REPEATS or len(set(m.group(1))) == 1:
             continue
-        yield Finding("text-repeated", Level.WARNING, f"词语重复“{word}”，可能是笔误：“{_quote(text, m.start(), m.end())}”",
+        yield Finding.of("text-repeated", f"词语重复“{word}”，可能是笔误：“{_quote(text, m.start(), m.end())}”",
                       t.sheet, t.cell, actual=word, expected=m.group(1))
         break
     if m := _HALF_PUNCT_RE.search(text):
-        yield Finding("text-punctuation", Level.WARNING,
+        yield Finding.of("text-punctuation",
                       f"中文句子中用了半角标点“{m.group(0)}”，应使用全角标点：“{_quote(text, m.start(), m.end())}”",
                       t.sheet, t.cell, actual=m.group(0))
     if m := _SPACE_RE.search(text):
-        yield Finding("text-spacing", Level.WARNING,
+        yield Finding.of("text-spacing",
                       f"汉字与数字或汉字之间有多余的空格（常见于从 PDF 复制的文字）：“{_quote(text, m.start(), m.end())}”",
                       t.sheet, t.cell)
     if problem := _enumeration(text):
         kind, what = problem
         msg = f"“一是、二是……”的序号{'重复' if kind == 'repeat' else '不连续'}（{what}）"
-        yield Finding("text-enumeration", Level.WARNING, f"{msg}：“{text[:30]}……”", t.sheet, t.cell)
+        yield Finding.of("text-enumeration", f"{msg}：“{text[:30]}……”", t.sheet, t.cell)
 
 
 def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_general: int) -> Iterator[Finding]:
@@ -127,7 +127,7 @@ def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_ge
     first = sub.general.blocks[0] if sub.general.blocks else None
     where = (first.cells[0] if first and first.cells else f"B{L.LIST_FIRST_ROW}")
     if body and len(body) < min_general:
-        yield Finding("text-too-short", Level.WARNING,
+        yield Finding.of("text-too-short",
                       f"“一、总体情况”只有 {len(body)} 字，少于 {min_general} 字，难以说明全年工作情况",
                       sub.general.sheet, where, expected=f"≥ {min_general}", actual=len(body))
     if sub.meta.agency_type == "人民政府" and body:
@@ -135,7 +135,7 @@ def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_ge
         scope = "".join(p for b in (supervision or sub.general.blocks) for p in b.paragraphs)
         if not re.search(r"考核|评议|责任追究", scope):
             cell = supervision[0].heading_cell if supervision else where
-            yield Finding("text-supervision", Level.WARNING,
+            yield Finding.of("text-supervision",
                           "人民政府的年度报告应在“监督保障”中说明工作考核、社会评议和责任追究结果情况，正文中没有找到“考核”“评议”或“责任追究”",
                           sub.general.sheet, cell)
     cells = sub.role_cells("other_handling_other")  # （六）3.其他, where the form has it
@@ -144,6 +144,6 @@ def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_ge
         total = sub.figures[table].get(ref)
         text_all = "".join(t.text for ts in by_section.values() for t in ts)
         if total and not re.search(r"其他处理|其他情形|其他原因|其他方式", text_all):
-            yield Finding("other-unexplained", Level.WARNING,
+            yield Finding.of("other-unexplained",
                           f"表三“（六）其他处理 3.其他”有 {total} 件，正文没有说明这些申请是怎样处理的",
                           sub.sheet(L.TABLE_SHEETS[table]), sub.at(table, ref), actual=total)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from nianbao.checks.hygiene import Text, texts
-from nianbao.findings import Finding, Level
+from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
@@ -170,7 +170,7 @@ def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> 
     sentence = _sentence(t.text, m.start(), m.end())
     if not any(v == written for _, _, v in actual):
         both = "；".join(f"{d}（{_position(sub, c)}）为 {format_number(v)}" for d, c, v in actual)
-        yield Finding("narrative-figure", Level.WARNING,
+        yield Finding.of("narrative-figure",
                       f"正文写“{m.group(0)}”，与统计表不一致：{both}。原句：“{sentence}”",
                       t.sheet, t.cell, expected=format_number(actual[0][2]), actual=format_number(written))
         return
@@ -196,7 +196,7 @@ def _percent(sub: Submission, t: Text, m: re.Match[str], count: Decimal, sentenc
     computed = [(d, (count * 100 / v).quantize(Decimal(1).scaleb(-places))) for d, v in options]
     if options and not any(abs(c - written) <= Decimal(1).scaleb(-places) / 2 + Decimal("1e-9") for _, c in computed):
         what = "；".join(f"按{d}计算为 {c}%" for d, c in computed)
-        yield Finding("narrative-percent", Level.WARNING,
+        yield Finding.of("narrative-percent",
                       f"正文中的比例“{text}%”与数字对不上：{format_number(count)} 件{what}。原句：“{sentence}”",
                       t.sheet, t.cell, expected=f"{computed[0][1]}%", actual=f"{text}%")
 
@@ -217,6 +217,6 @@ def _claims(sub: Submission, t: Text) -> Iterator[Finding]:
     for pattern, meaning, cells in _CLAIMS:
         m = re.search(pattern, t.text)
         if m and (total := _sum(sub, cells)) is not None and total != 0:
-            yield Finding("narrative-claim", Level.WARNING,
+            yield Finding.of("narrative-claim",
                           f"正文说“{m.group(0)}”，与统计表不符（{meaning}）。原句：“{_sentence(t.text, m.start(), m.end())}”",
                           t.sheet, t.cell, actual=m.group(0))

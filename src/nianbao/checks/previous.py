@@ -8,7 +8,7 @@ import re
 from difflib import SequenceMatcher
 
 from nianbao.checks.hygiene import texts
-from nianbao.findings import Finding, Level
+from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
@@ -30,8 +30,8 @@ def check_carry_over(sub: Submission, prev: Submission) -> list[Finding]:
         if a is None or b is None or a == b:
             continue
         column = this_table.label_path(this_ref)[1][-1]
-        found.append(Finding(
-            "carryover-mismatch", Level.WARNING,
+        found.append(Finding.of(
+            "carryover-mismatch",
             f"上年结转（{column}）填的是 {format_number(a)}，但上年报告的“结转下年度继续办理”是 {format_number(b)}"
             f"（上年工作簿 {prev.position(last_table.name, last_ref)}）",
             sub.sheet(L.TABLE_SHEETS[this_table.name]), sub.at(this_table.name, this_ref),
@@ -51,8 +51,8 @@ def check_valid_documents(sub: Submission, prev: Submission) -> list[Finding]:
     if valid == expected:
         return []
     (table, ref), = sub.role_cells("normative_valid")
-    return [Finding(
-        "valid-count-jump", Level.WARNING,
+    return [Finding.of(
+        "valid-count-jump",
         f"现行有效行政规范性文件 {format_number(valid)} 件，按上年 {format_number(valid_last)} 件 + 本年制发 {format_number(issued)} 件"
         f" − 本年废止 {format_number(repealed)} 件应为 {format_number(expected)} 件；如有清理或移交，请在正文说明",
         sub.sheet(L.TABLE_SHEETS[table]), sub.at(table, ref), expected=format_number(expected), actual=format_number(valid),
@@ -81,8 +81,8 @@ def check_copied(sub: Submission, prev: Submission) -> list[Finding]:
             if r > ratio:
                 best, ratio = other, r
         if best is not None and ratio > SIMILAR:
-            found.append(Finding(
-                "copied-text", Level.WARNING,
+            found.append(Finding.of(
+                "copied-text",
                 f"这段文字与上年报告{names.get(best.section, '')}的一段相似度 {ratio:.0%}（内容雷同可被追责）：“{t.text[:30]}……”",
                 t.sheet, t.cell, actual=f"{ratio:.0%}",
             ))
@@ -97,7 +97,7 @@ def check_previous(sub: Submission, prev: Submission) -> list[Finding]:
 
 def year_gap(sub: Submission, prev: Submission) -> Finding | None:
     if sub.meta.year and prev.meta.year and prev.meta.year != sub.meta.year - 1:
-        return Finding("previous-year", Level.WARNING,
+        return Finding.of("previous-year",
                        f"作为“上年”提供的工作簿是 {prev.meta.year} 年度的，本年度是 {sub.meta.year} 年，跨年度核对结果可能没有意义",
                        sub.sheet(L.SHEET_META), sub.meta.cells.get("year"), expected=str(sub.meta.year - 1), actual=str(prev.meta.year))
     return None

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
 from nianbao.checks.narrative import check_figures_in_text
-from nianbao.findings import Finding, Level, Report
+from nianbao.findings import Finding, Report
 from nianbao.form import layout as L
 from nianbao.form.model import Relation, Table, form_for_year
 from nianbao.workbook.model import Submission
@@ -24,8 +24,8 @@ def check_totals(table: Table, sheet: str, at: Locate, values: dict[str, Number 
         expected = values.get(total)
         if expected is None:
             continue
-        found.append(Finding(
-            "total-mismatch", Level.ERROR,
+        found.append(Finding.of(
+            "total-mismatch",
             f"{table.describe(total)}：应为 {format_number(expected)}（{_span(table.totals[total], at)} 之和），实际为 {format_number(typed)}",
             sheet, at(total), expected=format_number(expected), actual=format_number(typed),
         ))
@@ -63,14 +63,14 @@ def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left:
     total = rel.defines_total
     if rel.kind == "plausibility":
         a, b = rel.lhs[0], rel.rhs[0]
-        return Finding(
-            "plausibility", Level.WARNING,
+        return Finding.of(
+            "plausibility",
             f"{table.describe(a)}（{format_number(left)}）大于{table.describe(b)}（{format_number(right)}），请核对",
             sheet, at(a), expected=f"≤ {format_number(right)}", actual=format_number(left),
         )
     if total is not None:
-        return Finding(
-            "total-mismatch", Level.ERROR,
+        return Finding.of(
+            "total-mismatch",
             f"{table.describe(total)}：应为 {format_number(right)}（{_span(rel.rhs, at)} 之和），实际为 {format_number(left)}",
             sheet, at(total), expected=format_number(right), actual=format_number(left),
         )
@@ -78,8 +78,8 @@ def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left:
     where = f"（{column[-1]}列）" if column else ""
     # The form prints its own statement of the relation (table 3, A1); quote it rather than paraphrase.
     stated = next((t.strip("（）") for t in table.labels.values() if t.startswith("（本列数据的勾稽关系")), "")
-    return Finding(
-        "balance-mismatch", Level.ERROR,
+    return Finding.of(
+        "balance-mismatch",
         f"勾稽关系不成立{where}：{_span(rel.lhs, at)} = {format_number(left)}，而 {_span(rel.rhs, at)} = {format_number(right)}"
         + (f"；{stated}" if stated else ""),
         sheet, at(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
@@ -96,8 +96,8 @@ def check_regulations(sub: Submission) -> list[Finding]:
     if not bad:
         return []
     ref, value = bad[0]
-    return [Finding(
-        "regulation-nonzero", Level.WARNING,
+    return [Finding.of(
+        "regulation-nonzero",
         f"机关类型为“{sub.meta.agency_type}”，一般没有制定规章的权限，但“规章”一行填了非零数字（{table.describe(ref)} = {format_number(value)}）。"
         "行政规范性文件应填在下一行；确属规章制定机关请忽略",
         sub.sheet(L.TABLE_SHEETS[table.name]), sub.at(table.name, ref), expected=0, actual=format_number(value),
@@ -112,21 +112,21 @@ def check_year_form(sub: Submission) -> list[Finding]:
     right = form_for_year(year)
     expected = right.id if right else sub.form.id
     if sub.form.id != expected:
-        found.append(Finding(
-            "form-year-mismatch", Level.ERROR,
+        found.append(Finding.of(
+            "form-year-mismatch",
             f"{year} 年度的报告应使用 {expected} 版表格格式，本工作簿是 {sub.form.id} 版。请用 nianbao template --form {expected} 生成模板重新填写",
             sub.sheet(L.SHEET_META), meta.cells.get("year"), expected=expected, actual=sub.form.id,
         ))
     if meta.date is not None:
         if meta.date.year < year or (meta.date.year == year and meta.date.month < 12):
-            found.append(Finding(
-                "date-implausible", Level.WARNING,
+            found.append(Finding.of(
+                "date-implausible",
                 f"落款日期 {meta.date_text} 早于 {year} 年度结束，年度报告应在年度结束后成文",
                 sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
             ))
         elif meta.date.year > year + 1:
-            found.append(Finding(
-                "date-implausible", Level.WARNING,
+            found.append(Finding.of(
+                "date-implausible",
                 f"落款日期 {meta.date_text} 比报告年度 {year} 晚了一年以上，请核对年度或日期",
                 sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
             ))
@@ -167,8 +167,8 @@ def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Fi
     if m and int(m.group(1)) == year + 1 and _PLAN_RE.search(para[:30]):
         m = None  # "2025年，我们将……": a plan for the coming year
     if m and int(m.group(1)) != year:
-        yield Finding(
-            "narrative-year", Level.WARNING,
+        yield Finding.of(
+            "narrative-year",
             f"段落以“{m.group(1)}年”开头，但报告年度是 {year} 年，像是从往年报告沿用的文字：“{snippet}”",
             sheet, cell, expected=str(year), actual=m.group(1),
         )
@@ -176,8 +176,8 @@ def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Fi
     for m in _YEAR_RE.finditer(_strip_titles(para)):
         y = int(m.group(1))
         if abs(y - year) > 1:
-            yield Finding(
-                "narrative-year", Level.WARNING,
+            yield Finding.of(
+                "narrative-year",
                 f"文字中出现“{y}年”，与报告年度 {year} 年相差较远，请核对：“{snippet}”",
                 sheet, cell, expected=str(year), actual=str(y),
             )
@@ -188,8 +188,8 @@ def check_required_text(sub: Submission) -> list[Finding]:
     found = []
     for narrative, title in ((sub.general, sub.form.section("一").heading), (sub.problems, sub.form.section("五").heading)):
         if narrative.is_empty():
-            found.append(Finding(
-                "narrative-empty", Level.ERROR, f"“{title}”没有正文，这是年度报告的必备部分",
+            found.append(Finding.of(
+                "narrative-empty", f"“{title}”没有正文，这是年度报告的必备部分",
                 narrative.sheet, f"B{L.LIST_FIRST_ROW}",
             ))
     return found
@@ -199,14 +199,14 @@ def check_fees(sub: Submission) -> list[Finding]:
     """Section 六's 信息处理费 figures against each other (warnings: odd, not impossible)."""
     o, found = sub.other, []
     if o.fee_billed is not None and o.fee_collected is not None and o.fee_collected > o.fee_billed:
-        found.append(Finding(
-            "plausibility", Level.WARNING,
+        found.append(Finding.of(
+            "plausibility",
             f"实际收取的信息处理费（{format_number(o.fee_collected)}元）多于应收金额（{format_number(o.fee_billed)}元），请核对",
             sub.sheet(L.SHEET_OTHER), o.cells.get("fee_collected"), expected=f"≤ {format_number(o.fee_billed)}", actual=format_number(o.fee_collected),
         ))
     if o.fee_notices == 0 and o.fee_billed:
-        found.append(Finding(
-            "plausibility", Level.WARNING,
+        found.append(Finding.of(
+            "plausibility",
             f"没有发出收费通知（0件），却有应收信息处理费 {format_number(o.fee_billed)} 元，请核对",
             sub.sheet(L.SHEET_OTHER), o.cells.get("fee_notices"), actual=0,
         ))
@@ -222,8 +222,8 @@ def check_agency_name(sub: Submission) -> list[Finding]:
     name = sub.meta.agency
     if not endings or not name or name.endswith(endings):
         return []
-    return [Finding(
-        "agency-name", Level.WARNING,
+    return [Finding.of(
+        "agency-name",
         f"机关全称“{name}”似乎不是全称：乡镇一般写作“××乡（镇）人民政府”，街道写作“××街道办事处”。全称会用于标题和落款",
         sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"), actual=name,
     )]

@@ -115,6 +115,6 @@ def check_file(path: Path) -> list[Finding]:
     found: list[Finding] = []
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         found.append(
-            Finding("file-macro", Level.WARNING, f"“{name}”含有宏代码。宏不会被执行，也不会随报告转发；建议另存为不含宏的 .xlsx。")
+            Finding.of("file-macro", f"“{name}”含有宏代码。宏不会被执行，也不会随报告转发；建议另存为不含宏的 .xlsx。")
         )
     return found

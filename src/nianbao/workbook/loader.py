@@ -222,7 +222,7 @@ def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Repo
                 report.add(_error("value-not-number", f"{table.describe(ref)}：这里是公式且没有计算结果，请直接填写数字", sheet, at))
                 values[ref] = None
                 continue
-            report.add(Finding("value-formula", Level.INFO, f"{table.describe(ref)}：这里是公式，已按其计算结果 {shown(raw)} 读取", sheet, at, actual=grid.typed(sheet, at)))
+            report.add(Finding.of("value-formula", f"{table.describe(ref)}：这里是公式，已按其计算结果 {shown(raw)} 读取", sheet, at, actual=grid.typed(sheet, at)))
         else:
             raw = grid.value(sheet, at)
             if is_blank(raw) and not is_blank(typed_raw := grid.typed(sheet, at)):
@@ -275,7 +275,7 @@ def _cleaned(grid: Grid, sheet: str, ref: str, report: Report) -> str:
     """A text cell, cleaned; the clerk is told when something invisible was removed."""
     text, changed = clean(grid.value(sheet, ref))
     if changed:
-        report.add(Finding("text-cleaned", Level.INFO, "已删除文字中不可见的控制字符或格式标记", sheet, ref))
+        report.add(Finding.of("text-cleaned", "已删除文字中不可见的控制字符或格式标记", sheet, ref))
     return text
 
 
@@ -345,7 +345,7 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
         if heading:
             stripped, removed = strip_numbering(heading)
             if removed and stripped:
-                report.add(Finding("numbering-removed", Level.INFO, f"小标题“{heading}”中的手工编号已去除，编号由程序统一生成", sheet, head_ref, actual=heading, expected=stripped))
+                report.add(Finding.of("numbering-removed", f"小标题“{heading}”中的手工编号已去除，编号由程序统一生成", sheet, head_ref, actual=heading, expected=stripped))
             current = Block(stripped or heading, [], head_ref)
             narrative.blocks.append(current)
         if paras:
@@ -392,7 +392,7 @@ def _read_notes(grid: Grid, report: Report) -> list[tuple[str, str, str, str]]:
         if not (code or pos or reason):
             continue
         if not (code and pos and reason):
-            report.add(Finding("ack-unused", Level.INFO, f"第 {row} 行的说明不完整：问题代码、位置和理由都要填写", sheet, f"A{row}"))
+            report.add(Finding.of("ack-unused", f"第 {row} 行的说明不完整：问题代码、位置和理由都要填写", sheet, f"A{row}"))
             continue
         acks.append((code.strip().lower(), normal_position(pos), reason, f"A{row}"))
     return acks

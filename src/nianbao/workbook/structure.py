@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nianbao.findings import Finding, Level
+from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell, parse_range
 from nianbao.form.model import Form, Table
@@ -62,8 +62,8 @@ def shift_finding(sheet: str, mapping: RowMap) -> Finding:
     moved = mapping[first] - at
     total = mapping[len(mapping)] - (len(mapping) + L.TABLE_TOP - 1)
     more = f"（表格内共多出 {total} 行）" if total != moved else ""
-    return Finding(
-        "layout-shifted", Level.WARNING,
+    return Finding.of(
+        "layout-shifted",
         f"表格中第 {at} 行起插入了 {moved} 行{more}，已按表格文字重新定位并读取数字；请删除插入的行，保持表格原样",
         sheet, cell_ref(at, 1), actual=total,
     )
@@ -80,8 +80,8 @@ def check_merges(present: set[str], sheet: str, table: Table, mapping: RowMap) -
     if not missing:
         return []
     more = f"等 {len(missing)} 处" if len(missing) > 1 else ""
-    return [Finding(
-        "merge-broken", Level.WARNING,
+    return [Finding.of(
+        "merge-broken",
         f"表头的合并单元格 {missing[0]}{more}被拆分或改动；不影响读取，但表格应与国家格式一致，请勿修改",
         sheet, missing[0].split(":")[0], expected=missing[0],
     )]
@@ -137,16 +137,16 @@ def unexpected_content(values: Any, sheet: str, allowed: Any) -> list[Finding]:
         if not allowed(ref):
             stray.append((ref, v))
     found = [
-        Finding(
-            "unexpected-content", Level.WARNING,
+        Finding.of(
+            "unexpected-content",
             f"这里填了 {shown(v)}，但不在填报区域内，不会进入报告；请移到对应的格子或删除",
             sheet, ref, actual=str(v)[:200],
         )
         for ref, v in stray[:MAX_LISTED]
     ]
     if len(stray) > MAX_LISTED:
-        found.append(Finding(
-            "unexpected-content", Level.WARNING,
+        found.append(Finding.of(
+            "unexpected-content",
             f"另有 {len(stray) - MAX_LISTED} 个单元格在填报区域之外有内容（第一个是 {stray[MAX_LISTED][0]}），不会进入报告",
             sheet, stray[MAX_LISTED][0],
         ))
@@ -170,8 +170,8 @@ def check_sheets(sheetnames: list[str], states: dict[str, str], title_of: Callab
         for name in extra:
             if title_of(name) == titles[want]:
                 renamed[want] = name
-                found.append(Finding(
-                    "sheet-renamed", Level.WARNING,
+                found.append(Finding.of(
+                    "sheet-renamed",
                     f"工作表“{want}”被改名为“{name}”，已按内容识别并读取；请改回原名",
                     name, expected=want, actual=name,
                 ))
@@ -179,16 +179,16 @@ def check_sheets(sheetnames: list[str], states: dict[str, str], title_of: Callab
     for name in extra:
         if name in renamed.values():
             continue
-        found.append(Finding(
-            "extra-sheet", Level.WARNING,
+        found.append(Finding.of(
+            "extra-sheet",
             f"工作簿中多了工作表“{name}”，其中的内容不会进入报告；如是报告内容，请填到对应的工作表",
             name,
         ))
     order = [renamed.get(w, w) for w in expected if renamed.get(w, w) in names]
     if order != [n for n in names if n in order]:
-        found.append(Finding("sheet-reordered", Level.INFO, "工作表的顺序被调整过，不影响读取", None))
+        found.append(Finding.of("sheet-reordered", "工作表的顺序被调整过，不影响读取", None))
     for want in expected:
         name = renamed.get(want, want)
         if states.get(name, "visible") != "visible":
-            found.append(Finding("sheet-hidden", Level.INFO, f"工作表“{name}”被隐藏了，仍已读取", name))
+            found.append(Finding.of("sheet-hidden", f"工作表“{name}”被隐藏了，仍已读取", name))
     return found, renamed

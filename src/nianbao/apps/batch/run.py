@@ -26,6 +26,7 @@ from nianbao.apps.batch.items import BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
 from nianbao.conversion import Status, convert, report_name, staging_path, warm
 from nianbao.files import atomic_write_bytes, safe_filename
+from nianbao.findings import Finding
 from nianbao.output.pdf import PdfError, soffice
 from nianbao.output.pdf import convert as pdf_convert
 
@@ -108,7 +109,8 @@ def _process_safely(display: str, path: Path, sha: str) -> Outcome:
     try:
         return process_one(display, path, sha)
     except Exception as exc:  # noqa: BLE001 - one file must never stop the batch
-        item = Item(display, sha, first=[f"错误 [internal] 处理时程序出错（{type(exc).__name__}），请把此文件发给维护人员"])
+        bug = Finding.of("internal-error", f"处理时程序出错（{type(exc).__name__}），请把此文件发给维护人员")
+        item = Item(display, sha, first=[bug.line()])
         item.errors = 1
         return Outcome(item)
 
@@ -223,7 +225,8 @@ def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int) -> Iterator[Outc
             try:
                 yield fut.result()
             except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own file down
-                item = Item(display, sha, first=[f"错误 [internal] 处理进程异常退出（{type(exc).__name__}）"])
+                died = Finding.of("internal-error", f"处理进程异常退出（{type(exc).__name__}）")
+                item = Item(display, sha, first=[died.line()])
                 item.errors = 1
                 yield Outcome(item)
 
