@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -160,3 +161,20 @@ def test_convert_html_and_json_formats(tmp_path, capsys):
     assert json.loads((tmp_path / "报告.json").read_text("utf-8"))["schema"] == "nianbao.data/1"
     code, out_ = run(["convert", PINGTAN, "-o", tmp_path / "x.docx", "--format", "docx,odt"], capsys=capsys)
     assert code == 2 and "--format" in out_.err
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["template", "--from", "x"], "没有这个选项：--from。您是不是要用 --form？"),
+    (["conver"], "没有这个命令：conver。您是不是要用 convert？"),
+    (["check", "a.xlsx", "b.xlsx"], "多余的参数：b.xlsx"),
+    (["batch"], "缺少参数 收件夹或.zip"),
+    (["batch", "x", "-o", "y", "-j", "0"], "选项 -j/--jobs 的值“0”无效，应为 1 到 64 之间的整数"),
+    (["check", "x.xlsx", "--json=1"], "选项 --json 不需要值"),
+    (["convert", "x.xlsx", "--format"], "选项 --format 需要一个值"),
+    (["serve", "--keep-minutes", "x"], "选项 --keep-minutes 的值“x”无效"),
+])
+def test_click_usage_errors_are_chinese_through_and_through(capsys, args, says):
+    code, out = run(args, capsys=capsys)
+    assert code == 2 and says in out.err
+    english = re.findall(r"\b(?:Did you mean|No such|Missing|Invalid|Got unexpected|requires|is not one of)\b", out.err)
+    assert english == []

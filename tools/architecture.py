@@ -150,27 +150,26 @@ def _code_lines(path: Path) -> list[tuple[int, str]]:
     return [(i, line.split("#", 1)[0] if "#" in line else line) for i, line in enumerate(lines, 1) if i not in doc_lines]
 
 
-def cell_references() -> list[tuple[str, int, str]]:
-    """Quoted cell references ("J4", "A1:C3") in code outside the form package."""
+def _code_matches(pattern: re.Pattern[str], whole_line: bool) -> list[tuple[str, int, str]]:
+    """Matches of pattern in code (not docstrings or comments) outside the form package."""
     found = []
     for path in sorted(PKG.rglob("*.py")):
         if (PKG / "form") in path.parents:
             continue
         for i, line in _code_lines(path):
-            for m in CELL_REF.finditer(line):
-                found.append((str(path.relative_to(PKG)), i, m.group(0)))
+            hits = [line.strip()] if whole_line and pattern.search(line) else [] if whole_line else [m.group(0) for m in pattern.finditer(line)]
+            found.extend((str(path.relative_to(PKG)), i, h) for h in hits)
     return found
+
+
+def cell_references() -> list[tuple[str, int, str]]:
+    """Quoted cell references ("J4", "A1:C3") in code outside the form package."""
+    return _code_matches(CELL_REF, whole_line=False)
 
 
 def form_branches() -> list[tuple[str, int, str]]:
-    found = []
-    for path in sorted(PKG.rglob("*.py")):
-        if (PKG / "form") in path.parents:
-            continue
-        for i, line in _code_lines(path):
-            if FORM_BRANCH.search(line):
-                found.append((str(path.relative_to(PKG)), i, line.strip()))
-    return found
+    """Lines that branch on a form id or a table name outside the form package."""
+    return _code_matches(FORM_BRANCH, whole_line=True)
 
 
 def type_ignores() -> list[tuple[str, int, str]]:

@@ -95,20 +95,22 @@ class _Choice(click.Choice):
         self.fail(f"“{value}”无效，可选：{'、'.join(map(str, self.choices))}", param, ctx)
 
 
+def _in_range(convert: Callable[..., Any], rng: click.IntRange | click.FloatRange, what: str, value: Any,
+              param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    try:
+        return convert(value, param, ctx)
+    except click.BadParameter:
+        raise click.BadParameter(f"“{value}”无效，应为 {rng.min} 到 {rng.max} 之间的{what}", ctx, param) from None
+
+
 class _IntRange(click.IntRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            self.fail(f"“{value}”无效，应为 {self.min} 到 {self.max} 之间的整数", param, ctx)
+        return _in_range(super().convert, self, "整数", value, param, ctx)
 
 
 class _FloatRange(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            self.fail(f"“{value}”无效，应为 {self.min} 到 {self.max} 之间的数", param, ctx)
+        return _in_range(super().convert, self, "数", value, param, ctx)
 
 
 def _usage_message(exc: click.UsageError) -> str:
