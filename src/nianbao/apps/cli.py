@@ -14,10 +14,12 @@ import difflib
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -57,6 +59,43 @@ class _ZhFormatter(click.HelpFormatter):
 
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{self._HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        # click measures in characters; a Chinese character takes two columns on a terminal.
+        table = list(rows)
+        first = min(max((_columns(term) for term, _ in table), default=0), col_max) + col_spacing
+        room = max(self.width - self.current_indent - first, 20)
+        for term, text in table:
+            self.write(" " * self.current_indent + term)
+            lines = _wrap(text, room) or [""]
+            if _columns(term) + col_spacing <= first:
+                self.write(" " * (first - _columns(term)))
+            else:
+                self.write("\n" + " " * (self.current_indent + first))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (self.current_indent + first) + line + "\n")
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_NO_LINE_START = set("、，。；：？！）》」”’")  # punctuation never begins a line (it may overhang by one)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Break text into lines of at most width terminal columns (at spaces for Latin words where it can)."""
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"\[[^\]]*\]|[\x21-\x7e]+ ?|.", text):
+        if line and _columns(line + word.rstrip()) > width and word not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line = ""
+        line += word
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 class _ZhContext(click.Context):
@@ -113,6 +152,45 @@ class _FloatRange(click.FloatRange):
         return _in_range(super().convert, self, "数", value, param, ctx)
 
 
+class _Option(click.Option):
+    """An option whose help line is Chinese: a metavar by kind, "默认：…", the range as "1–64"."""
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        if self.metavar is not None:
+            return self.metavar
+        kind = self.type
+        if isinstance(kind, click.Path):
+            return "文件夹" if not kind.file_okay else "文件"
+        if isinstance(kind, click.IntRange):
+            return "整数"
+        if isinstance(kind, click.FloatRange):
+            return "数"
+        if isinstance(kind, click.Choice):
+            return "|".join(map(str, kind.choices))
+        return "文字"
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        spec, _ = record
+        extra = self.get_help_extra(ctx)
+        items = []
+        if "default" in extra:
+            items.append(f"默认：{extra['default']}")
+        if isinstance(self.type, click.IntRange | click.FloatRange):
+            items.append(f"{self.type.min}–{self.type.max}")
+        if "required" in extra:
+            items.append("必填")
+        help = self.help or ""
+        return spec, (f"{help}  [{'；'.join(items)}]" if items else help)
+
+
+def option(*decls: str, **attrs: Any) -> Callable[[F], F]:
+    """click.option with a Chinese help line."""
+    return click.option(*decls, cls=_Option, **attrs)
+
+
 def _usage_message(exc: click.UsageError) -> str:
     """click's usage errors in Chinese, from their fields."""
     if isinstance(exc, click.NoSuchOption):
@@ -148,19 +226,19 @@ def command(name: str, help: str) -> Callable[[F], F]:
 
 
 def previous_option(help: str) -> Callable[[F], F]:
-    return click.option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help=help)
+    return option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help=help)
 
 
 def min_general_option(help: str) -> Callable[[F], F]:
-    return click.option("--min-general", "min_general", type=_IntRange(0, 100000), default=None, metavar="字数", help=help)
+    return option("--min-general", "min_general", type=_IntRange(0, 100000), default=None, metavar="字数", help=help)
 
 
 def format_option(help: str) -> Callable[[F], F]:
-    return click.option("--format", "fmt", default="docx", show_default=True, help=help)
+    return option("--format", "fmt", default="docx", show_default=True, help=help)
 
 
 def jobs_option(help: str) -> Callable[[F], F]:
-    return click.option("-j", "--jobs", type=_IntRange(1, 64), default=None, help=help)
+    return option("-j", "--jobs", type=_IntRange(1, 64), default=None, help=help)
 
 
 def _print_findings(report: Report, err: bool) -> None:
@@ -196,10 +274,10 @@ def cli() -> None:
 
 
 @command("template", "生成空白填报工作簿（发给各单位填写）。")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
-@click.option("--form", "form_id", type=_Choice(["2021", "2019"]), default="2021", show_default=True,
+@option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
+@option("--form", "form_id", type=_Choice(["2021", "2019"]), default="2021", show_default=True,
               help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
-@click.option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
+@option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
 def template_cmd(output: str | None, form_id: str, send_to: str | None) -> None:
     from nianbao.workbook.blank import write_template  # openpyxl
 
@@ -210,12 +288,12 @@ def template_cmd(output: str | None, form_id: str, send_to: str | None) -> None:
 
 
 @command("doc-template", "生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
-@click.option("--body-font", default="仿宋_GB2312", show_default=True, help="正文字体")
-@click.option("--title-font", default="方正小标宋简体", show_default=True, help="标题字体")
-@click.option("--heading1-font", default="黑体", show_default=True, help="一级标题（一、）字体")
-@click.option("--heading2-font", default="楷体_GB2312", show_default=True, help="二级标题（（一））字体")
-@click.option("--table-font", default="仿宋_GB2312", show_default=True, help="表格字体")
+@option("-o", "--output", "output", type=click.Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
+@option("--body-font", default="仿宋_GB2312", show_default=True, help="正文字体")
+@option("--title-font", default="方正小标宋简体", show_default=True, help="标题字体")
+@option("--heading1-font", default="黑体", show_default=True, help="一级标题（一、）字体")
+@option("--heading2-font", default="楷体_GB2312", show_default=True, help="二级标题（（一））字体")
+@option("--table-font", default="仿宋_GB2312", show_default=True, help="表格字体")
 def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font: str, heading2_font: str, table_font: str) -> None:
     from nianbao.output.doctemplate import Fonts, build_doc_template  # python-docx
 
@@ -227,8 +305,8 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
 
 @command("check", "检查填好的工作簿，逐条列出问题（工作表!单元格）。")
 @click.argument("workbook", metavar="填好的.xlsx")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
-@click.option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
+@option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
+@option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
 @previous_option("上年的填报工作簿：核对上年结转、现行有效件数，并查找与上年雷同的段落")
 @min_general_option("“一、总体情况”至少多少字（默认 200），少于此数给出警告")
@@ -253,10 +331,10 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
 
 @command("convert", "检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
+@option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
 @format_option("输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
-@click.option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
-@click.option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
+@option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
+@option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
 @previous_option("上年的填报工作簿，用于跨年度核对")
 @min_general_option("“一、总体情况”至少多少字（默认 200）")
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
@@ -309,10 +387,10 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
 
 @command("batch", "批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
 @click.argument("inbox", metavar="收件夹或.zip")
-@click.option("-o", "--output", "output", type=click.Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
+@option("-o", "--output", "output", type=click.Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
 @jobs_option("同时处理的文件数，默认等于 CPU 核数")
-@click.option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
-@click.option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
+@option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
+@option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
 @format_option("报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
 def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str) -> None:
     from nianbao.apps.batch.run import (  # openpyxl (汇总.xlsx) and the worker pool
@@ -350,10 +428,10 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
 
 
 @command("mail", "邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
-@click.option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
-@click.option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
-@click.option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
-@click.option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
+@option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
+@option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
+@option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
+@option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
 def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> None:
     if example:
         click.echo(EXAMPLE, nl=False)
@@ -382,11 +460,11 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
 
 
 @command("serve", "网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
-@click.option("--port", type=_IntRange(1, 65535), default=8000, show_default=True, help="端口")
-@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
-@click.option("--keep-minutes", "keep", type=_FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
-@click.option("--max-upload-mb", "max_mb", type=_FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
+@option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
+@option("--port", type=_IntRange(1, 65535), default=8000, show_default=True, help="端口")
+@option("--data-dir", "data_dir", type=click.Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
+@option("--keep-minutes", "keep", type=_FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
+@option("--max-upload-mb", "max_mb", type=_FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
 @jobs_option("同时转换的文件数，默认等于 CPU 核数")
 def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None) -> None:
     try:  # the optional web extra (FastAPI, uvicorn): only this command needs it
