@@ -37,7 +37,10 @@ def test_wrong_figure_is_a_warning_quoting_both_numbers(edit, text, expected, ac
 
 def test_received_may_mean_new_or_new_plus_carried_over(edit):
     carried = {"依申请公开!D7": 1, "依申请公开!D8": 72}  # one application carried over, answered in full
-    assert narrative_findings(edit, "全年收到申请219件，其他处理3件。", carried) == []   # 一 + 二
+    # 一 + 二: not wrong, but a 提示 that the table counts 一 alone (evaluators call it 口径不一致)
+    basis = narrative_findings(edit, "全年收到申请219件，其他处理3件。", carried)
+    assert [(f.code, f.level.value, f.expected, f.actual) for f in basis] == [("narrative-basis", "info", "218", "219")]
+    assert "本年新收 218 件加上年结转 1 件" in basis[0].message
     assert narrative_findings(edit, "全年收到申请218件，其他处理3件。", carried) == []   # 一 alone
     found = narrative_findings(edit, "全年收到申请220件，其他处理3件。", carried)
     assert len(found) == 1 and "本年新收" in found[0].message and "为 218" in found[0].message and "为 219" in found[0].message

@@ -76,7 +76,7 @@ def test_metadata_and_narrative_sheets(blank):
     assert labels[0].startswith("机关全称") and labels[1].startswith("机关类型")
     assert meta.cell(L.field_row(L.META_FIELDS, "form"), 2).value == form_id
     choices = [dv.formula1 for dv in meta.data_validations.dataValidation if dv.type == "list"]
-    assert '"人民政府,政府部门,乡镇街道"' in choices
+    assert '"人民政府,政府部门,乡镇街道,政府办公厅（室）"' in choices
     general = wb[L.SHEET_GENERAL]
     presets = [general.cell(r, 1).value for r in range(L.LIST_FIRST_ROW, L.LIST_FIRST_ROW + 6)]
     assert presets == [None, "主动公开", "依申请公开", "政府信息管理", "政府信息公开平台建设", "监督保障"]

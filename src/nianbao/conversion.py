@@ -123,6 +123,7 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: st
         report.add(Finding.of("internal-error", f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
         return None, report
     report.extend(inner.findings)
+    report.details.extend(inner.details)
     if sub is not None:
         _compare_with_previous(sub, report, previous, limits)
         apply_acknowledgements(sub, report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -61,6 +62,7 @@ CODES: dict[str, str] = {
     "value-too-large": "数值过大",
     "value-normalized": "文本形式的数字已按数字读取",
     "value-formula": "公式已按计算结果读取",
+    "value-rounded": "计算误差已按整数读取",
     "total-mismatch": "合计与分项之和不符",
     "balance-mismatch": "勾稽关系不成立",
     "plausibility": "数字关系不合常理",
@@ -69,6 +71,9 @@ CODES: dict[str, str] = {
     "narrative-empty": "必填文字部分为空",
     "narrative-year": "文字中的年份与报告年度不符",
     "numbering-removed": "已去除手工编号",
+    "heading-echo": "正文开头重复了小标题",
+    "heading-is-text": "小标题栏里是正文",
+    "narrative-placeholder": "文字栏只填了“/”“无”等符号",
     "text-placeholder": "文字中留有占位符",
     "text-jiezhi": "“截止”应为“截至”",
     "text-repeated": "词语重复",
@@ -79,6 +84,7 @@ CODES: dict[str, str] = {
     "text-supervision": "未说明考核、评议和责任追究",
     "other-unexplained": "“其他”处理未作说明",
     "narrative-figure": "正文中的数字与统计表不一致",
+    "narrative-basis": "正文中的数字与统计表口径不同",
     "narrative-percent": "正文中的比例算不对",
     "narrative-claim": "正文中的说法与统计表不符",
     # across years (with --previous)
@@ -91,6 +97,7 @@ CODES: dict[str, str] = {
     "ack-error": "错误不能以说明代替修改",
     "ack-unused": "说明没有对应的警告",
     "text-cleaned": "已清理文字中的控制字符",
+    "text-private-use": "文字中有造字，无法显示",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -104,14 +111,15 @@ LEVELS: dict[str, Level] = {
     "unexpected-content": Level.WARNING, "meta-missing": Level.ERROR, "meta-invalid": Level.ERROR, "form-mismatch": Level.ERROR,
     "form-year-mismatch": Level.ERROR, "date-implausible": Level.WARNING, "agency-name": Level.WARNING, "value-blank": Level.ERROR,
     "value-not-number": Level.ERROR, "value-negative": Level.ERROR, "value-not-integer": Level.ERROR, "value-too-large": Level.ERROR,
-    "value-normalized": Level.WARNING, "value-formula": Level.INFO, "total-mismatch": Level.ERROR, "balance-mismatch": Level.ERROR,
+    "value-normalized": Level.WARNING, "value-formula": Level.INFO, "value-rounded": Level.INFO, "total-mismatch": Level.ERROR, "balance-mismatch": Level.ERROR,
     "plausibility": Level.WARNING, "regulation-nonzero": Level.WARNING, "narrative-empty": Level.ERROR, "narrative-year": Level.WARNING,
-    "numbering-removed": Level.INFO, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-repeated": Level.WARNING,
+    "numbering-removed": Level.INFO, "heading-echo": Level.INFO, "heading-is-text": Level.WARNING,
+    "narrative-placeholder": Level.WARNING, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-repeated": Level.WARNING,
     "text-punctuation": Level.WARNING, "text-spacing": Level.WARNING, "text-enumeration": Level.WARNING, "text-too-short": Level.WARNING,
-    "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-percent": Level.WARNING,
+    "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-basis": Level.INFO, "narrative-percent": Level.WARNING,
     "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
     "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
-    "text-cleaned": Level.INFO,
+    "text-cleaned": Level.INFO, "text-private-use": Level.WARNING,
 }
 
 
@@ -167,12 +175,28 @@ class Report:
     source: str
     findings: list[Finding] = field(default_factory=list)
     not_assessed: list[str] = field(default_factory=list)  # checks that could not run, and why
+    # Findings of one kind too many to list one by one (105 blank cells): each is folded into one finding
+    # in `findings` that counts them, and kept here for the annotated copy, which marks every cell.
+    details: list[Finding] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
 
     def extend(self, findings: list[Finding]) -> None:
         self.findings.extend(findings)
+
+    def fold(self, code: str, sheet: str, start: int, at_least: int, summary: Callable[[list[Finding]], str]) -> None:
+        """Findings of code on sheet added since index start: when there are at least at_least of them,
+        one finding at the first cell says how many and which (summary(found) is its message); the
+        single ones move to details."""
+        group = [f for f in self.findings[start:] if f.code == code and f.sheet == sheet]
+        if len(group) < at_least:
+            return
+        first = self.findings.index(group[0])
+        keep = [f for f in self.findings if f not in group]
+        keep.insert(first, Finding(code, group[0].level, summary(group), sheet, group[0].cell, actual=len(group)))
+        self.findings = keep
+        self.details.extend(group)
 
     @property
     def errors(self) -> list[Finding]:
@@ -206,4 +230,5 @@ class Report:
             "counts": self.counts(),
             "not_assessed": list(self.not_assessed),
             "findings": [f.to_dict() for f in self.findings],
+            "details": [f.to_dict() for f in self.details],
         }

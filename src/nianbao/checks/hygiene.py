@@ -54,12 +54,20 @@ def _quote(text: str, start: int, end: int) -> str:
     return ("…" if a else "") + text[a:b] + ("…" if b < len(text) else "")
 
 
+# What may open a second list in the same paragraph ("…一是…二是…。下一步，一是…"): a new list restarts.
+_LEAD_IN_RE = re.compile(r"下一步|整改|改进|措施|今后|计划|将|如下|以下|[：:]")
+
+
 def _enumeration(text: str) -> tuple[str, str] | None:
-    """一是…二是…三是: a gap (一是…三是) or a repeat (三是…三是)."""
-    nums = [n for m in _ENUM_RE.finditer(text) if (n := _cn_number(m.group(1)))]
-    if len(nums) < 2 or nums[0] != 1:
+    """一是…二是…三是: a gap (一是…三是) or a repeat (三是…三是). A list may start again at 一是 after a
+    sentence end and a lead-in (the problems, then the measures)."""
+    marks = [(m.start(), m.end(), n) for m in _ENUM_RE.finditer(text) if (n := _cn_number(m.group(1)))]
+    if len(marks) < 2 or marks[0][2] != 1:
         return None
-    for prev, cur in zip(nums, nums[1:]):
+    for (_, prev_end, prev), (start, _, cur) in zip(marks, marks[1:]):
+        between = text[prev_end:start]
+        if cur == 1 and "。" in between and _LEAD_IN_RE.search(between.rsplit("。", 1)[1]):
+            continue  # a new list
         if cur == prev:
             return "repeat", f"{_cn(cur)}是"
         if cur != prev + 1:

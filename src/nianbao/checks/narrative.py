@@ -86,6 +86,31 @@ _PHRASES: list[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]] = [
 ]
 
 
+# Result groups a sentence may name together: "予以公开及部分公开42件", "予以公开（含部分公开）42件".
+_GROUPS = ("部分公开", "予以公开", "不予公开", "无法提供", "不予处理", "其他处理")
+_JOINED = r"(?:及|和|与|、|以及|加|[（(]含)"
+
+
+def _group_phrases() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Group name -> (its phrase pattern, its roles)."""
+    return {name: (pattern, readings[0][1]) for pattern, name, readings in _PHRASES if name in _GROUPS}
+
+
+def _combined(sub: Submission) -> re.Pattern[str] | None:
+    groups = {n: v for n, v in _group_phrases().items() if _known(sub, v[1])}
+    if not groups:
+        return None
+    alts = "|".join(f"(?:{p})" for p, _ in groups.values())
+    return re.compile(rf"({alts}){_JOINED}({alts})[）)]?(?:的|共|合计|共计)?[^，。；;、]{{0,8}}?{_NUMBER}\s*{_UNIT}")
+
+
+def _group_of(phrase: str) -> tuple[str, tuple[str, ...]] | None:
+    for name, (pattern, roles) in _group_phrases().items():
+        if re.fullmatch(pattern, phrase):
+            return name, roles
+    return None
+
+
 def _known(sub: Submission, names: tuple[str, ...]) -> bool:
     return all(n.startswith("other:") or sub.form.has_role(n) for n in names)
 
@@ -143,10 +168,15 @@ def check_figures_in_text(sub: Submission) -> list[Finding]:
         return []
     found: list[Finding] = []
     patterns = quantities(sub)
+    combined = _combined(sub)
     for t in texts(sub):
         if t.section == "meta":
             continue
         taken: list[tuple[int, int]] = []
+        if combined is not None:
+            for m in combined.finditer(t.text):
+                taken.append((m.start(), m.end()))
+                found.extend(_compare_sum(sub, t, m))
         for pattern, quantity in patterns:
             for m in pattern.finditer(t.text):
                 if any(a < m.end() and m.start() < b for a, b in taken):
@@ -155,6 +185,21 @@ def check_figures_in_text(sub: Submission) -> list[Finding]:
                 found.extend(_compare(sub, t, m, quantity))
         found.extend(_claims(sub, t))
     return found
+
+
+def _compare_sum(sub: Submission, t: Text, m: re.Match[str]) -> Iterator[Finding]:
+    """Two result groups named together: their figure is the sum of both."""
+    a, b, written = _group_of(m.group(1)), _group_of(m.group(2)), _value(m.group(3))
+    if a is None or b is None or written is None or a[0] == b[0]:
+        return
+    total = _sum(sub, a[1] + b[1])
+    if total is None or total == written:
+        return
+    cells = "、".join(_position(sub, roles) for _, roles in (a, b))
+    yield Finding.of("narrative-figure",
+                     f"正文写“{m.group(0)}”，与统计表不一致：“{a[0]}”加“{b[0]}”（{cells}）共 {format_number(total)}。"
+                     f"原句：“{_sentence(t.text, m.start(), m.end())}”",
+                     t.sheet, t.cell, expected=format_number(total), actual=format_number(written))
 
 
 def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> Iterator[Finding]:
@@ -174,6 +219,14 @@ def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> 
                       f"正文写“{m.group(0)}”，与统计表不一致：{both}。原句：“{sentence}”",
                       t.sheet, t.cell, expected=format_number(actual[0][2]), actual=format_number(written))
         return
+    first = actual[0][2]
+    if quantity.name == "收到申请" and written != first and len(actual) > 1 and written == actual[1][2]:
+        carried = written - first
+        yield Finding.of("narrative-basis",
+                         f"正文“{m.group(0)}”等于本年新收 {format_number(first)} 件加上年结转 {format_number(carried)} 件；"
+                         f"表三“一、本年新收”是 {format_number(first)} 件。两种写法都有人用，但评议时会被看作口径不一致，"
+                         f"建议写明“本年新收{format_number(first)}件，上年结转{format_number(carried)}件”。原句：“{sentence}”",
+                         t.sheet, t.cell, expected=format_number(first), actual=format_number(written))
     if m.group(3):
         yield from _percent(sub, t, m, written, sentence)
 

@@ -68,7 +68,8 @@ class Field:
     default: str | int | None = None
 
 
-AGENCY_TYPES = ("人民政府", "政府部门", "乡镇街道")
+# 政府办公厅（室） publishes its government's report and may show the government's 规章 (2019 and 2021 forms).
+AGENCY_TYPES = ("人民政府", "政府部门", "乡镇街道", "政府办公厅（室）")
 FIELD_TOP = 3  # first field row (row 1 title, row 2 column headers)
 
 META_FIELDS: tuple[Field, ...] = (

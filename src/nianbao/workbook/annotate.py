@@ -43,7 +43,7 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(src)
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in report.findings:
+    for f in report.findings + report.details:  # folded findings too: every cell is marked
         if f.sheet is not None and f.sheet in wb.sheetnames and f.cell:
             by_cell[(f.sheet, f.cell)].append(f)
     for (sheet, ref), findings in by_cell.items():
@@ -68,7 +68,7 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
         head = ws.cell(2, col, title)
         head.font = Font(name="宋体", size=11, bold=True)
         ws.column_dimensions[head.column_letter].width = width
-    ordered = sorted(report.findings, key=lambda f: list(Level).index(f.level))  # errors first
+    ordered = sorted(report.findings + report.details, key=lambda f: list(Level).index(f.level))  # errors first
     for row, f in enumerate(ordered, start=3):
         values = (f.level.zh + ("（已说明）" if f.acknowledged else ""), f.position,
                   f.message + (f"\n说明：{f.acknowledged}" if f.acknowledged else ""), f.expected, f.actual, f.code)

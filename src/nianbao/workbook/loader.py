@@ -13,7 +13,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,16 @@ from nianbao.workbook.structure import (
     table_cells,
     unexpected_content,
 )
-from nianbao.workbook.text import clean, paragraphs, strip_numbering
+from nianbao.workbook.text import (
+    clean,
+    cn_ordinal,
+    heading_echo,
+    looks_like_body,
+    paragraphs,
+    placeholder_only,
+    private_use,
+    strip_numbering,
+)
 from nianbao.workbook.values import is_blank, parse_figure, shown
 
 
@@ -60,6 +69,9 @@ class Grid:
     typed_cells: dict[str, dict[str, Any]]  # sheet -> A1 -> value as typed ("=SUM(…)" for formulas)
     states: dict[str, str]  # sheet -> visible | hidden | veryHidden
     merged: dict[str, set[str]]  # sheet -> merged ranges ("A1:C3")
+    # sheet -> A1 -> what a formula cell last computed, as saved: an error code ("#DIV/0!") or "" for an
+    # empty text result; calamine reads both as a blank, openpyxl (with formulas) not at all
+    results: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def sheetnames(self) -> list[str]:
@@ -92,9 +104,22 @@ class Grid:
 
 
 _MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+# A formula cell whose saved result is an error (t="e") or text (t="str"): <c r="E6" t="e"><f>1/0</f><v>#DIV/0!</v></c>
+_RESULT_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+[0-9]+)"[^>]*?\st="(e|str)"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
-def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, set[str]]]:
+def _formula_results(xml: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for ref, kind, inner in _RESULT_RE.findall(xml):
+        v = _VALUE_RE.search(inner)
+        text = v.group(1).decode("utf-8", "replace") if v else ""
+        if kind == b"e" or not text:
+            out[ref.decode()] = text
+    return out
+
+
+def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, set[str]], dict[str, dict[str, str]]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -114,12 +139,15 @@ def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, st
     finally:
         book.close()
     merged: dict[str, set[str]] = {}
+    results: dict[str, dict[str, str]] = {}
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         for title, part in parts.items():
             part = part.lstrip("/")
-            merged[title] = {m.decode() for m in _MERGE_RE.findall(zf.read(part))} if part in names else set()
-    return typed, states, merged
+            xml = zf.read(part) if part in names else b""
+            merged[title] = {m.decode() for m in _MERGE_RE.findall(xml)}
+            results[title] = _formula_results(xml)
+    return typed, states, merged, results
 
 
 def _error(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
@@ -132,7 +160,7 @@ def _warn(code: str, msg: str, sheet: str | None = None, cell: str | None = None
 
 def _open(path: Path, report: Report) -> Grid | None:
     try:
-        typed, states, merged = _read_structure(path)
+        typed, states, merged, results = _read_structure(path)
         values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
     except (MemoryError, KeyboardInterrupt, SystemExit):
         raise  # the sandbox reports memory as a resource limit, not as a corrupt file
@@ -140,7 +168,7 @@ def _open(path: Path, report: Report) -> Grid | None:
         # any parser failure on a user's file is a finding, never a traceback
         report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
         return None
-    return Grid(values, typed, states, merged)
+    return Grid(values, typed, states, merged, results)
 
 
 def _detect_form(grid: Grid, report: Report) -> Form | None:
@@ -206,6 +234,25 @@ def _table_rows(grid: Grid, sheet: str, table: Table, report: Report) -> RowMap 
     return None
 
 
+FORMULA_ERRORS = {
+    "#DIV/0!": "除数为零", "#NAME?": "公式中有无法识别的函数或名称", "#REF!": "引用的单元格已被删除",
+    "#VALUE!": "参数的类型不对", "#N/A": "找不到要引用的值", "#NUM!": "数值无效", "#NULL!": "引用的区域不相交",
+    "#SPILL!": "结果放不下", "#CALC!": "无法计算",
+}
+
+
+def _formula_problem(grid: Grid, sheet: str, at: str) -> str:
+    """Why a formula cell has no number, in the clerk's terms."""
+    formula = str(grid.typed(sheet, at))
+    result = grid.results.get(sheet, {}).get(at)
+    if result:
+        meaning = FORMULA_ERRORS.get(result.upper(), "计算出错")
+        return f"这里的公式 {formula} 计算出错（{result}：{meaning}），请改正公式或直接填写数字"
+    if result == "":
+        return f"这里的公式 {formula} 的结果是空白，请直接填写数字（没有发生的事项填 0）"
+    return f"这里是公式 {formula}，但文件中没有保存计算结果（可能是由其他程序生成而未经 Excel 计算），请直接填写数字"
+
+
 def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report, sub: Submission) -> None:
     values: dict[str, Any] = {}
     typed: set[str] = set()
@@ -219,7 +266,8 @@ def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Repo
                 values[ref] = None  # recomputed from its parts; a cached result is never trusted
                 continue
             if is_blank(raw):
-                report.add(_error("value-not-number", f"{table.describe(ref)}：这里是公式且没有计算结果，请直接填写数字", sheet, at))
+                report.add(_error("value-not-number", f"{table.describe(ref)}：{_formula_problem(grid, sheet, at)}", sheet, at,
+                                  actual=grid.typed(sheet, at)))
                 values[ref] = None
                 continue
             report.add(Finding.of("value-formula", f"{table.describe(ref)}：这里是公式，已按其计算结果 {shown(raw)} 读取", sheet, at, actual=grid.typed(sheet, at)))
@@ -273,8 +321,14 @@ def _parse_date(raw: Any) -> dt.date | None:
 
 def _cleaned(grid: Grid, sheet: str, ref: str, report: Report) -> str:
     """A text cell, cleaned; the clerk is told when something invisible was removed."""
-    text, changed = clean(grid.value(sheet, ref))
-    if changed:
+    raw = grid.value(sheet, ref)
+    text, changed = clean(raw)
+    if made := private_use(raw):
+        codes = "、".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in made))
+        report.add(Finding.of("text-private-use",
+                              f"有 {len(made)} 个造字（{codes}，只在本机字体中有字形的自造字符），发布的报告中无法显示，已删除；"
+                              "请改用标准汉字，或用文字说明（如“⿰王贵”）", sheet, ref, actual=codes))
+    elif changed:
         report.add(Finding.of("text-cleaned", "已删除文字中不可见的控制字符或格式标记", sheet, ref))
     return text
 
@@ -283,8 +337,7 @@ def _figure(raw: Any, kind: NumKind, label: str, sheet: str, ref: str, report: R
     """A figure cell parsed; its problem, if any, becomes a finding named by the cell's label."""
     parsed = parse_figure(raw, kind)
     if parsed.code:
-        level = Level.ERROR if parsed.level == "error" else Level.WARNING
-        report.add(Finding(parsed.code, level, f"{label}：{parsed.detail}", sheet, ref, actual=parsed.actual))
+        report.add(Finding.of(parsed.code, f"{label}：{parsed.detail}", sheet, ref, actual=parsed.actual))
     return parsed.value
 
 
@@ -306,7 +359,7 @@ def _read_meta(grid: Grid, sheet: str, report: Report) -> Meta:
                 report.add(_error("meta-missing", f"“{f.label}”未填写（{f.hint}）", sheet, ref))
             continue
         if f.key == "year":
-            m = re.fullmatch(r"(\d{4})(?:\.0)?\s*年?", unicodedata.normalize("NFKC", str(raw)).strip())
+            m = re.fullmatch(r"(\d{4})(?:\.0)?\s*(?:年度?)?", unicodedata.normalize("NFKC", str(raw)).strip())
             if m and 2000 <= int(m.group(1)) <= 2100:
                 meta.year = int(m.group(1))
             else:
@@ -338,16 +391,31 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
             report.add(_warn("label-changed", f"第 {L.LIST_HEADER_ROW} 行表头应为“{expected}”；仍按 A 列小标题、B 列正文读取", sheet, ref, expected=expected))
     nrows = grid.values[sheet].shape[0]
     current: Block | None = None
+    titled = 0  # blocks with a heading so far: the number the report will print before the next one
     for row in range(L.LIST_FIRST_ROW, max(nrows, L.LIST_FIRST_ROW - 1) + 1):
         head_ref, body_ref = f"A{row}", f"B{row}"
         heading = " ".join(paragraphs(_cleaned(grid, sheet, head_ref, report)))
-        paras = paragraphs(_cleaned(grid, sheet, body_ref, report))
-        if heading:
+        paras = _content(paragraphs(_cleaned(grid, sheet, body_ref, report)), sheet, body_ref, report)
+        if heading and placeholder_only(heading):
+            report.add(Finding.of("narrative-placeholder", f"小标题填的是“{heading}”，不是小标题，已略去", sheet, head_ref, actual=heading))
+            heading = ""
+        if heading and looks_like_body(heading):
+            # A paragraph typed into the 小标题 column: kept, as body text, where it stands.
+            report.add(Finding.of("heading-is-text", f"A 列（小标题）里是一段正文（“{heading[:20]}……”），已作为正文放在这里；"
+                                  "小标题请写成短语，正文写在 B 列", sheet, head_ref, actual=heading[:60]))
+            paras = [heading, *paras]
+            heading = ""
+        elif heading:
             stripped, removed = strip_numbering(heading)
             if removed and stripped:
                 report.add(Finding.of("numbering-removed", f"小标题“{heading}”中的手工编号已去除，编号由程序统一生成", sheet, head_ref, actual=heading, expected=stripped))
+            titled += 1
             current = Block(stripped or heading, [], head_ref)
             narrative.blocks.append(current)
+            if paras and (echo := heading_echo(paras[0], current.heading or "", titled)):
+                report.add(Finding.of("heading-echo", f"正文开头的“{echo.strip()}”重复了小标题的编号或文字，已去除（报告中小标题“（{cn_ordinal(titled)}）"
+                                      f"{current.heading}”已单独成行）", sheet, body_ref, actual=echo.strip()))
+                paras[0] = paras[0][len(echo):]
         if paras:
             if current is None:
                 current = Block(None, [], None)
@@ -361,6 +429,20 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
     return narrative
 
 
+def _content(paras: list[str], sheet: str, ref: str, report: Report, label: str = "") -> list[str]:
+    """A text cell's paragraphs without "nothing here" marks ("/", "无", "—"), each a finding."""
+    kept = []
+    for para in paras:
+        if placeholder_only(para):
+            where = f"“{label}”" if label else "这一格"
+            report.add(Finding.of("narrative-placeholder", f"{where}填的是“{para}”，它不是正文，不会印进报告；没有内容的请留空"
+                                  + ("（需要写明的，可写“无其他需要报告的事项。”）" if label == "其他需要报告的事项" else ""),
+                                  sheet, ref, actual=para))
+        else:
+            kept.append(para)
+    return kept
+
+
 def _read_other(grid: Grid, sheet: str, report: Report) -> Other:
     other = Other()
     for f, ref, raw in _field_cells(grid, sheet, L.SECTION6_FIELDS, report, other.cells):
@@ -369,7 +451,7 @@ def _read_other(grid: Grid, sheet: str, report: Report) -> Other:
             value = _figure(raw, kind, f.label, sheet, ref, report)
             setattr(other, f.key, Decimal(value) if f.kind == "decimal" and value is not None else value)
         else:
-            paras = paragraphs(_cleaned(grid, sheet, ref, report))
+            paras = _content(paragraphs(_cleaned(grid, sheet, ref, report)), sheet, ref, report, f.label)
             if paras:
                 other.items[f.key] = paras
     return other
@@ -398,6 +480,18 @@ def _read_notes(grid: Grid, report: Report) -> list[tuple[str, str, str, str]]:
     return acks
 
 
+FOLD_AT = 6  # this many findings of one kind in one table are one finding (all cells in the annotated copy)
+
+
+def _many(found: list[Finding], what: str, advice: str) -> str:
+    cells = "、".join(f.cell or "" for f in found[:5])
+    return f"本表共 {len(found)} {what}（{cells} 等，标注副本中逐格标出）；{advice}"
+
+
+def _in(cells: set[str]) -> Callable[[str, Any], bool]:
+    return lambda ref, _value: ref in cells
+
+
 def _rows_of(cells: dict[str, str]) -> dict[str, int]:
     return {key: parse_cell(ref)[0] for key, ref in cells.items()}
 
@@ -421,12 +515,12 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         if not grid.has(name):
             report.add(_error("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.sheetnames if s != L.MARKER_SHEET)}", want))
     present = {want: name for want, name in names.items() if grid.has(name)}
-    allowed: dict[str, Callable[[str], bool]] = {}
+    allowed: dict[str, Callable[[str, Any], bool]] = {}
 
     meta = Meta()
     if L.SHEET_META in present:
         meta = _read_meta(grid, present[L.SHEET_META], report)
-        allowed[L.SHEET_META] = field_cells(L.META_FIELDS, _rows_of(meta.cells)).__contains__
+        allowed[L.SHEET_META] = field_cells(L.META_FIELDS, _rows_of(meta.cells))
     if meta.form and meta.form != form.id:
         report.add(_error("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", present[L.SHEET_META], meta.cells.get("form"), expected=form.id, actual=meta.form))
 
@@ -439,7 +533,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
     other = Other()
     if L.SHEET_OTHER in present:
         other = _read_other(grid, present[L.SHEET_OTHER], report)
-        allowed[L.SHEET_OTHER] = field_cells(L.SECTION6_FIELDS, _rows_of(other.cells)).__contains__
+        allowed[L.SHEET_OTHER] = field_cells(L.SECTION6_FIELDS, _rows_of(other.cells))
     sub = Submission(
         source=str(path), form=form, meta=meta, figures={},
         general=narrative(L.SHEET_GENERAL), problems=narrative(L.SHEET_PROBLEMS), other=other,
@@ -453,11 +547,15 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         rows = _table_rows(grid, sheet, table, report)
         if rows is None:
             continue  # the label finding says why; its figures are not checked
+        start = len(report.findings)
         _read_table(grid, sheet, table, rows, report, sub)
+        report.fold("value-blank", sheet, start, FOLD_AT, lambda found: _many(found, "个数字格为空", "没有发生的事项请填 0，不要留空"))
+        report.fold("value-normalized", sheet, start, FOLD_AT,
+                    lambda found: _many(found, "个数字是以文本形式存储的，已按数字读取", "请确认（可选中这些格子，用“转换为数字”统一改正）"))
         sub.readable.add(name)
         sub.rows[name] = rows
         report.extend(check_merges(grid.merged.get(sheet, set()), sheet, table, rows))
-        allowed[want] = table_cells(table, rows).__contains__
+        allowed[want] = _in(table_cells(table, rows))
     if grid.has(L.SHEET_NOTES):
         sub.acks = _read_notes(grid, report)
         allowed[L.SHEET_NOTES] = notes_cells

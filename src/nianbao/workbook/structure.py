@@ -98,43 +98,50 @@ def table_cells(table: Table, mapping: RowMap) -> set[str]:
     return cells
 
 
-def field_cells(fields: tuple[L.Field, ...], rows: dict[str, int]) -> set[str]:
+def field_cells(fields: tuple[L.Field, ...], rows: dict[str, int]) -> Callable[[str, Any], bool]:
+    """A labelled-field sheet: title, column headers, labels and values; the 说明 column only as the
+    template wrote it (text typed over a hint would otherwise be lost without a word)."""
     cells = {L.TITLE_CELL} | {cell_ref(L.FIELD_TOP - 1, c) for c in (1, 2, 3)}  # title, column headers
+    hints: dict[str, str] = {}
     for i, f in enumerate(fields):
         row = rows.get(f.key, L.FIELD_TOP + i)
-        cells |= {f"A{row}", f"B{row}", f"C{row}"}
-    return cells
+        cells |= {cell_ref(row, 1), cell_ref(row, 2)}
+        hints[cell_ref(row, 3)] = f.hint
+
+    def allowed(ref: str, value: Any) -> bool:
+        return ref in cells or (ref in hints and str(value).strip() == hints[ref])
+    return allowed
 
 
-def list_cells(ref: str) -> bool:
+def list_cells(ref: str, value: Any = None) -> bool:
     """Narrative sheets: anything in columns A-B below the headers is read."""
     r, c = parse_cell(ref)
     return r >= L.LIST_HEADER_ROW and c <= 2 or ref in (L.TITLE_CELL, L.HINT_CELL)
 
 
-def notes_cells(ref: str) -> bool:
+def notes_cells(ref: str, value: Any = None) -> bool:
     """说明: three columns below the title."""
     r, c = parse_cell(ref)
     return c <= 3
 
 
-def guide_cells(ref: str) -> bool:
+def guide_cells(ref: str, value: Any = None) -> bool:
     """填报说明: its instruction lines are in column A."""
     r, c = parse_cell(ref)
     return c == 1 and r <= GUIDE_ROWS
 
 
-def unexpected_content(values: Any, sheet: str, allowed: Any) -> list[Finding]:
+def unexpected_content(values: Any, sheet: str, allowed: Callable[[str, Any], bool]) -> list[Finding]:
     """Non-empty cells outside the input areas: reported, so nothing typed is silently dropped.
 
-    values is the sheet's DataFrame; allowed(ref) says whether a cell belongs to the layout.
+    values is the sheet's DataFrame; allowed(ref, value) says whether a cell belongs to the layout.
     """
     stray: list[tuple[str, Any]] = []
     for (r, c), v in values.stack().items():
         if is_blank(v):
             continue
         ref = cell_ref(int(r) + 1, int(c) + 1)
-        if not allowed(ref):
+        if not allowed(ref, v):
             stray.append((ref, v))
     found = [
         Finding.of(

@@ -18,8 +18,35 @@ _SPACES = " \t\u3000\u00a0\u2002\u2003\u2009"
 _CN_NUM = "一二三四五六七八九十"
 # Numbering a clerk may type in front of a heading; the generator adds its own.
 _NUMBERING_RE = re.compile(
-    rf"^\s*(?:[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+[、.．，,]|[（(]\d+[）)]|\d+[、．]|\d+\.(?!\d)|第[{_CN_NUM}]+[部分章节]?[、：:]?)\s*"
+    rf"^\s*(?:[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+[、.．，,]|[（(]\d+[）)]|\d+[、．]|\d+\.(?!\d)|第[{_CN_NUM}]+[部分章节]?[、：:]?"
+    rf"|[{_CN_NUM}]+是(?=[^\s，,。]))\s*"
 )
+# What a clerk types for "nothing here" in a table habit ("/", "无", "—", "0"): never content.
+_PLACEHOLDER_ONLY_RE = re.compile(r"^(?:[/\\\-—–_.。…、·]+|无|暂无|没有|空|略|0|N/?A|null|none)[。.]?$", re.I)
+
+
+def placeholder_only(text: str) -> bool:
+    """The whole cell is a "nothing here" mark ("/", "无", "—", "0"), not a sentence."""
+    compact = unicodedata.normalize("NFKC", text).strip(_SPACES + " ")
+    return bool(compact) and bool(_PLACEHOLDER_ONLY_RE.match(compact))
+
+
+def looks_like_body(heading: str) -> bool:
+    """A 小标题 cell that holds a paragraph: over 25 characters and a sentence (ending in 。！？；, or
+    holding more than one). Short headings with a full stop ("强化组织领导。") are headings."""
+    text = heading.strip(_SPACES)
+    inner = text.rstrip("。！？；!?;")
+    return len(text) > 25 and (text != inner or "。" in inner)
+
+
+def heading_echo(paragraph: str, heading: str, ordinal: int) -> str:
+    """The start of a block's first paragraph that repeats its number or heading ("（一）主动公开方面。"),
+    or "" when it does not. Only the block's own number counts: "1." may start a list of the clerk's."""
+    own = rf"(?:[（(]{cn_ordinal(ordinal)}[）)]|{cn_ordinal(ordinal)}[、.．])"
+    name = re.escape(heading)
+    anynum = rf"(?:[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+[、.．])"
+    m = re.match(rf"\s*(?:{anynum}\s*{name}(?:方面|工作|情况)?[。：:；;，,]?|{own}|{name}(?:方面|工作|情况)?[。：:；;])\s*", paragraph)
+    return m.group(0) if m and m.end() < len(paragraph) else ""
 
 
 def to_text(raw: Any) -> str:
@@ -33,21 +60,38 @@ def to_text(raw: Any) -> str:
     return str(raw)
 
 
+def _pictographic(ch: str) -> bool:
+    # Emoji and pictographs: the neighbours a zero-width joiner binds into one picture (👨‍👩‍👧)
+    return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
+
+
 def clean(raw: Any) -> tuple[str, bool]:
     """Normalise one cell's text. Returns (text, whether anything invisible or control-like was removed).
 
     docxtpl treats \\a, \\t, \\f in values as paragraph/tab/page breaks and drops other controls
     silently; Excel's line break can arrive as `_x000D_`; PDF copy-paste brings zero-width marks.
+    Private-use characters (造字) are removed too: `private_use` names them, for a finding of their own.
     """
     text = to_text(raw)
     before = text
     text = text.replace("_x000D_", "").replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\t", " ")
-    text = text.translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs", "Co"))
-    text = unicodedata.normalize("NFC", text)
-    changed = text != before.replace("\r\n", "\n").replace("\t", " ")
+    kept = []
+    for i, ch in enumerate(text):
+        if ch == "\u200d" and 0 < i < len(text) - 1 and _pictographic(text[i - 1]) and _pictographic(text[i + 1]):
+            kept.append(ch)  # inside an emoji sequence: a grapheme stays whole
+        elif ord(ch) in _INVISIBLE:
+            continue
+        elif ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs", "Co"):
+            kept.append(ch)
+    text = unicodedata.normalize("NFC", "".join(kept))
+    changed = text != unicodedata.normalize("NFC", before.replace("\r\n", "\n").replace("\t", " "))
     return text, changed
+
+
+def private_use(raw: Any) -> list[str]:
+    """The private-use characters (造字: self-made glyphs of one PC's font) in a cell's text."""
+    return [ch for ch in to_text(raw) if unicodedata.category(ch) == "Co"]
 
 
 def paragraphs(text: str) -> list[str]:

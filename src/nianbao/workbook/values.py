@@ -69,7 +69,7 @@ def format_figure(value: Number, kind: NumKind) -> str:
     return f"+{text}" if kind is NumKind.INT_SIGNED and value > 0 else text
 
 
-def _finish(number: Decimal, kind: NumKind, raw: Any, note: str | None) -> Parsed:
+def _finish(number: Decimal, kind: NumKind, raw: Any, note: str | None, rounded: bool = False) -> Parsed:
     if abs(number) >= MAX_FIGURE:
         return Parsed(None, "value-too-large", "error", f"数值 {shown(raw)} 过大，请核对", raw)
     integral = number == number.to_integral_value()
@@ -80,6 +80,8 @@ def _finish(number: Decimal, kind: NumKind, raw: Any, note: str | None) -> Parse
     value: Number = number if kind is NumKind.DECIMAL_GE0 else int(number)
     if note:
         return Parsed(value, "value-normalized", "warning", note, raw)
+    if rounded:
+        return Parsed(value, "value-rounded", "info", f"是 {repr(raw)}（计算产生的微小误差，Excel 显示为 {value}），已按 {value} 读取", raw)
     return Parsed(value)
 
 
@@ -93,6 +95,9 @@ def parse_figure(raw: Any, kind: NumKind) -> Parsed:
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not math.isfinite(raw):
             return Parsed(None, "value-not-number", "error", f"不是有效数字：{shown(raw)}", raw)
+        if kind is not NumKind.DECIMAL_GE0 and not float(raw).is_integer() and abs(raw - round(raw)) <= 1e-9:
+            # 31.000000000001: arithmetic noise from a formula, shown by Excel as 31
+            return _finish(Decimal(round(raw)), kind, raw, None, rounded=True)
         # repr() of a float is the shortest string that round-trips: 18651.06, not 18651.0599999…
         return _finish(Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw), kind, raw, None)
     if isinstance(raw, str):
