@@ -85,6 +85,8 @@ META_FIELDS: tuple[Field, ...] = (
     Field("contact_phone", "联系电话", False, "可不填"),
     Field("auto_text", "自动生成数据说明", False, "是：在第二、三、四部分的表格前加一段由表格数字生成的文字（默认）；否：不加",
           "choice", ("是", "否"), default="是"),
+    Field("seal", "落款加盖印章", False, "否：不加盖印章的落款格式（默认）；是：打印后加盖印章，成文日期右空四字、机关名称居中于日期之上",
+          "choice", ("是", "否"), default="否"),
 )
 
 # Section 六 under the 2021 form: the 信息处理费 figures, then the items the form asks about.

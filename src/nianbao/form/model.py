@@ -59,7 +59,7 @@ class Section:
         return self.heading.split("、", 1)[1]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Layout:
     """How a table is drawn (hints from the form description; defaults suit a plain grid)."""
 
@@ -68,6 +68,10 @@ class Layout:
     thead: bool = True  # the header rows head the whole table (False: each block has its own header row)
     repeat_header: bool = False  # repeat the header rows on every page the table crosses
     row_labels_left: bool = False  # long row labels left-aligned (group labels stay centred)
+    breaks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # label cell -> its lines in Word
+    font_pt: float | None = None  # the table's type size, when not the usual 五号
+    cell_margin: int | None = None  # left and right cell margins in twips, when not the usual 1 mm
+    units: dict[str, str] = field(default_factory=dict)  # figure cell -> the unit printed after it
 
 
 @dataclass
@@ -285,8 +289,13 @@ def _table(name: str, spec: dict[str, Any]) -> Table:
         roles[role] = cells
     total_column = parse_cell(spec["total_column"] + "1")[1] if "total_column" in spec else None
     hints = spec.get("layout", {})
+    breaks = {ref: tuple(str(text).split("|")) for ref, text in hints.get("breaks", {}).items()}
+    for ref, lines in breaks.items():
+        if "".join(lines) != labels.get(ref):
+            raise ValueError(f"{name}: the line breaks for {ref} do not spell its label {labels.get(ref)!r}")
     layout = Layout(tuple(hints.get("excel_widths", ())), tuple(hints.get("word_widths", ())), bool(hints.get("thead", True)),
-                    bool(hints.get("repeat_header", False)), bool(hints.get("row_labels_left", False)))
+                    bool(hints.get("repeat_header", False)), bool(hints.get("row_labels_left", False)), breaks,
+                    hints.get("font_pt"), hints.get("cell_margin"), dict(hints.get("units", {})))
     return Table(name, list(spec.get("merges", [])), labels, numeric, relations, across, roles, total_column, layout)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from nianbao.findings import Report
 from nianbao.form.layout import OTHER_FIELDS
 from nianbao.output.sentences import sentences
+from nianbao.output.signature import signature
 from nianbao.workbook.model import Narrative, Other, Submission
 from nianbao.workbook.text import cn_ordinal
 from nianbao.workbook.values import format_figure, format_number
@@ -94,18 +95,21 @@ def fee_sentence(other: Other) -> str:
 
 def _section6(other: Other) -> list[dict[str, Any]]:
     items = [(FEE_HEADING, [fee_sentence(other)])]
-    items += [(f.label, other.items[f.key]) for f in OTHER_FIELDS if other.items.get(f.key)]
+    # "其他需要报告的事项" is the section's own name: under it, the item is just 其他事项
+    items += [("其他事项" if f.key == "other" else f.label, other.items[f.key]) for f in OTHER_FIELDS if other.items.get(f.key)]
     if len(items) == 1:
         return [{"heading": None, "paragraphs": items[0][1]}]
     return [{"heading": f"（{cn_ordinal(i)}）{h}", "paragraphs": p} for i, (h, p) in enumerate(items, start=1)]
 
 
 def context(sub: Submission, report: Report | None = None, draft: bool = False) -> dict[str, Any]:
+    sign = signature(sub.meta.agency or MISSING, sub.meta.date_text, sealed=sub.meta.seal == "是")
     ctx: dict[str, Any] = {
         "form_id": sub.form.id,
         "title": title_lines(sub),
         "opening": opening(sub),
-        "agency": sub.meta.agency or MISSING,
+        "agency": "\n".join(sign.name),
+        "signature": {"name_right": sign.name_right_twips, "date_right": sign.date_right_twips},
         "date": sub.meta.date_text,
         "draft": draft,
         "findings": [f.line() for f in report.findings] if (draft and report) else [],
@@ -119,6 +123,7 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
         values = sub.figures.get(name, {})
         # In a draft an unreadable figure prints as "?" so nobody mistakes it for a real 0.
         ctx[TABLE_VARS[name]] = {
-            ref: (format_figure(v, kind) if (v := values.get(ref)) is not None else "?") for ref, kind in table.numeric.items()
+            ref: (format_figure(v, kind) + table.layout.units.get(ref, "") if (v := values.get(ref)) is not None else "?")
+            for ref, kind in table.numeric.items()
         }
     return ctx

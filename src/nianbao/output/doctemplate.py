@@ -8,6 +8,7 @@ paragraphs. A clerk can open it in Word or WPS and restyle it (the styles carry 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +30,20 @@ PAGE_W, PAGE_H = 11906, 16838
 MARGINS = {"top": 2098, "bottom": 1984, "left": 1587, "right": 1474}
 TEXT_W = PAGE_W - MARGINS["left"] - MARGINS["right"]  # 8845 twips
 LINE_EXACT = 579  # 28.95 pt: 22 lines a page with 3号 text
+CHARS_PER_LINE = 28
+# 28 3号 characters fill 156 mm when each is condensed by 0.25 pt (w:spacing, in twentieths of a point:
+# 28 × 15.75 pt = 441 pt of the 442.25). A lines-and-characters docGrid would do it in Word and WPS, but
+# LibreOffice snaps each 16 pt character to two 15.79 pt grid cells (14 a line); condensed spacing reads the
+# same everywhere.
+CHAR_SPACING = math.floor(8845 / CHARS_PER_LINE - 16 * 20)
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 TABLE_PT = 10.5  # 五号
+SMALL_TABLE_PT = 9  # 小五
 PAGE_NO_PT = 14  # 4号
-KEEP_TOGETHER_ROWS = 20
+# GB/T 9704 7.5: the page number's 一字线 7 mm below the text block. The footer's distance from the page
+# edge to the bottom of its line: 35 mm margin − 7 mm − half the 4号 line (measured in the PDF).
+FOOTER_DISTANCE = 1430
 CELL_MARGIN = 57  # 1 mm: lets table 4's narrow columns hold two characters a line
 
 
@@ -54,6 +64,7 @@ STYLE_H1 = "一级标题"
 STYLE_H2 = "二级标题"
 STYLE_BODY = "Normal"
 STYLE_TABLE = "表格文字"
+STYLE_TABLE_SMALL = "表格文字（小五）"  # the large tables (三, 四): 9 pt, so that six-digit counts fit
 STYLE_SIGN = "落款"
 STYLE_DRAFT = "草稿提示"
 
@@ -116,6 +127,21 @@ def _paragraph_style(doc, name: str, font: str, size: float, fonts: Fonts, *, al
     return style
 
 
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:lang")
+
+
+def _char_spacing(rpr: Any, twentieths: int) -> None:
+    """w:spacing in its place in the run properties (before w:w, w:kern, w:sz … as the schema orders them)."""
+    for old in rpr.findall(qn("w:spacing")):
+        rpr.remove(old)
+    el = _el("w:spacing", **{"w:val": str(twentieths)})
+    later = [c for c in rpr if c.tag in {qn(t) for t in _AFTER_SPACING}]
+    if later:
+        later[0].addprevious(el)
+    else:
+        rpr.append(el)
+
+
 def _setup_styles(doc, fonts: Fonts) -> None:
     # docDefaults: explicit fonts, no theme fonts, Chinese as the East Asian language (python-docx's
     # default document declares Japanese, and Chinese text then falls back to a Japanese font).
@@ -131,6 +157,7 @@ def _setup_styles(doc, fonts: Fonts) -> None:
                     del el.find(qn("w:rFonts")).attrib[attr]
 
     normal = _paragraph_style(doc, STYLE_BODY, fonts.body, BODY_PT, fonts, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, base=None)
+    _char_spacing(normal.element.get_or_add_rPr(), CHAR_SPACING)
     normal.paragraph_format.widow_control = False  # exact line grid: do not push lines around
     _paragraph_style(doc, STYLE_TITLE, fonts.title, TITLE_PT, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     title = doc.styles[STYLE_TITLE]
@@ -141,8 +168,11 @@ def _setup_styles(doc, fonts: Fonts) -> None:
     for name in (STYLE_H1, STYLE_H2):
         doc.styles[name].paragraph_format.keep_with_next = True
     _paragraph_style(doc, STYLE_TABLE, fonts.table, TABLE_PT, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
+    _paragraph_style(doc, STYLE_TABLE_SMALL, fonts.table, SMALL_TABLE_PT, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False,
+                     base=STYLE_TABLE)
     sign = _paragraph_style(doc, STYLE_SIGN, fonts.body, BODY_PT, fonts, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _set_child(sign.element.get_or_add_pPr(), _el("w:ind", **{"w:rightChars": "400", "w:right": str(4 * BODY_PT * 20), "w:firstLine": "0", "w:firstLineChars": "0"}))
+    # GB/T 9704 7.3.5: the renderer sets each line's right indent from the name's and the date's lengths
+    _set_child(sign.element.get_or_add_pPr(), _el("w:ind", **{"w:right": str(2 * BODY_PT * 20), "w:firstLine": "0", "w:firstLineChars": "0"}))
     draft = _paragraph_style(doc, STYLE_DRAFT, fonts.heading1, 12, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False, bold=True)
     draft.font.color.rgb = None
 
@@ -160,9 +190,16 @@ def _page_setup(doc) -> None:
     section.top_margin, section.bottom_margin = Twips(MARGINS["top"]), Twips(MARGINS["bottom"])
     section.left_margin, section.right_margin = Twips(MARGINS["left"]), Twips(MARGINS["right"])
     section.header_distance = Twips(851)
-    section.footer_distance = Twips(992)  # page number sits about 7 mm below the text block
+    section.footer_distance = Twips(FOOTER_DISTANCE)
     section.start_type = WD_SECTION.NEW_PAGE
     doc.settings.odd_and_even_pages_header_footer = True
+    # GB/T 9704 5.2.3: 22 lines a page (the body's exact 28.95 pt spacing) of 28 characters (CHAR_SPACING in
+    # the body style). The pitch is recorded without switching a grid on: a line grid would also snap every
+    # table line to 28.95 pt.
+    sect_pr = section._sectPr
+    for old in sect_pr.findall(qn("w:docGrid")):
+        sect_pr.remove(old)
+    sect_pr.append(_el("w:docGrid", **{"w:linePitch": str(LINE_EXACT)}))
 
 
 def _page_number(paragraph, fonts: Fonts) -> None:
@@ -207,7 +244,7 @@ def _footers(doc, fonts: Fonts) -> None:
         p.add_run("{% if draft %}草稿：校验未通过，不得发布{% endif %}")
 
 
-def _tbl_borders(tbl) -> None:
+def _tbl_borders(tbl, cell_margin: int = CELL_MARGIN) -> None:
     tblPr = tbl._tbl.tblPr
     borders = _el("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -216,7 +253,7 @@ def _tbl_borders(tbl) -> None:
     _set_child(tblPr, _el("w:tblLayout", **{"w:type": "fixed"}))
     mar = _el("w:tblCellMar")
     for edge in ("left", "right"):
-        mar.append(_el(f"w:{edge}", **{"w:w": str(CELL_MARGIN), "w:type": "dxa"}))
+        mar.append(_el(f"w:{edge}", **{"w:w": str(cell_margin), "w:type": "dxa"}))
     _set_child(tblPr, mar)
     _set_child(tblPr, _el("w:jc", **{"w:val": "center"}))
 
@@ -243,7 +280,7 @@ def cell_text(table: Table, ref: str, var: str) -> str:
 def add_form_table(doc, table: Table, var: str) -> None:
     widths = column_widths(table)
     t = doc.add_table(rows=table.nrows, cols=table.ncols)
-    _tbl_borders(t)
+    _tbl_borders(t, table.layout.cell_margin if table.layout.cell_margin is not None else CELL_MARGIN)
     _set_child(t._tbl.tblPr, _el("w:tblW", **{"w:w": str(sum(widths)), "w:type": "dxa"}))
     grid = t._tbl.tblGrid
     for gc, w in zip(grid.findall(qn("w:gridCol")), widths):
@@ -259,15 +296,20 @@ def add_form_table(doc, table: Table, var: str) -> None:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             ref = f"{_col(c_idx)}{r_idx}"
             p = cell.paragraphs[0]
-            p.style = doc.styles[STYLE_TABLE]
-            text = cell_text(table, ref, var)
-            if text:
-                p.add_run(text)
+            p.style = doc.styles[STYLE_TABLE_SMALL if table.layout.font_pt == SMALL_TABLE_PT else STYLE_TABLE]
+            lines = table.layout.breaks.get(ref) or (cell_text(table, ref, var),)
+            for i, line in enumerate(lines):
+                if line:
+                    run = p.add_run(line)
+                    if i < len(lines) - 1:
+                        run.add_break()  # a whole word on each line (the form's layout hints)
             if table.layout.row_labels_left and ref in table.labels and r_idx > header_rows and _is_row_label(table, ref):
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    # Keep a short table on one page (every row but the last keeps with the next); the long table 3
-    # may break, so only its header and first rows stay with the heading (its header repeats).
-    keep = len(t.rows) - 1 if table.nrows <= KEEP_TOGETHER_ROWS else header_rows + 2
+    # Keep every table on one page when it fits (every row but the last keeps with the next): the table
+    # and its heading move to the next page together rather than leave a few rows behind. A table longer
+    # than a page (a restyled template, larger type) breaks between rows (cantSplit) with its header
+    # repeated.
+    keep = len(t.rows) - 1
     for row in t.rows[:keep]:
         for cell in row.cells:
             for p in cell.paragraphs:

@@ -13,6 +13,9 @@ from typing import Any
 
 import docxtpl
 import jinja2
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Twips
 from docxtpl import DocxTemplate
 
 from nianbao.files import atomic_write_bytes
@@ -122,6 +125,27 @@ class _Template(DocxTemplate):
         return cached
 
 
+SIGNATURE_STYLE = "落款"
+
+
+def _place_signature(document: Any, where: dict[str, int] | None) -> None:
+    """The name and date paragraphs (style 落款) get the right indents GB/T 9704 7.3.5 asks for; they
+    depend on the lengths of this report's name and date, so the template cannot hold them."""
+    if not where:
+        return
+    paragraphs = [p for p in document.paragraphs if p.style is not None and p.style.name == SIGNATURE_STYLE and p.text.strip()]
+    if len(paragraphs) != 2:
+        return  # a restyled template without the two signature paragraphs: its own layout stands
+    for p, twips in zip(paragraphs, (where["name_right"], where["date_right"])):
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = Twips(twips)
+        p.paragraph_format.first_line_indent = Twips(0)
+        ind = p._p.get_or_add_pPr().find(qn("w:ind"))
+        if ind is not None:  # character units would win over twips in Word
+            for attr in ("w:rightChars", "w:firstLineChars"):
+                ind.attrib.pop(qn(attr), None)
+
+
 def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
     tpl = _Template(io.BytesIO(template if template is not None else bundled_template()))
     try:
@@ -129,6 +153,7 @@ def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
     except jinja2.TemplateError as exc:
         where = " ".join(s.strip() for s in getattr(exc, "docx_context", []) if s.strip())
         raise RenderError(f"Word 模板无法填充：{exc.message or exc}" + (f"（模板中：{where[:120]}）" if where else "")) from exc
+    _place_signature(tpl.docx, ctx.get("signature"))
     # Document properties are set directly: docxtpl would run them through the (escaping) Jinja env.
     props = tpl.docx.core_properties
     meta = ctx.get("properties", {})

@@ -25,6 +25,7 @@ class Meta:
     contact_postcode: str = ""
     contact_phone: str = ""
     auto_text: str = "是"  # 自动生成数据说明
+    seal: str = "否"  # 落款加盖印章: the signature block's layout (GB/T 9704 7.3.5.1 or 7.3.5.2)
     cells: dict[str, str] = field(default_factory=dict)  # field key -> sheet cell of its value
 
     @property

@@ -1,0 +1,70 @@
+"""Where the signature block goes (GB/T 9704-2012 7.3.5): the agency's name over the date, measured in the
+body's characters. Without a seal (7.3.5.2) the name stands 2 characters from the right and the date
+starts 2 characters to the right of the name's first character; when the date is the longer line, the
+date stands 2 characters from the right and the name moves left to keep that offset. With a seal
+(7.3.5.1) the date stands 4 characters from the right and the name is centred over it. A name longer
+than a line breaks between words, never leaving one character alone."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CHAR_PT = 15.75  # one 3号 character as the body sets it (16 pt condensed by 0.25 pt)
+HALF_PT = 7.75  # a digit or Latin letter: half a character, condensed alike
+LINE_CHARS = 28
+TWIPS_PER_PT = 20
+
+# Where a long agency name may break: after these words (the end of an administrative unit).
+_UNIT_END = re.compile(r"(?:人民政府|办公厅|办公室|委员会|管理委员会|管委会|办事处|街道|总局|分局|局|厅|委|办|院|所|中心|站|队|处|科|省|市|县|区|镇|乡)")
+
+
+def width_pt(text: str) -> float:
+    """The printed width of a line of body text, in points."""
+    return sum(CHAR_PT if unicodedata.east_asian_width(ch) in "WFA" else HALF_PT for ch in text)
+
+
+def name_lines(name: str, room_pt: float) -> list[str]:
+    """The name on as few lines as fit room_pt, broken after a unit word, the lines as even as can be."""
+    if width_pt(name) <= room_pt:
+        return [name]
+    cuts = [m.end() for m in _UNIT_END.finditer(name) if 1 < m.end() < len(name) - 1]
+    fitting = [c for c in cuts if width_pt(name[:c]) <= room_pt and width_pt(name[c:]) <= room_pt]
+    if fitting:
+        best = min(fitting, key=lambda c: abs(width_pt(name[:c]) - width_pt(name[c:])))
+        return [name[:best], name[best:]]
+    half = len(name) // 2  # no unit word to break at: two even halves, never one character alone
+    return [name[:half], name[half:]]
+
+
+@dataclass(frozen=True)
+class Signature:
+    name: list[str]  # the agency's name, one item a line
+    name_right_pt: float  # right indent of the name's lines
+    date_right_pt: float
+
+    @property
+    def name_right_twips(self) -> int:
+        return round(self.name_right_pt * TWIPS_PER_PT)
+
+    @property
+    def date_right_twips(self) -> int:
+        return round(self.date_right_pt * TWIPS_PER_PT)
+
+
+def signature(name: str, date: str, sealed: bool = False) -> Signature:
+    c = CHAR_PT
+    line = LINE_CHARS * c
+    lines = name_lines(name, line - 4 * c)
+    wn, wd = max(width_pt(x) for x in lines), width_pt(date)
+    if sealed:
+        date_r = 4 * c
+        name_r = max(0.0, date_r + (wd - wn) / 2)
+    else:
+        name_r = 2 * c
+        date_r = name_r + wn - 2 * c - wd
+        if date_r < 2 * c:  # the date is the longer line
+            date_r = 2 * c
+            name_r = date_r + wd + 2 * c - wn
+    return Signature(lines, name_r, date_r)
