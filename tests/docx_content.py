@@ -26,8 +26,13 @@ def body(src: Path | bytes) -> list[Any]:
             out.append([p.style.name, p.text])
         elif el.tag == qn("w:tbl"):
             t = Table(el, doc)
-            out.append(["table", [[c.text for c in row.cells] for row in t.rows]])
+            out.append(["table", [[cell_text(c) for c in row.cells] for row in t.rows]])
     return out
+
+
+def cell_text(cell: Any) -> str:
+    """A table cell's text; a line break inside a label is layout (the form's break hints), not text."""
+    return cell.text.replace("\n", "")
 
 
 def tables(src: Path | bytes) -> list[Table]:
