@@ -40,12 +40,62 @@ def title(sub: Submission) -> str:
 
 
 def title_lines(sub: Submission) -> str:
-    """The title, broken after the year when it does not fit one line (never inside a word)."""
-    text = title(sub)
-    if len(text) <= TITLE_LINE_CHARS:
-        return text
-    head = f"{sub.meta.agency or MISSING}{_year(sub)}年"
-    return head + "\n" + text[len(head):]
+    """The title on lines of whole phrases (GB/T 9704 7.2.2: never inside a word; a trapezoid or diamond)."""
+    return "\n".join(arrange_title(sub.meta.agency or MISSING, _year(sub)))
+
+
+_SUBJECT = ("政府信息公开工作", "年度报告")  # the title's fixed part, as two phrases
+
+
+def _title_width(text: str) -> float:
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def arrange_title(agency: str, year: str, room: float = TITLE_LINE_CHARS) -> list[str]:
+    """Split the title into as few lines of whole phrases as fit room characters: the agency's name at its
+    unit words (…局 | 第一税务分局), the year with 年, then 政府信息公开工作 | 年度报告. Of the splits with
+    the fewest lines, one whose line lengths rise, fall or peak in the middle (trapezoid or diamond), the
+    most even of those."""
+    phrases = [p for p in name_phrases(agency)] + [f"{year}年", *_SUBJECT]
+    best: tuple[tuple[int, int, float], list[str]] | None = None
+    n = len(phrases)
+    for mask in range(1 << (n - 1)):  # every way of cutting between phrases (a handful of phrases)
+        lines, current = [], phrases[0]
+        for i in range(1, n):
+            if mask >> (i - 1) & 1:
+                lines.append(current)
+                current = phrases[i]
+            else:
+                current += phrases[i]
+        lines.append(current)
+        widths = [_title_width(x) for x in lines]
+        if max(widths) > room:
+            continue
+        shaped = all(a <= b for a, b in zip(widths, widths[1:])) or all(a >= b for a, b in zip(widths, widths[1:])) or (
+            len(widths) == 3 and widths[1] >= max(widths[0], widths[2]))
+        score = (len(lines), 0 if shaped else 1, max(widths) - min(widths))
+        if best is None or score < best[0]:
+            best = (score, lines)
+    return best[1] if best else [agency + f"{year}年", "".join(_SUBJECT)]
+
+
+_UNIT_WORDS = ("人民政府", "管理委员会", "委员会", "管委会", "办公厅", "办公室", "办事处", "总局", "分局", "街道", "局", "厅", "委",
+               "办", "院", "所", "中心", "省", "市", "县", "区", "镇", "乡")
+
+
+def name_phrases(agency: str) -> list[str]:
+    """The agency's name cut after each unit word (国家税务总局 | 平潭综合实验区 | 税务局 | 第一税务分局)."""
+    out, current, i = [], "", 0
+    while i < len(agency):
+        word = next((w for w in _UNIT_WORDS if agency.startswith(w, i)), agency[i])
+        current += word
+        i += len(word)
+        if word in _UNIT_WORDS and i < len(agency) and len(current) > 1:
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
 
 
 def opening(sub: Submission) -> list[str]:

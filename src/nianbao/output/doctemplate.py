@@ -76,6 +76,36 @@ def _el(tag: str, **attrs: str) -> Any:
     return el
 
 
+# The order the schema gives the children of w:pPr and w:tblPr (Word refuses a document that breaks it).
+_ORDER = {
+    "pPr": ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr", "suppressLineNumbers",
+            "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct", "topLinePunct",
+            "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing",
+            "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap",
+            "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"),
+    "tblPr": ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
+              "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook"),
+}
+
+
+def _local(el: Any) -> str:
+    return str(el.tag).split("}")[1]
+
+
+def _put(parent: Any, el: Any) -> Any:
+    """Put el into a w:pPr or w:tblPr where the schema wants it (replacing one of its kind)."""
+    for old in parent.findall(el.tag):
+        parent.remove(old)
+    order = _ORDER[_local(parent)]
+    rank = order.index(_local(el))
+    later = [c for c in parent if _local(c) in order and order.index(_local(c)) > rank]
+    if later:
+        later[0].addprevious(el)
+    else:
+        parent.append(el)
+    return el
+
+
 def _set_child(parent: Any, el: Any) -> Any:
     for old in parent.findall(el.tag):
         parent.remove(old)
@@ -116,14 +146,14 @@ def _paragraph_style(doc, name: str, font: str, size: float, fonts: Fonts, *, al
     pf.space_after = Pt(0)
     ppr = style.element.get_or_add_pPr()
     if exact:
-        _set_child(ppr, _el("w:spacing", **{"w:before": "0", "w:after": "0", "w:line": str(LINE_EXACT), "w:lineRule": "exact"}))
+        _put(ppr, _el("w:spacing", **{"w:before": "0", "w:after": "0", "w:line": str(LINE_EXACT), "w:lineRule": "exact"}))
     else:
-        _set_child(ppr, _el("w:spacing", **{"w:before": "0", "w:after": "0", "w:line": "240", "w:lineRule": "auto"}))
+        _put(ppr, _el("w:spacing", **{"w:before": "0", "w:after": "0", "w:line": "240", "w:lineRule": "auto"}))
     # Indent in characters (firstLineChars) so it stays 2 字 whatever the font size.
     ind = _el("w:ind", **{"w:firstLineChars": str(first_chars * 100), "w:firstLine": str(int(first_chars * size * 20))})
-    _set_child(ppr, ind)
+    _put(ppr, ind)
     if outline is not None:
-        _set_child(ppr, _el("w:outlineLvl", **{"w:val": str(outline)}))
+        _put(ppr, _el("w:outlineLvl", **{"w:val": str(outline)}))
     return style
 
 
@@ -172,7 +202,7 @@ def _setup_styles(doc, fonts: Fonts) -> None:
                      base=STYLE_TABLE)
     sign = _paragraph_style(doc, STYLE_SIGN, fonts.body, BODY_PT, fonts, align=WD_ALIGN_PARAGRAPH.RIGHT)
     # GB/T 9704 7.3.5: the renderer sets each line's right indent from the name's and the date's lengths
-    _set_child(sign.element.get_or_add_pPr(), _el("w:ind", **{"w:right": str(2 * BODY_PT * 20), "w:firstLine": "0", "w:firstLineChars": "0"}))
+    _put(sign.element.get_or_add_pPr(), _el("w:ind", **{"w:right": str(2 * BODY_PT * 20), "w:firstLine": "0", "w:firstLineChars": "0"}))
     draft = _paragraph_style(doc, STYLE_DRAFT, fonts.heading1, 12, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False, bold=True)
     draft.font.color.rgb = None
 
@@ -181,7 +211,7 @@ def _setup_styles(doc, fonts: Fonts) -> None:
         if name in [s.name for s in doc.styles]:
             st = doc.styles[name]
             st.paragraph_format.first_line_indent = Pt(0)
-            _set_child(st.element.get_or_add_pPr(), _el("w:ind", **{"w:firstLine": "0", "w:firstLineChars": "0"}))
+            _put(st.element.get_or_add_pPr(), _el("w:ind", **{"w:firstLine": "0", "w:firstLineChars": "0"}))
 
 
 def _page_setup(doc) -> None:
@@ -235,7 +265,7 @@ def _footers(doc, fonts: Fonts) -> None:
         p = footer.paragraphs[0]
         p.alignment = align
         # 1 字 (of the 4号 page number) in from the edge of the text block.
-        _set_child(p._p.get_or_add_pPr(), _el("w:ind", **{f"w:{side}": str(PAGE_NO_PT * 20), "w:firstLine": "0"}))
+        _put(p._p.get_or_add_pPr(), _el("w:ind", **{f"w:{side}": str(PAGE_NO_PT * 20), "w:firstLine": "0"}))
         _page_number(p, fonts)
     for header in (section.header, section.even_page_header):
         header.is_linked_to_previous = False
@@ -249,13 +279,13 @@ def _tbl_borders(tbl, cell_margin: int = CELL_MARGIN) -> None:
     borders = _el("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         borders.append(_el(f"w:{edge}", **{"w:val": "single", "w:sz": "4", "w:space": "0", "w:color": "000000"}))
-    _set_child(tblPr, borders)
-    _set_child(tblPr, _el("w:tblLayout", **{"w:type": "fixed"}))
+    _put(tblPr, borders)
+    _put(tblPr, _el("w:tblLayout", **{"w:type": "fixed"}))
     mar = _el("w:tblCellMar")
     for edge in ("left", "right"):
         mar.append(_el(f"w:{edge}", **{"w:w": str(cell_margin), "w:type": "dxa"}))
-    _set_child(tblPr, mar)
-    _set_child(tblPr, _el("w:jc", **{"w:val": "center"}))
+    _put(tblPr, mar)
+    _put(tblPr, _el("w:jc", **{"w:val": "center"}))
 
 
 def column_widths(table: Table) -> list[int]:
@@ -281,7 +311,7 @@ def add_form_table(doc, table: Table, var: str) -> None:
     widths = column_widths(table)
     t = doc.add_table(rows=table.nrows, cols=table.ncols)
     _tbl_borders(t, table.layout.cell_margin if table.layout.cell_margin is not None else CELL_MARGIN)
-    _set_child(t._tbl.tblPr, _el("w:tblW", **{"w:w": str(sum(widths)), "w:type": "dxa"}))
+    _put(t._tbl.tblPr, _el("w:tblW", **{"w:w": str(sum(widths)), "w:type": "dxa"}))
     grid = t._tbl.tblGrid
     for gc, w in zip(grid.findall(qn("w:gridCol")), widths):
         gc.set(qn("w:w"), str(w))
@@ -365,6 +395,16 @@ def _same(a: Table, b: Table) -> bool:
 
 
 
+APP_XML = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>nianbao</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+    "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
+    "</Properties>"
+)
+
+
 def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
     forms: list[Form] = [load_form("2021"), load_form("2019")]
     primary = forms[0]
@@ -408,6 +448,9 @@ def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
     props.title = "政府信息公开工作年度报告模板"
     props.author = "nianbao"
     props.comments = "由 nianbao doc-template 生成；可在 Word/WPS 中修改样式后用 --doc-template 使用"
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":  # python-docx's own says "Microsoft Macintosh Word"
+            part._blob = APP_XML.encode("utf-8")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

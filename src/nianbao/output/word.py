@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import marshal
@@ -136,8 +137,16 @@ def _place_signature(document: Any, where: dict[str, int] | None) -> None:
     paragraphs = [p for p in document.paragraphs if p.style is not None and p.style.name == SIGNATURE_STYLE and p.text.strip()]
     if len(paragraphs) != 2:
         return  # a restyled template without the two signature paragraphs: its own layout stands
-    for p, twips in zip(paragraphs, (where["name_right"], where["date_right"])):
+    # Never a signature alone on a page: the body's last paragraph (and the blank line) go with it.
+    body = document.paragraphs
+    at = next(i for i, p in enumerate(body) if p._p is paragraphs[0]._p)
+    for p in reversed(body[:at]):
+        p.paragraph_format.keep_with_next = True
+        if p.text.strip():
+            break
+    for p, twips, keep in zip(paragraphs, (where["name_right"], where["date_right"]), (True, False)):
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.keep_with_next = keep  # the name never leaves its date on another page
         p.paragraph_format.right_indent = Twips(twips)
         p.paragraph_format.first_line_indent = Twips(0)
         ind = p._p.get_or_add_pPr().find(qn("w:ind"))
@@ -161,6 +170,11 @@ def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
     props.author = meta.get("author", "")
     props.subject = "政府信息公开工作年度报告"
     props.comments = "由 nianbao 根据填报工作簿生成" + ("（草稿，校验未通过）" if ctx.get("draft") else "")
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    props.created = props.modified = now  # not the library template's 2013
+    props.last_modified_by = meta.get("author", "")
+    props.language = "zh-CN"
+    props.revision = 1
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
