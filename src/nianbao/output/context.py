@@ -159,7 +159,7 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
         "title": title_lines(sub),
         "opening": opening(sub),
         "agency": "\n".join(sign.name),
-        "signature": {"name_right": sign.name_right_twips, "date_right": sign.date_right_twips},
+        "signature": {"name_right": sign.name_right_twips, "date_right": sign.date_right_twips, "name_left": sign.name_left_twips},
         "date": sub.meta.date_text,
         "draft": draft,
         "findings": [f.line() for f in report.findings] if (draft and report) else [],

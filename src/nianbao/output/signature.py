@@ -52,6 +52,11 @@ class Signature:
     name: list[str]  # the agency's name, one item a line
     name_right_pt: float  # right indent of the name's lines
     date_right_pt: float
+    name_left_pt: float | None = None  # with a seal: the name's lines are centred between the indents
+
+    @property
+    def name_left_twips(self) -> int | None:
+        return None if self.name_left_pt is None else round(self.name_left_pt * TWIPS_PER_PT)
 
     @property
     def name_right_twips(self) -> int:
@@ -65,15 +70,21 @@ class Signature:
 def signature(name: str, date: str, sealed: bool = False) -> Signature:
     c = CHAR_PT
     line = LINE_CHARS * c
-    lines = name_lines(name, line - 4 * c)
-    wn, wd = max(width_pt(x) for x in lines), width_pt(date)
+    wd = width_pt(date)
     if sealed:
+        # the date 4 characters from the right, each line of the name centred over it: a name wider than
+        # twice the date's centre's distance from the right edge goes on two lines
         date_r = 4 * c
-        name_r = max(0.0, date_r + (wd - wn) / 2)
-    else:
-        name_r = 2 * c
-        date_r = name_r + wn - 2 * c - wd
-        if date_r < 2 * c:  # the date is the longer line
-            date_r = 2 * c
-            name_r = date_r + wd + 2 * c - wn
+        centre = date_r + wd / 2  # from the right edge
+        lines = name_lines(name, 2 * centre)
+        box = max(width_pt(x) for x in lines)
+        name_r = centre - box / 2
+        return Signature(lines, name_r, date_r, name_left_pt=line - name_r - box)
+    lines = name_lines(name, line - 4 * c)
+    wn = max(width_pt(x) for x in lines)
+    name_r = 2 * c
+    date_r = name_r + wn - 2 * c - wd
+    if date_r < 2 * c:  # the date is the longer line
+        date_r = 2 * c
+        name_r = date_r + wd + 2 * c - wn
     return Signature(lines, name_r, date_r)

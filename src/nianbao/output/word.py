@@ -129,7 +129,7 @@ class _Template(DocxTemplate):
 SIGNATURE_STYLE = "落款"
 
 
-def _place_signature(document: Any, where: dict[str, int] | None) -> None:
+def _place_signature(document: Any, where: dict[str, int | None] | None) -> None:
     """The name and date paragraphs (style 落款) get the right indents GB/T 9704 7.3.5 asks for; they
     depend on the lengths of this report's name and date, so the template cannot hold them."""
     if not where:
@@ -147,7 +147,10 @@ def _place_signature(document: Any, where: dict[str, int] | None) -> None:
     for p, twips, keep in zip(paragraphs, (where["name_right"], where["date_right"]), (True, False)):
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.keep_with_next = keep  # the name never leaves its date on another page
-        p.paragraph_format.right_indent = Twips(twips)
+        p.paragraph_format.right_indent = Twips(twips or 0)
+        if keep and where.get("name_left") is not None:  # with a seal: the name centred over the date
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            p.paragraph_format.left_indent = Twips(where["name_left"] or 0)
         p.paragraph_format.first_line_indent = Twips(0)
         ind = p._p.get_or_add_pPr().find(qn("w:ind"))
         if ind is not None:  # character units would win over twips in Word
