@@ -17,8 +17,9 @@ def test_acknowledged_warning_is_listed_with_its_reason_and_no_longer_open(edit,
     _, report = check(path)
     year = next(f for f in report.findings if f.code == "narrative-year")
     assert year.acknowledged == REASON
-    assert report.counts()["warning"] == 0 and report.counts()["acknowledged"] == 1
-    assert report.warnings == []
+    open_before = len(check(DAZHUANG)[1].warnings)
+    assert report.counts()["warning"] == open_before - 1 and report.counts()["acknowledged"] == 1
+    assert "narrative-year" not in {f.code for f in report.warnings}
     assert main(["check", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["counts"]["acknowledged"] == 1

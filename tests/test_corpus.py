@@ -151,8 +151,10 @@ def docx_bytes() -> bytes:
 
 
 def wrong_form(tmp: Path) -> Path:
+    # one defect only: the tables hold a figure, the text reports 考核 (a township owes it)
     wb = filled_workbook("2019", {"agency": "大庄乡人民政府", "agency_type": "乡镇街道", "year": 2024, "date": "2025年1月2日"},
-                         general=[("", "本年度依法推进政府信息公开工作。" * 15)], problems=[("", "问题。")])
+                         figures={"table3": {"D4": 1, "D6": 1}},
+                         general=[("", "本年度依法推进政府信息公开工作，纳入年度考核。" * 12)], problems=[("", "问题。")])
     out = tmp / "wrong-form.xlsx"
     wb.save(out)
     return out

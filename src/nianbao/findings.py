@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "balance-mismatch": "勾稽关系不成立",
     "plausibility": "数字关系不合常理",
     "regulation-nonzero": "不应有规章数据",
+    "tables-all-zero": "统计表全部是模板的 0",
     # narrative
     "narrative-empty": "必填文字部分为空",
     "narrative-year": "文字中的年份与报告年度不符",
@@ -112,7 +113,7 @@ LEVELS: dict[str, Level] = {
     "form-year-mismatch": Level.ERROR, "date-implausible": Level.WARNING, "agency-name": Level.WARNING, "value-blank": Level.ERROR,
     "value-not-number": Level.ERROR, "value-negative": Level.ERROR, "value-not-integer": Level.ERROR, "value-too-large": Level.ERROR,
     "value-normalized": Level.WARNING, "value-formula": Level.INFO, "value-rounded": Level.INFO, "total-mismatch": Level.ERROR, "balance-mismatch": Level.ERROR,
-    "plausibility": Level.WARNING, "regulation-nonzero": Level.WARNING, "narrative-empty": Level.ERROR, "narrative-year": Level.WARNING,
+    "plausibility": Level.WARNING, "regulation-nonzero": Level.WARNING, "tables-all-zero": Level.WARNING, "narrative-empty": Level.ERROR, "narrative-year": Level.WARNING,
     "numbering-removed": Level.INFO, "heading-echo": Level.INFO, "heading-is-text": Level.WARNING,
     "narrative-placeholder": Level.WARNING, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-repeated": Level.WARNING,
     "text-punctuation": Level.WARNING, "text-spacing": Level.WARNING, "text-enumeration": Level.WARNING, "text-too-short": Level.WARNING,
@@ -159,6 +160,12 @@ class Finding:
             if d[key] is not None and not isinstance(d[key], (int, float, str, bool)):
                 d[key] = str(d[key])
         return d
+
+    def line_zh(self) -> str:
+        """One line for a person, without the code: 错误 依申请公开!J6：…"""
+        where = f" {self.position}" if self.position else ""
+        note = f"（已说明：{self.acknowledged}）" if self.acknowledged else ""
+        return f"{self.level.zh}{where}：{self.message}{note}"
 
     def line(self) -> str:
         """One line for a terminal: 错误 依申请公开!J6 [total-mismatch] ..."""

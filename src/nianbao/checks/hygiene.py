@@ -138,13 +138,15 @@ def _section_findings(sub: Submission, by_section: dict[str, list[Text]], min_ge
         yield Finding.of("text-too-short",
                       f"“一、总体情况”只有 {len(body)} 字，少于 {min_general} 字，难以说明全年工作情况",
                       sub.general.sheet, where, expected=f"≥ {min_general}", actual=len(body))
-    if sub.meta.agency_type == "人民政府" and body:
+    # 条例 Art. 50 binds 人民政府 at every level: a township's or street's report owes the same account
+    if sub.meta.agency_type in ("人民政府", "乡镇街道") and body:
         supervision = [b for b in sub.general.blocks if b.heading and "监督" in b.heading]
         scope = "".join(p for b in (supervision or sub.general.blocks) for p in b.paragraphs)
         if not re.search(r"考核|评议|责任追究", scope):
             cell = supervision[0].heading_cell if supervision else where
             yield Finding.of("text-supervision",
-                          "人民政府的年度报告应在“监督保障”中说明工作考核、社会评议和责任追究结果情况，正文中没有找到“考核”“评议”或“责任追究”",
+                          "人民政府（含乡镇人民政府、街道办事处）的年度报告应在“监督保障”中说明工作考核、社会评议和责任追究结果情况，"
+                          "正文中没有找到“考核”“评议”或“责任追究”",
                           sub.general.sheet, cell)
     cells = sub.role_cells("other_handling_other")  # （六）3.其他, where the form has it
     if len(cells) == 1 and cells[0][0] in sub.readable:

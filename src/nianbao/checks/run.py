@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
 from nianbao.checks.narrative import check_figures_in_text
@@ -78,11 +79,12 @@ def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left:
     where = f"（{column[-1]}列）" if column else ""
     # The form prints its own statement of the relation (table 3, A1); quote it rather than paraphrase.
     stated = next((t.strip("（）") for t in table.labels.values() if t.startswith("（本列数据的勾稽关系")), "")
+    lhs, rhs = _span(rel.lhs, at), _span(rel.rhs, at)
     return Finding.of(
         "balance-mismatch",
-        f"勾稽关系不成立{where}：{_span(rel.lhs, at)} = {format_number(left)}，而 {_span(rel.rhs, at)} = {format_number(right)}"
-        + (f"；{stated}" if stated else ""),
-        sheet, at(rel.lhs[0]), expected=format_number(left), actual=format_number(right),
+        f"勾稽关系不成立{where}：{lhs} = {format_number(left)}，{rhs} = {format_number(right)}，两边应相等"
+        f"（相差 {format_number(abs(Decimal(left) - Decimal(right)))}），请核对这两组格子中哪一格填错" + (f"；{stated}" if stated else ""),
+        sheet, at(rel.lhs[0]), expected=f"{rhs} = {format_number(right)}", actual=f"{lhs} = {format_number(left)}",
     )
 
 
@@ -229,6 +231,23 @@ def check_agency_name(sub: Submission) -> list[Finding]:
     )]
 
 
+def check_untouched(sub: Submission) -> list[Finding]:
+    """Every table still holds only the blank workbook's zeros: an untouched workbook would otherwise be
+    published as "nothing happened" without a word. (One all-zero table alone is common and true: most
+    offices have no 复议 or 诉讼 in a year.)"""
+    tables = [(sec, table) for sec, table in sub.form.section_tables() if table.name in sub.readable]
+    zero = [(sec, table) for sec, table in tables if all(sub.figures[table.name].get(ref) == 0 for ref in table.input_cells())]
+    if not zero or len(zero) < len(sub.form.tables):
+        return []
+    sec, first = zero[0]
+    names = "、".join(L.TABLE_SHEETS[t.name] for _, t in zero)
+    return [Finding.of(
+        "tables-all-zero",
+        f"“{names}”的数字全部是 0，与空白模板相同。本年度如确实都没有发生，请在“说明”工作表中写明理由确认；否则请填写实际数字",
+        sub.sheet(L.TABLE_SHEETS[first.name]), sub.at(first.name, first.input_cells()[0]), actual=names,
+    )]
+
+
 def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_CHARS) -> None:
     """All checks that need the workbook's content; findings go into the report."""
     for name, table in sub.form.tables.items():
@@ -241,6 +260,7 @@ def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_C
 
         report.extend(check_totals(table, sheet, at, values, sub.mistyped.get(name, {})))
         report.extend(check_relations(table, sheet, at, values))
+    report.extend(check_untouched(sub))
     report.extend(check_regulations(sub))
     report.extend(check_year_form(sub))
     report.extend(check_agency_name(sub))

@@ -162,7 +162,7 @@ def context(sub: Submission, report: Report | None = None, draft: bool = False) 
         "signature": {"name_right": sign.name_right_twips, "date_right": sign.date_right_twips, "name_left": sign.name_left_twips},
         "date": sub.meta.date_text,
         "draft": draft,
-        "findings": [f.line() for f in report.findings] if (draft and report) else [],
+        "findings": [f.line_zh() for f in report.findings] if (draft and report) else [],
         "properties": {"title": title(sub), "author": sub.meta.agency},
         "auto": sentences(sub),
     }

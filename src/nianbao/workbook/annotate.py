@@ -8,6 +8,7 @@ vbaProject.bin unless asked to keep it), so a macro workbook is never re-sent.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -31,6 +32,13 @@ COLUMNS = (("级别", 8), ("位置", 18), ("问题", 90), ("应为", 14), ("实�
 
 def _comment_text(findings: list[Finding]) -> str:
     return "\n".join(f"【{f.level.zh}{'（已说明）' if f.acknowledged else ''}】{f.message}" for f in findings)
+
+
+def _height(text: str, width: float) -> float:
+    """Row height (pt) that shows all of a wrapped text in a column of this width (Excel's units: a
+    Chinese character takes two)."""
+    lines = sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E80 else 1 for ch in part) / max(width - 2, 1))) for part in text.split("\n"))
+    return 15.0 * lines + 3
 
 
 def _fill(f: Finding) -> PatternFill:
@@ -76,6 +84,7 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
             cell = ws.cell(row, col, "" if value is None else str(value))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row, 1).fill = _fill(f)
+        ws.row_dimensions[row].height = _height(str(values[2]), COLUMNS[2][1])  # the whole 问题, not its first line
         if f.sheet in wb.sheetnames and f.cell:
             link = ws.cell(row, 2)
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"

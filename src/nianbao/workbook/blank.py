@@ -39,6 +39,7 @@ TITLE_FONT = Font(name="宋体", size=14, bold=True)
 HINT_FONT = Font(name="宋体", size=10, color="666666")
 BASE_FONT = Font(name="宋体", size=10)
 WRAP = Alignment(wrap_text=True, vertical="center")
+VALUE = Alignment(horizontal="left", vertical="top", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LOCKED = Protection(locked=True)
 UNLOCKED = Protection(locked=False)
@@ -84,7 +85,7 @@ def _condition(rel: Relation) -> str:
     return f"{_sum_expr(rel.lhs)}{'=' if rel.op == '==' else '<='}{_sum_expr(rel.rhs)}"
 
 
-def _row_height(text: str, width_chars: float) -> float:
+def row_height(text: str, width_chars: float) -> float:
     # CJK glyphs are about two width units each in Excel's column-width measure.
     units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
     lines = max(1, math.ceil(units / max(width_chars - 1, 1)))
@@ -118,12 +119,13 @@ def write_table_sheet(ws: Worksheet, section_heading: str, table: Table) -> None
         cell = ws[L.to_sheet(ref)]
         cell.value = text
         cell.fill = LABEL_FILL
-        cell.alignment = CENTER if ref[0] > "C" or parse_cell(ref)[0] <= 3 else WRAP
+        # labels centred, as the form prints them; only long row labels (table 三) read left-aligned
+        cell.alignment = WRAP if table.layout.row_labels_left and ref[0] <= "C" and parse_cell(ref)[0] > 3 else CENTER
         cell.protection = LOCKED
         r1, c1, r2, c2 = parse_range(table.merge_at(ref) or ref)
         width = sum(widths.get(c, 9) for c in range(c1, c2 + 1))
         row = cell.row
-        heights[row] = max(heights.get(row, 15), _row_height(text, width) / (r2 - r1 + 1))
+        heights[row] = max(heights.get(row, 15), row_height(text, width) / (r2 - r1 + 1))
     for row, h in heights.items():
         ws.row_dimensions[row].height = h
 
@@ -188,8 +190,10 @@ def _write_fields(ws: Worksheet, title: str, fields: tuple[L.Field, ...], form_i
         a, b, c = ws.cell(row, 1), ws.cell(row, 2), ws.cell(row, 3)
         a.value = f.label + ("（必填）" if f.required and f.kind not in ("int", "decimal") else "")
         a.fill, a.border, a.font, a.alignment = LABEL_FILL, BORDER, BASE_FONT, WRAP
-        b.border, b.font, b.protection, b.alignment = BORDER, BASE_FONT, UNLOCKED, WRAP
+        b.border, b.font, b.protection, b.alignment = BORDER, BASE_FONT, UNLOCKED, VALUE  # numbers and dates align as text
         c.value, c.font, c.alignment = f.hint, HINT_FONT, WRAP
+        if f.kind == "date":
+            b.number_format = DATE_FORMAT  # 2025年1月2日, as a report writes it (not 2025-01-02 0:00:00)
         if f.key == "form":
             b.value = form_id
         elif f.default is not None:
@@ -210,8 +214,11 @@ def _write_fields(ws: Worksheet, title: str, fields: tuple[L.Field, ...], form_i
                 dv.prompt = dv.error = "请填写大于或等于 0 的金额（单位：元），可带小数；没有填 0。"
             dv.add(b.coordinate)
             ws.add_data_validation(dv)
-        if len(f.label) > 16 or f.kind == "text" and f.key in ("key_points", "proposals", "innovation", "other"):
-            ws.row_dimensions[row].height = 60 if f.key in ("key_points", "proposals", "innovation", "other") else 30
+        # tall enough for the whole label and hint (LibreOffice shows one line of a row whose height is unset)
+        height = max(row_height(a.value, 34), row_height(f.hint, 44))
+        if f.key in ("key_points", "proposals", "innovation", "other"):
+            height = max(height, 60)
+        ws.row_dimensions[row].height = height
     ws.protection.sheet = True
 
 
@@ -290,6 +297,8 @@ def _write_guide(ws: Worksheet, form: Form, send_to: str | None) -> None:
         cell = ws.cell(i, 1, text or None)
         cell.font = TITLE_FONT if i == 1 else Font(name="宋体", size=11, bold=text.endswith(("怎么填", "和“无”", "填好以后")))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if text and i > 1:
+            ws.row_dimensions[i].height = row_height(text, 110)
     ws.protection.sheet = True
 
 
@@ -310,6 +319,8 @@ def build_workbook(form_id: str = "2021", send_to: str | None = None) -> Workboo
             spec = next(n for n in L.NARRATIVE_LISTS if n.section == sec.no)
             _write_list(wb.create_sheet(spec.sheet), sec.heading, spec)
     _write_notes(wb.create_sheet(L.SHEET_NOTES))
+    for ws in wb.worksheets:
+        _print_setup(ws, form)
     marker = wb.create_sheet(L.MARKER_SHEET)
     marker[L.MARKER_TAG_CELL], marker[L.MARKER_VERSION_CELL] = L.MARKER_TAG, L.TEMPLATE_VERSION
     marker[L.MARKER_FORM_LABEL_CELL], marker[L.MARKER_FORM_CELL] = "form", form.id
@@ -317,6 +328,25 @@ def build_workbook(form_id: str = "2021", send_to: str | None = None) -> Workboo
     wb.defined_names["nianbao_form"] = DefinedName("nianbao_form", attr_text=f"'{L.MARKER_SHEET}'!{absolute(L.MARKER_FORM_CELL)}")
     wb.active = 1  # open on 基本信息
     return wb
+
+
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+
+
+
+def _print_setup(ws: Worksheet, form: Form) -> None:
+    """Every sheet prints on A4, one page wide (landscape when its columns need it), its header rows
+    repeated on every page."""
+    widths = sum(ws.column_dimensions[get_column_letter(c)].width or 9 for c in range(1, ws.max_column + 1))
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if widths > 100 else "portrait"
+    fit_to_width(ws)
+    ws.print_options.horizontalCentered = True
+    header = {L.SHEET_META: 2, L.SHEET_OTHER: 2, L.SHEET_NOTES: L.NOTES_HEADER_ROW}
+    header |= {spec.sheet: L.LIST_HEADER_ROW for spec in L.NARRATIVE_LISTS}
+    header |= {L.TABLE_SHEETS[name]: L.TABLE_TOP + table.header_rows() - 1 for name, table in form.tables.items()}
+    if ws.title in header:
+        ws.print_title_rows = f"1:{header[ws.title]}"
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from nianbao.form import layout as L
-from nianbao.workbook.blank import build_workbook
+from nianbao.workbook.blank import build_workbook, row_height
 
 
 def filled_workbook(
@@ -40,6 +40,8 @@ def filled_workbook(
         for i, (heading, body) in enumerate(rows):
             ws.cell(L.LIST_FIRST_ROW + i, 1).value = heading or None
             ws.cell(L.LIST_FIRST_ROW + i, 2).value = body or None
+            if body:  # the whole paragraph shows (and prints), as Excel would size the row for the clerk
+                ws.row_dimensions[L.LIST_FIRST_ROW + i].height = row_height(body, 100)
     return wb
 
 
