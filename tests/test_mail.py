@@ -21,7 +21,7 @@ import pytest
 from nianbao.apps.cli import main
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import ConfigError, load_config
-from nianbao.apps.mail.gateway import KEYWORD, Gateway
+from nianbao.apps.mail.gateway import KEYWORD, Gateway, GatewayError, status_text
 
 from conftest import DAZHUANG, PINGTAN, agency_workbook
 from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available, wait_until
@@ -438,3 +438,123 @@ def test_a_second_gateway_on_the_same_journal_refuses_to_start(dovecot, smtp, ga
     finally:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=20)
+
+
+# --- faults and attacks: one bad message never stops the mailbox (issue: gateway under attack) ------------
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode("utf-8")).decode()
+
+
+def _raw(sender: str, subject: str, message_id: str, body: str = "请处理。") -> bytes:
+    return (f"From: {sender}\r\nTo: nianbao@county.gov.cn\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+@needs_dovecot
+def test_encoded_line_breaks_in_headers_are_answered_without_injection(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    subject, message_id = _b64("年报\r\nBcc: victim@else.com"), _b64("<x1@county.gov.cn>\r\nBcc: v@else.com")
+    dovecot.deliver(folder, _raw("a@county.gov.cn", f"=?UTF-8?B?{subject}?=", f"=?UTF-8?B?{message_id}?="))
+    dovecot.deliver(folder, _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    assert _poll(gateway_config) == 2
+    replies = {r.rcpt_tos[0]: r for r in smtp.wait(2)}
+    assert set(replies) == {"a@county.gov.cn", "liming@xiang.county.gov.cn"}
+    odd = replies["a@county.gov.cn"].message
+    assert "\n" not in odd["Subject"] and "Bcc" not in odd.keys() and odd["Subject"].startswith("Re: 年报")
+
+
+@needs_dovecot
+def test_a_message_that_keeps_failing_is_quarantined_and_the_rest_goes_on(dovecot, smtp, gateway_config, monkeypatch):
+    folder = _folder(gateway_config)
+    real = Gateway._decide
+
+    def poisoned(self, imap, uid, incoming, size):
+        if "毒" in incoming.subject:
+            raise RuntimeError("boom\r\nforged log line")
+        return real(self, imap, uid, incoming, size)
+
+    monkeypatch.setattr(Gateway, "_decide", poisoned)
+    dovecot.deliver(folder, _raw("a@county.gov.cn", f"=?UTF-8?B?{_b64('毒')}?=", "<poison@county.gov.cn>"))
+    for _ in range(3):
+        assert _poll(gateway_config) == 0
+    assert "$NianbaoQuarantine" in " ".join(dovecot.flags(folder))
+    dovecot.deliver(folder, _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    assert _poll(gateway_config) == 1  # the quarantined message is not tried again
+    assert [r.rcpt_tos[0] for r in smtp.wait(1)] == ["liming@xiang.county.gov.cn"]
+    status = status_text(load_config(gateway_config).journal)
+    assert "已隔离" in status
+
+
+@needs_dovecot
+def test_the_address_is_read_before_the_display_name_is_decoded(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    spoof = f'=?UTF-8?B?{_b64(chr(60) + chr(34) + "boss@county.gov.cn" + chr(34) + chr(62))}?= <evil@gmail.com>'
+    dovecot.deliver(folder, _raw(spoof, "年报", "<spoof@gmail.com>"))
+    dovecot.deliver(folder, _raw(f"=?UTF-8?B?{_b64('王芳, 县办公室')}?= <wangfang@county.gov.cn>", "年报", "<wf@county.gov.cn>"))
+    assert _poll(gateway_config) == 2
+    assert [r.rcpt_tos[0] for r in smtp.wait(1, timeout=5)] == ["wangfang@county.gov.cn"]
+    db = sqlite3.connect(load_config(gateway_config).journal)
+    assert ("evil@gmail.com", "ignored-domain") in set(db.execute("SELECT sender, outcome FROM messages"))
+
+
+@needs_dovecot
+def test_vacation_responders_without_headers_and_the_hourly_limit(dovecot, smtp, tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _write_config(tmp_path / "m.toml", dovecot.port, smtp.port, str(dovecot.cert), "limit" + str(time.time_ns() % 10**8),
+                           extra_gateway="max_replies_per_hour = 2")
+    folder = _folder(config)
+    dovecot.deliver(folder, _raw("a@county.gov.cn", f"=?UTF-8?B?{_b64('自动回复：年报')}?=", "<v1@county.gov.cn>"))
+    dovecot.deliver(folder, _raw("a@county.gov.cn", "Re: 年报", "<v2@county.gov.cn>", "您好，我正在休假，1月5日返回。"))
+    dovecot.deliver(folder, _raw("a@county.gov.cn", "Out of Office: 年报", "<v3@county.gov.cn>"))
+    for n in range(3):
+        dovecot.deliver(folder, _raw("b@county.gov.cn", "年报", f"<b{n}@county.gov.cn>"))
+    assert _poll(config) == 6
+    assert sorted(r.rcpt_tos[0] for r in smtp.wait(2, timeout=5)) == ["b@county.gov.cn", "b@county.gov.cn"]
+    db = sqlite3.connect(load_config(config).journal)
+    outcomes = sorted(o for (o,) in db.execute("SELECT outcome FROM messages"))
+    assert outcomes.count("ignored-auto") == 3 and outcomes.count("ignored-rate") == 1
+
+
+@needs_dovecot
+def test_a_reused_message_id_from_someone_else_is_answered(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    dovecot.deliver(folder, _raw("a@county.gov.cn", "年报", "<same@id>"))
+    assert _poll(gateway_config) == 1
+    dovecot.deliver(folder, _raw("b@county.gov.cn", "年报", "<same@id>"))
+    assert _poll(gateway_config) == 1
+    assert sorted(r.rcpt_tos[0] for r in smtp.wait(2)) == ["a@county.gov.cn", "b@county.gov.cn"]
+
+
+def test_a_child_of_a_killed_gateway_does_not_keep_the_lock(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", "x")
+    cfg = load_config(_write_config(tmp_path / "m.toml"))
+    first = Gateway(cfg)
+    fd = first._lock()
+    pid = os.fork()
+    if pid == 0:  # a conversion child, still running when its parent is gone
+        time.sleep(3)
+        os._exit(0)
+    try:
+        os.close(fd)  # the parent is gone (its descriptors closed), the child lives on
+        second = Gateway(cfg)
+        os.close(second._lock())  # a flock() lock inherited by the child would refuse this
+        second.journal.close()
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        first.journal.close()
+
+
+def test_staged_attachments_of_a_killed_run_are_removed_at_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", "x")
+    cfg = load_config(_write_config(tmp_path / "m.toml"))
+    gw = Gateway(cfg)
+    left = gw.staging / "message-x" / "00" / "大庄乡.xlsx"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"a clerk's workbook")
+    with pytest.raises(GatewayError):  # no server to poll: the start still cleans up
+        gw.run(once=True)
+    assert not gw.staging.exists()

@@ -36,6 +36,18 @@ def _mapped_bytes() -> int:
         return 0
 
 
+def _die_with_parent() -> None:
+    """Linux: the child is killed when its parent dies (a killed gateway or web worker leaves no orphan
+    parser running)."""
+    try:
+        import ctypes  # only in the forked child, and only where prctl exists
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
                 meanwhile: Callable[[], object] | None = None) -> Any:
     """fn(*args) in a forked child; its result comes back pickled. Raises LimitExceeded.
@@ -58,6 +70,7 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
     if pid != 0:
         gc.unfreeze()
     if pid == 0:  # child
+        _die_with_parent()
         os.close(read_fd)
         # Parsers write to stderr on their own (Rust panic backtraces, library warnings): the user
         # gets findings, not that.

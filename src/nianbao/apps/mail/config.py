@@ -37,6 +37,7 @@ journal = "nianbao-mail.sqlite"        # 处理记录（相对路径相对于本
 poll_seconds = 20
 max_message_mb = 15
 contact = "县政务公开办 张同志 0000-12345678"  # 写在每封回复的末尾，供填报人咨询
+max_replies_per_hour = 10              # 同一发件人每小时最多回复几封（防止与自动回复程序来回通信）
 """
 
 
@@ -68,6 +69,7 @@ class MailConfig:
     max_message_bytes: int = 15 * 1024 * 1024
     max_attachments: int = 10
     contact: str = ""  # a person to ask, printed under every reply
+    max_replies_per_hour: int = 10  # per sender: a responder the headers do not reveal cannot start a loop
 
 
 def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
@@ -149,13 +151,14 @@ def load_config(path: Path) -> MailConfig:
     try:
         poll = float(gw.get("poll_seconds", 20))
         max_mb = float(gw.get("max_message_mb", 15))
+        per_hour = int(gw.get("max_replies_per_hour", 10))
     except (TypeError, ValueError) as exc:
-        raise ConfigError("[gateway] 的 poll_seconds、max_message_mb 应为数字") from exc
+        raise ConfigError("[gateway] 的 poll_seconds、max_message_mb、max_replies_per_hour 应为数字") from exc
     return MailConfig(
         imap=imap, smtp=smtp, sender=sender,
         allowed_domains=[d.strip().lower().lstrip("@") for d in domains],
         formats=tuple(dict.fromkeys(["docx", *formats])),
         journal=_journal(gw, base),
         poll_seconds=max(0.2, poll), max_message_bytes=int(max_mb * 1024 * 1024),
-        contact=str(gw.get("contact", "")).strip(),
+        contact=str(gw.get("contact", "")).strip(), max_replies_per_hour=max(1, per_hour),
     )

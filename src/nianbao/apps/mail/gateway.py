@@ -15,6 +15,7 @@ import json as _json
 import logging
 import os
 import re
+import shutil
 import signal
 import smtplib
 import ssl
@@ -30,6 +31,8 @@ from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
 from nianbao.conversion import Conversion, Status, convert, staging_path
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
+QUARANTINE = "$NianbaoQuarantine"  # set on a message that failed MAX_ATTEMPTS times: left for a person
+MAX_ATTEMPTS = 3
 NOT_WORKBOOK = "not-workbook"  # an attachment that is not a workbook (the others carry a Status)
 log = logging.getLogger("nianbao.mail")
 
@@ -121,13 +124,13 @@ class Gateway:
             if typ != "OK":
                 raise GatewayError(f"收件服务器上没有文件夹“{folder}”")
             uidvalidity = int((imap.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
-            typ, data = imap.uid("SEARCH", "UNKEYWORD", KEYWORD, "UNDELETED")
+            typ, data = imap.uid("SEARCH", "UNKEYWORD", KEYWORD, "UNKEYWORD", QUARANTINE, "UNDELETED")
             uids = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
             seen: set[str] = set()
             for uid in uids:
                 if self.stopping:
                     break
-                finished += self._one(imap, sender, folder, uidvalidity, uid, seen)
+                finished += self._contained(imap, sender, folder, uidvalidity, uid, seen)
             if not self.stopping:
                 finished += self._orphans(sender, seen)
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
@@ -140,12 +143,35 @@ class Gateway:
                 pass
         return finished
 
+    def _contained(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int, seen: set[str]) -> int:
+        """One message, its failure contained: a message that makes us fail is tried again on the next
+        polls, then quarantined (flagged, left unread for a person, listed in --status); the loop goes on."""
+        try:
+            return self._one(imap, sender, folder, uidvalidity, uid, seen)
+        except (OSError, imaplib.IMAP4.error, ssl.SSLError):
+            raise  # the connection, not the message: the whole poll is retried
+        except Exception as exc:  # noqa: BLE001 - one message must never stop the mailbox
+            where = f"{uidvalidity}:{uid}"
+            attempts = self.journal.attempt_failed(where, f"{type(exc).__name__}: {exc}")
+            log.error("处理邮件 %s 出错（%s，第 %d 次）", where, _one_line(f"{type(exc).__name__}: {exc}")[:200], attempts,
+                      exc_info=bool(os.environ.get("NIANBAO_DEBUG")))
+            if attempts >= MAX_ATTEMPTS:
+                typ, _ = imap.uid("STORE", str(uid), "+FLAGS", f"({QUARANTINE})")
+                if typ == "OK":
+                    self.journal.quarantine(f"quarantine:{where}", folder=folder, uidvalidity=uidvalidity, uid=uid,
+                                            error=f"{type(exc).__name__}: {exc}")
+                    log.error("邮件 %s 已隔离（%d 次处理出错），留待人工处理", where, attempts)
+            return 0
+
     def _one(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int, seen: set[str]) -> int:
         typ, data = imap.uid("FETCH", str(uid), "(RFC822.SIZE BODY.PEEK[HEADER])")
         header, size = _header_and_size(data) if typ == "OK" else (None, 0)
         if header is None:
             return 0  # expunged meanwhile
         incoming = mailmsg.parse_headers(header)
+        legacy = self.journal.get(incoming.message_id) if incoming.message_id else None  # journals keyed by Message-ID alone
+        if legacy is not None and legacy.sender == incoming.sender:
+            incoming.key = legacy.key
         seen.add(incoming.key)
         entry = self.journal.get(incoming.key)
         if entry is None:
@@ -218,6 +244,8 @@ class Gateway:
             return "ignored-auto", [], None
         if not mailmsg.domain_allowed(incoming.sender, self.cfg.allowed_domains):
             return "ignored-domain", [], None  # answering strangers is backscatter (and spam's best friend)
+        if self.journal.replies_since(incoming.sender, time.time() - 3600) >= self.cfg.max_replies_per_hour:
+            return "ignored-rate", [], None  # a responder no header gives away: the loop stops here
         if size > self.cfg.max_message_bytes:
             body, files = mailmsg.too_large_body(size, self.cfg.max_message_bytes)
             return "replied-too-large", [], self._reply(incoming, body, files)
@@ -226,14 +254,16 @@ class Gateway:
         try:
             return self._answer(incoming, raw or b"")
         except Exception as exc:  # noqa: BLE001 - one strange message must not stop the mailbox
-            log.error("处理 %s《%s》时程序出错（%s: %s），已回复对方重新发送", incoming.sender, incoming.subject,
-                      type(exc).__name__, str(exc)[:200], exc_info=bool(os.environ.get("NIANBAO_DEBUG")))
+            log.error("处理 %s《%s》时程序出错（%s: %s），将回复对方重新发送", incoming.sender, incoming.subject,
+                      type(exc).__name__, _one_line(str(exc))[:200], exc_info=bool(os.environ.get("NIANBAO_DEBUG")))
             body, files = mailmsg.internal_error_body()
             return "internal-error", [], self._reply(incoming, body, files)
 
     def _answer(self, incoming: mailmsg.Incoming, raw: bytes
                 ) -> tuple[str, list[tuple[str, str]], mailmsg.EmailMessage | None]:
         contents = mailmsg.attachments(raw, self.cfg.max_attachments)
+        if not contents.workbooks and mailmsg.automatic_body(raw):
+            return "ignored-auto", [], None  # "我正在休假……" without any header to say so
         if not contents.workbooks:
             body, files = mailmsg.no_attachment_body(contents.others)
             return "replied-no-attachment", [(n, NOT_WORKBOOK) for n in contents.others], \
@@ -245,11 +275,23 @@ class Gateway:
         return outcome, [(c.name, c.status) for c in conversions], self._reply(incoming, body, files)
 
     def _reply(self, incoming: mailmsg.Incoming, body: str, files: list[tuple[str, bytes, str]]) -> mailmsg.EmailMessage:
-        return mailmsg.reply_message(incoming, self.cfg.sender, body, files, self.cfg.contact)
+        try:
+            return mailmsg.reply_message(incoming, self.cfg.sender, body, files, self.cfg.contact)
+        except (ValueError, TypeError, UnicodeError):
+            # a header of theirs the reply cannot carry: answer without subject and thread headers
+            plain = mailmsg.Incoming(incoming.key, "", incoming.sender, "", "", "", incoming.headers)
+            return mailmsg.reply_message(plain, self.cfg.sender, body, files, self.cfg.contact)
+
+    @property
+    def staging(self) -> Path:
+        """Where attachments wait for their conversion: beside the journal, emptied at every start (a
+        killed gateway leaves nothing of the clerks' in a shared temporary folder)."""
+        return self.cfg.journal.parent / (self.cfg.journal.name + ".staging")
 
     def _convert(self, workbooks: list[mailmsg.Attachment]) -> list[Conversion]:
         out = []
-        with tempfile.TemporaryDirectory(prefix="nianbao-mail-") as tmp:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="message-", dir=self.staging) as tmp:
             for i, att in enumerate(workbooks):
                 # one folder of ours per attachment: its name is only ever a file name inside it
                 path = staging_path(Path(tmp) / f"{i:02d}", att.name)
@@ -269,10 +311,13 @@ class Gateway:
     def _lock(self) -> int:
         """One gateway per journal: two running over the same mailbox would both answer every message."""
 
-        fd = os.open(str(self.cfg.journal) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(str(self.cfg.journal) + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # A POSIX record lock belongs to this process alone: a forked conversion child does not hold it,
+            # so a gateway killed mid-conversion can be restarted at once (a flock() lock would live on in
+            # the orphan).
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             os.close(fd)
             raise GatewayError(f"另一个邮件网关正在使用处理记录 {self.cfg.journal}：同一个邮箱只能运行一个 nianbao mail") from None
         return fd
@@ -284,6 +329,7 @@ class Gateway:
         except GatewayError:
             self.journal.close()
             raise
+        shutil.rmtree(self.staging, ignore_errors=True)  # what a killed run left: its messages are retried
 
         def stop(signum: int, frame: FrameType | None) -> None:
             self.stopping = True
@@ -309,6 +355,10 @@ class Gateway:
                 signal.signal(s, h)
             self.journal.close()
             os.close(lock)
+
+
+def _one_line(text: str) -> str:
+    return mailmsg._one_line(text)
 
 
 def _quote(folder: str) -> str:

@@ -28,6 +28,8 @@ OUTCOME_ZH = {
     "ignored-self": "未回复（本网关自己发出的邮件）",
     "reply-refused": "回复被邮件服务器拒收",
     "internal-error": "已回复说明（程序出错，请对方重新发送）",
+    "ignored-rate": "未回复（同一发件人一小时内回复已达上限）",
+    "quarantined": "已隔离（多次处理出错，已标记，留待人工处理）",
 }
 
 _SCHEMA = """
@@ -42,6 +44,9 @@ CREATE TABLE IF NOT EXISTS messages (
     converted REAL, sent REAL, done REAL
 );
 CREATE INDEX IF NOT EXISTS by_state ON messages(state);
+CREATE TABLE IF NOT EXISTS failures (  -- attempts that raised, by "uidvalidity:uid" of the message
+    key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, last_error TEXT
+);
 """
 
 
@@ -112,6 +117,30 @@ class Journal:
                                 " last_error = ? WHERE key = ?", (SENT, error[:500], key))
             else:
                 self.db.execute("UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE key = ?", (error[:500], key))
+
+    def quarantine(self, key: str, *, folder: str, uidvalidity: int, uid: int, error: str) -> None:
+        """A message given up on: recorded, done, for --status to list."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO messages (key, folder, uidvalidity, uid, sender, subject, files, outcome, state,"
+                " last_error, received, done) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key, folder, uidvalidity, uid, "", f"（第 {uid} 封，见邮箱中带 $NianbaoQuarantine 标记的邮件）", "[]",
+                 "quarantined", DONE, error[:500], time.time(), time.time()))
+
+    def replies_since(self, sender: str, since: float) -> int:
+        """Replies recorded for this sender since then (for the per-hour limit)."""
+        row = self.db.execute("SELECT COUNT(*) FROM messages WHERE sender = ? AND received >= ? AND outcome LIKE 'replied-%'",
+                              (sender, since)).fetchone()
+        return int(row[0])
+
+    def attempt_failed(self, key: str, error: str) -> int:
+        """One more failed attempt at a message (by its place in the mailbox); returns how many so far."""
+        with self.db:
+            self.db.execute("INSERT INTO failures (key, attempts, last_error) VALUES (?, 1, ?)"
+                            " ON CONFLICT(key) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error",
+                            (key, error[:500]))
+        row = self.db.execute("SELECT attempts FROM failures WHERE key = ?", (key,)).fetchone()
+        return int(row[0])
 
     def pending(self) -> list[Entry]:
         keys = [r[0] for r in self.db.execute("SELECT key FROM messages WHERE state != ? ORDER BY received", (DONE,))]

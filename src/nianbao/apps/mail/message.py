@@ -47,12 +47,37 @@ class Contents:
 
 def parse_headers(raw_headers: bytes) -> Incoming:
     msg = BytesHeaderParser(policy=policy.compat32).parsebytes(raw_headers)
-    mid = (_h(msg, "Message-ID") or "").strip()
-    key = mid or "sha256:" + hashlib.sha256(raw_headers).hexdigest()
-    name, addr = parseaddr(_h(msg, "From") or "")
-    subject = _h(msg, "Subject") or ""
-    refs = " ".join(x for x in ((_h(msg, "References") or "").strip(), mid) if x)
-    return Incoming(key, mid, addr.strip().lower(), name, subject, refs, msg)
+    mid = _one_line(_h(msg, "Message-ID") or "")
+    name, addr = sender_of(msg)
+    # A reused Message-ID from someone else is another message: the sender is part of the key.
+    key = f"{mid}|{addr}" if mid else "sha256:" + hashlib.sha256(raw_headers).hexdigest()
+    subject = _one_line(_h(msg, "Subject") or "")
+    refs = " ".join(x for x in (_one_line(_h(msg, "References") or ""), mid) if x)
+    return Incoming(key, mid, addr, name, subject, refs, msg)
+
+
+def _one_line(text: str) -> str:
+    """A header value fit to be written into a reply or a log line: encoded CR, LF and other control
+    characters (=?UTF-8?B?...?= can hide them) become spaces."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()[:998]
+
+
+def sender_of(msg: Message) -> tuple[str, str]:
+    """(display name, bare lower-case address) of From. The address is parsed from the raw header before
+    anything is decoded: an encoded display name may hold "<boss@county.gov.cn>" or "王芳, 县办公室", and
+    neither may change who the sender is."""
+    raw = msg.get("From")
+    if raw is None:
+        return "", ""
+    try:
+        header = policy.default.header_factory("From", str(raw))
+        addresses = getattr(header, "addresses", ())
+        if addresses and addresses[0].addr_spec and "@" in addresses[0].addr_spec:
+            return _one_line(addresses[0].display_name), addresses[0].addr_spec.strip().lower()
+    except Exception:  # noqa: BLE001 - a header the registry cannot parse: the plain parser below
+        pass
+    name, addr = parseaddr(str(raw))
+    return _one_line(_text(name)), addr.strip().lower()
 
 
 def _text(value: object) -> str:
@@ -61,11 +86,21 @@ def _text(value: object) -> str:
 
     if not value:
         return ""
-    if isinstance(value, Header):
-        try:
-            return str(value).strip()
-        except (UnicodeError, LookupError, ValueError):
-            return ""
+    if isinstance(value, Header):  # raw 8-bit bytes: clients that skip RFC 2047 send UTF-8 or GBK
+        out = []
+        for chunk, charset in decode_header(value):
+            if isinstance(chunk, str):
+                out.append(chunk)
+                continue
+            for encoding in ((charset,) if charset and charset != "unknown-8bit" else ()) + ("utf-8", "gb18030"):
+                try:
+                    out.append(chunk.decode(encoding))
+                    break
+                except (UnicodeError, LookupError):
+                    continue
+            else:
+                out.append(chunk.decode("utf-8", "replace"))
+        return "".join(out).strip()
     try:
         return str(make_header(decode_header(str(value)))).strip()
     except (UnicodeError, LookupError, ValueError, TypeError):
@@ -97,11 +132,31 @@ def automatic_reason(msg: Message) -> str | None:
         return "empty Return-Path (a bounce)"
     if (msg.get_content_type() or "").lower() == "multipart/report":
         return "delivery report"
-    _, addr = parseaddr(_h(msg, "From") or "")
+    _, addr = sender_of(msg)
     local = addr.split("@")[0].lower()
     if not addr or any(local.startswith(s) for s in AUTO_SENDERS):
         return f"sender {addr or '(none)'}"
+    if AUTO_SUBJECT.search(_h(msg, "Subject") or ""):
+        return "auto-reply subject"  # vacation responders that send none of the headers above
     return None
+
+
+# What vacation responders put in the subject or at the top of the body when they set no header.
+AUTO_SUBJECT = re.compile(r"(?i)^\s*(?:自动回复|自动答复|自动应答|休假|外出|不在办公室|auto(?:matic)?[ -]?(?:reply|response)|"
+                          r"out of (?:the )?office|vacation|absence)")
+AUTO_BODY = re.compile(r"(?i)(?:此邮件为自动回复|这是一封自动回复|自动回复邮件|我(?:目前|现在)?(?:正在)?休假|"
+                       r"i am (?:currently )?out of (?:the )?office|this is an automatic reply)")
+
+
+def automatic_body(raw: bytes) -> bool:
+    """The first lines of the text body read like a vacation responder's."""
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        body = msg.get_body(("plain", "html"))
+        text = body.get_content() if body is not None else ""
+    except Exception:  # noqa: BLE001 - an unreadable body is not evidence either way
+        return False
+    return bool(AUTO_BODY.search(str(text)[:600]))
 
 
 def domain_allowed(address: str, allowed: list[str]) -> bool:
@@ -153,16 +208,18 @@ def reply_message(incoming: Incoming, sender: str, body: str, files: list[tuple[
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = _address(incoming)
-    subject = incoming.subject or "年度报告"
+    subject = _one_line(incoming.subject) or "年度报告"
     msg["Subject"] = subject if re.match(r"(?i)^(re|回复|答复)[:：]", subject) else f"Re: {subject}"
     msg["Date"] = formatdate(localtime=True)
     domain = parseaddr(sender)[1].rsplit("@", 1)[-1] or "nianbao.invalid"
     # Derived from the incoming message: a reply re-sent after a crash carries the same Message-ID.
     msg["Message-ID"] = f"<nianbao.{hashlib.sha256(incoming.key.encode()).hexdigest()[:32]}@{domain}>"
-    if incoming.message_id:
-        msg["In-Reply-To"] = incoming.message_id
-    if incoming.references:
-        msg["References"] = incoming.references
+    for name, value in (("In-Reply-To", incoming.message_id), ("References", incoming.references)):
+        if value:
+            try:
+                msg[name] = _one_line(value)
+            except (ValueError, TypeError):  # a Message-ID the header parser rejects: the reply goes without it
+                pass
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     signature = SIGNATURE + (f"\n如有疑问，请联系：{contact}" if contact else "")
