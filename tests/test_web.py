@@ -253,3 +253,63 @@ def test_a_bug_of_ours_is_a_chinese_500_and_leaves_nothing(tmp_path, monkeypatch
         r = c.post("/upload", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
         assert r.status_code == 500 and "程序出错" in r.text and "Traceback" not in r.text
         assert list((tmp_path / "data").iterdir()) == []
+
+
+# --- under attack ---------------------------------------------------------------------------------------------
+
+def _written(pid: int) -> int:
+    """Bytes the process has written through write() so far (Linux /proc; spooling an upload counts)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no wchar")
+
+
+def test_a_chunked_oversize_upload_never_reaches_the_disk(tmp_path):
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    s = Server(tmp_path / "data", "--jobs", "1", env={"TMPDIR": str(spool)})
+    try:
+        with httpx.Client(base_url=s.url, timeout=60) as c:
+            def chunks():
+                yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.xlsx\"\r\n\r\n"
+                for _ in range(12):
+                    yield b"\0" * (1024 * 1024)
+            before = _written(s.proc.pid)
+            r = c.post("/api/jobs", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
+            assert r.status_code == 413
+            assert _written(s.proc.pid) - before < 256 * 1024, "nothing of the refused body was written"
+            assert list(spool.iterdir()) == [] and list((tmp_path / "data").iterdir()) == []
+    finally:
+        s.stop()
+
+
+def test_every_response_carries_the_security_headers(server):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        responses = [c.get("/"), c.get("/nowhere"), c.put("/api/jobs"), c.post("/api/jobs", data={"x": "y"}),
+                     c.post("/api/jobs", content=b"\0" * (11 * 1024 * 1024), headers={"content-type": "multipart/form-data; boundary=b"}),
+                     c.get("/api/health"), c.get("/openapi.json")]
+        assert [r.status_code for r in responses] == [200, 404, 405, 422, 413, 200, 200]
+        for r in responses:
+            assert r.headers.get("x-content-type-options") == "nosniff", r.url
+            assert r.headers.get("x-frame-options") == "DENY" and "frame-ancestors 'none'" in r.headers.get("content-security-policy", "")
+            assert r.headers.get("referrer-policy") == "same-origin"
+
+
+def test_arriving_from_another_site_keeps_the_clerks_results(server):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        first = c.get("/")
+        assert "samesite=lax" in first.headers["set-cookie"].lower()
+        r = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)})
+        page = r.headers["location"]
+        again = c.get(page, headers={"referer": "https://portal.example.org/"})
+        assert again.status_code == 200 and "set-cookie" not in again.headers, "a cookie the browser has is never replaced"
+
+
+def test_file_names_of_four_byte_characters(server):
+    name = "\U0001F600" * 80 + "\U00020000" * 10 + ".xlsx"  # emoji and CJK Extension B: four bytes each
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        r = _upload(c, name, DAZHUANG.read_bytes())
+        assert r.status_code == 201 and r.json()["name"] == name
+        assert c.get(r.json()["downloads"]["docx"]).status_code == 200
+        assert c.get("/api/health").status_code == 200, "the next request on the connection still works"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from nianbao.checks.acknowledge import apply_acknowledgements
 from nianbao.checks.previous import check_previous, year_gap
 from nianbao.checks.run import run_checks
-from nianbao.files import atomic_write_bytes, safe_filename
+from nianbao.files import atomic_write_bytes, cut_bytes, safe_filename
 from nianbao.findings import Finding, Level, Report
 from nianbao.output.context import context, report_title
 from nianbao.output.data import export
@@ -336,7 +336,7 @@ def staging_path(folder: Path, name: str) -> Path:
     a private folder of ours, the sender's name made safe (never a path of theirs)."""
     folder.mkdir(parents=True, exist_ok=True)
     p = Path(name)
-    return folder / (safe_filename(p.stem, "工作簿")[:70] + p.suffix.lower()[:8])
+    return folder / (cut_bytes(safe_filename(p.stem, "工作簿"), 120) + cut_bytes(p.suffix.lower()[:8], 16))
 
 
 def plain_findings(report: Report, limit: int = 30) -> list[str]:

@@ -7,10 +7,19 @@ import re
 import tempfile
 from pathlib import Path
 
+NAME_BYTES = 150  # of a file system's 255 per name: room for a suffix and the ".….part" of atomic writes
+
+
+def cut_bytes(text: str, limit: int = NAME_BYTES) -> str:
+    """text cut to at most limit bytes of UTF-8, at a character boundary (names of emoji or rare
+    characters take four bytes each: a cut by characters overflows the file system's limit)."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
 
 def safe_filename(text: str, fallback: str = "报告") -> str:
     """An agency name or a sender's file name made safe as one file name (no folders, no controls)."""
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .")[:80] or fallback
+    return cut_bytes(re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .")[:80]).strip(" .") or fallback
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

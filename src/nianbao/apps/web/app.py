@@ -93,12 +93,37 @@ class JobOut(BaseModel):
     expires: float = Field(description="删除时间（Unix 时间戳）")
 
 
-class _TooLarge(Exception):
-    pass
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"same-origin",
+    b"content-security-policy": b"default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+}
+
+
+class SecurityHeaders:
+    """Every response (pages, JSON, downloads, and the errors: 404, 405, 413, 422, 500) carries them."""
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                present = {k.lower() for k, _ in msg.get("headers", [])}
+                msg["headers"] = list(msg.get("headers", [])) + [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+            await send(msg)
+
+        await self.app(scope, receive, with_headers)
 
 
 class UploadLimit:
-    """Refuse request bodies over the limit while they stream in, before anything is parsed or stored."""
+    """Refuse request bodies over the limit while they stream in: the body is held in memory up to the
+    limit and handed on only once it is whole, so a refused upload (declared or chunked) never reaches
+    the parser's spool files on disk."""
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
@@ -110,33 +135,29 @@ class UploadLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await _too_large(scope, send, self.limit)
             return
-        seen, started, exceeded = 0, False, False
-
-        async def counting() -> Message:
-            nonlocal seen, exceeded
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
             msg = await receive()
-            seen += len(msg.get("body", b""))
-            if seen > self.limit:
-                exceeded = True
-                raise _TooLarge
-            return msg
-
-        async def tracking(msg: Message) -> None:
-            # FastAPI turns any error while reading the body into its own 400: answer 413 instead
-            nonlocal started
-            if exceeded:
-                if not started:
-                    started = True
-                    await _too_large(scope, send, self.limit)
+            if msg["type"] == "http.disconnect":
                 return
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
-
-        try:
-            await self.app(scope, counting, tracking)
-        except _TooLarge:
-            if not started:
+            chunks.append(msg.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.limit:
                 await _too_large(scope, send, self.limit)
+                return
+            if not msg.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: a disconnect, as the server reports it
+
+        await self.app(scope, replay, send)
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
@@ -238,6 +259,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                               "每个任务有一个随机编号，只有持有编号的调用方（网页上传时还须是同一浏览器）能读取；"
                               "任务及其文件在保留时间后删除。")
     app.add_middleware(UploadLimit, limit=limit)
+    app.add_middleware(SecurityHeaders)  # added last: wraps everything, the 413 of UploadLimit included
 
     def owner(request: Request) -> str | None:
         return owner_hash(request.cookies.get(COOKIE))
@@ -299,9 +321,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     def page(html: str, request: Request, status: int = 200) -> HTMLResponse:
         resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                                                "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'"})
+                                                                "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"})
         if not request.cookies.get(COOKIE):
-            resp.set_cookie(COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="strict", max_age=30 * 86400)
+            resp.set_cookie(COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="lax", max_age=30 * 86400)
         return resp
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -325,7 +347,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         job = await convert(file, cookie)
         resp = RedirectResponse(f"/jobs/{job.id}", status_code=303)
         if fresh:
-            resp.set_cookie(COOKIE, cookie, httponly=True, samesite="strict", max_age=30 * 86400)
+            resp.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", max_age=30 * 86400)
         return resp
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
