@@ -558,3 +558,27 @@ def test_staged_attachments_of_a_killed_run_are_removed_at_start(tmp_path, monke
     with pytest.raises(GatewayError):  # no server to poll: the start still cleans up
         gw.run(once=True)
     assert not gw.staging.exists()
+
+
+@needs_dovecot
+def test_a_reply_of_unknown_outcome_is_sent_again_and_said_so(dovecot, smtp, gateway_config):
+    """A kill between DATA and the server's answer leaves the journal at "sending": the next run sends the
+    reply again with the same Message-ID and --status says the outcome was unknown."""
+    folder = _folder(gateway_config)
+    dovecot.deliver(folder, _raw("a@county.gov.cn", "年报", "<unknown@county.gov.cn>"))
+    cfg = load_config(gateway_config)
+    real = Gateway._send
+
+    def killed_mid_send(self, sender, key, to, data):
+        self.journal.mark_sending(key)  # as far as a kill during DATA lets it get
+        return False
+
+    Gateway._send = killed_mid_send  # type: ignore[method-assign]
+    try:
+        assert _poll(gateway_config) == 0
+    finally:
+        Gateway._send = real  # type: ignore[method-assign]
+    assert _poll(gateway_config) == 1
+    [reply] = smtp.wait(1)
+    assert reply.message["Message-ID"].startswith("<nianbao.")
+    assert "结果不明，已重发" in status_text(cfg.journal)

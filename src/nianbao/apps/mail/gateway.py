@@ -2,9 +2,13 @@
 
 Each poll: look at the messages in the folder that do not carry our IMAP keyword yet; decide and build
 the reply once and store it in the journal; send it; only then set the keyword. A crash, a kill or a lost
-connection at any step resumes from the journal on the next poll, so no message is lost and none is
-answered twice. (The one window left is between the SMTP server's "250 accepted" and the journal's next
-write, microseconds long; a reply re-sent from there carries the same Message-ID.)
+connection at any step resumes from the journal on the next poll, so no message is lost.
+
+What is guaranteed: every message that deserves a reply gets one; none gets two, except when the gateway is
+killed after handing a reply to the SMTP server and before the server's answer was recorded (a network round
+trip plus the server's processing). The journal marks "sending" before DATA, so such a reply is known to be
+of unknown outcome: it is sent again with the same Message-ID (mail clients show it once in the thread) and
+listed by `--status` as 结果不明，已重发. Messages that keep failing are quarantined after MAX_ATTEMPTS.
 """
 
 from __future__ import annotations
@@ -214,6 +218,8 @@ class Gateway:
         return n
 
     def _send(self, sender: Sender, key: str, to: str, data: bytes) -> bool:
+        if self.journal.mark_sending(key):
+            log.warning("回复 %s 上次发送时网关被中断，结果不明，现以同一 Message-ID 重发", to)
         try:
             sender.send(to, data)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -402,6 +408,8 @@ def status_text(journal_path: Path, limit: int = 20) -> str:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["received"]))
             files = "、".join(f"{n}（{_file_verdict(s)}）" for n, s in _json.loads(r["files"] or "[]")) or "—"
             state = {READY: "回复待发送", SENT: "待标记", DONE: "完成"}.get(r["state"], r["state"])
+            if r.get("uncertain"):
+                state += "（结果不明，已重发）"
             lines.append(f"{when}\t{r['sender']}\t{r['subject']}\t{files}\t{OUTCOME_ZH.get(r['outcome'], r['outcome'])}\t{state}")
         return "\n".join(lines)
     finally:

@@ -75,6 +75,11 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a step recorded is a step that survives a power cut
         self.db.executescript(_SCHEMA)
+        for column in ("sending REAL", "uncertain INTEGER NOT NULL DEFAULT 0"):  # journals of earlier versions
+            try:
+                self.db.execute(f"ALTER TABLE messages ADD COLUMN {column}")
+            except sqlite3.OperationalError:
+                pass  # already there
 
     def close(self) -> None:
         self.db.close()
@@ -100,9 +105,20 @@ class Journal:
                 (key, folder, uidvalidity, uid, sender, subject, json.dumps(files, ensure_ascii=False), outcome, state,
                  reply, reply_to, reply_id, received, time.time()))
 
+    def mark_sending(self, key: str) -> bool:
+        """Recorded before the reply goes to the SMTP server. Returns True when an earlier attempt got that
+        far and no further (killed between DATA and the server's answer): whether that reply went out is
+        unknown, so it is sent again (with the same Message-ID) and listed as 结果不明，已重发."""
+        row = self.db.execute("SELECT sending FROM messages WHERE key = ?", (key,)).fetchone()
+        unknown = row is not None and row[0] is not None
+        with self.db:
+            self.db.execute("UPDATE messages SET sending = ?, uncertain = uncertain + ? WHERE key = ?", (time.time(), int(unknown), key))
+        return unknown
+
     def mark_sent(self, key: str) -> None:
         with self.db:
-            self.db.execute("UPDATE messages SET state = ?, sent = ?, last_error = NULL WHERE key = ?", (SENT, time.time(), key))
+            self.db.execute("UPDATE messages SET state = ?, sent = ?, last_error = NULL, sending = NULL WHERE key = ?",
+                            (SENT, time.time(), key))
 
     def mark_done(self, key: str, uid: int | None = None) -> None:
         with self.db:
@@ -112,6 +128,7 @@ class Journal:
 
     def failed(self, key: str, error: str, give_up: bool = False) -> None:
         with self.db:
+            self.db.execute("UPDATE messages SET sending = NULL WHERE key = ?", (key,))  # refused: not sent
             if give_up:
                 self.db.execute("UPDATE messages SET state = ?, outcome = 'reply-refused', attempts = attempts + 1,"
                                 " last_error = ? WHERE key = ?", (SENT, error[:500], key))
@@ -148,7 +165,7 @@ class Journal:
 
     def rows(self, limit: int = 50) -> list[dict[str, Any]]:
         cur = self.db.execute(
-            "SELECT received, sender, subject, files, outcome, state, attempts, last_error, sent FROM messages"
+            "SELECT received, sender, subject, files, outcome, state, attempts, last_error, sent, uncertain FROM messages"
             " ORDER BY received DESC LIMIT ?", (limit,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]

@@ -69,15 +69,25 @@ def sender_of(msg: Message) -> tuple[str, str]:
     raw = msg.get("From")
     if raw is None:
         return "", ""
+    text = str(raw)
     try:
-        header = policy.default.header_factory("From", str(raw))
+        header = policy.default.header_factory("From", text)
         addresses = getattr(header, "addresses", ())
-        if addresses and addresses[0].addr_spec and "@" in addresses[0].addr_spec:
+        if addresses and _ADDR.fullmatch(addresses[0].addr_spec or ""):
             return _one_line(addresses[0].display_name), addresses[0].addr_spec.strip().lower()
-    except Exception:  # noqa: BLE001 - a header the registry cannot parse: the plain parser below
+    except Exception:  # noqa: BLE001 - a header the registry cannot parse: the angle address below
         pass
-    name, addr = parseaddr(str(raw))
-    return _one_line(_text(name)), addr.strip().lower()
+    # A malformed display name (an invalid encoded word with ":" or "@" in it) can make the parser see
+    # another address: the name-addr's own <address>, the last one, is the sender's.
+    angles = [a for a in re.findall(r"<([^<>\s]+)>", text) if _ADDR.fullmatch(a)]
+    if angles:
+        name = text[:text.rfind("<")]
+        return _one_line(_text(name)), angles[-1].lower()
+    name, addr = parseaddr(text)
+    return _one_line(_text(name)), addr.strip().lower() if _ADDR.fullmatch(addr.strip()) else ""
+
+
+_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 
 
 def _text(value: object) -> str:
@@ -231,8 +241,12 @@ def reply_message(incoming: Incoming, sender: str, body: str, files: list[tuple[
 
 
 def _address(incoming: Incoming) -> str:
+    """The reply's To: the sender's address, with the display name only when it is a plain name (a name
+    full of header syntax or replacement characters is where header folding goes wrong)."""
+    name = incoming.sender_display
+    plain = name and len(name) <= 60 and not re.search(r'[@:;<>,"\\\[\]()\ufffd=?]', name) and name.isprintable()
     try:
-        return str(Address(display_name=incoming.sender_display, addr_spec=incoming.sender))
+        return str(Address(display_name=name if plain else "", addr_spec=incoming.sender))
     except (ValueError, IndexError):
         return incoming.sender
 
