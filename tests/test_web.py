@@ -313,3 +313,33 @@ def test_file_names_of_four_byte_characters(server):
         assert r.status_code == 201 and r.json()["name"] == name
         assert c.get(r.json()["downloads"]["docx"]).status_code == 200
         assert c.get("/api/health").status_code == 200, "the next request on the connection still works"
+
+
+def test_half_sent_requests_are_closed_and_the_server_keeps_answering(tmp_path):
+    """Slowloris: connections that never finish their headers are closed after --header-timeout."""
+    import socket as socketlib
+
+    s = Server(tmp_path / "data", "--jobs", "1", "--header-timeout", "2")
+    held = []
+    try:
+        for _ in range(200):
+            sock = socketlib.create_connection(("127.0.0.1", s.port), timeout=10)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # and never the rest
+            held.append(sock)
+        with httpx.Client(base_url=s.url, timeout=10) as c:
+            assert c.get("/api/health").status_code == 200, "a normal request is answered meanwhile"
+        time.sleep(3.5)
+        closed = 0
+        for sock in held:
+            sock.settimeout(0.2)
+            try:
+                closed += sock.recv(1024) == b""  # the server closed it
+            except ConnectionResetError:
+                closed += 1
+            except TimeoutError:
+                pass  # still open
+        assert closed == len(held), f"{len(held) - closed} half-sent requests still open"
+    finally:
+        for sock in held:
+            sock.close()
+        s.stop()

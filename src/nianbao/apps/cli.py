@@ -466,11 +466,17 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
 @option("--keep-minutes", "keep", type=_FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
 @option("--max-upload-mb", "max_mb", type=_FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
 @jobs_option("同时转换的文件数，默认等于 CPU 核数")
-def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None) -> None:
+@option("--header-timeout", "header_timeout", type=_FloatRange(1, 300), default=30, show_default=True,
+        help="请求头多少秒内未发完即断开连接（防止慢速攻击）")
+@option("--max-connections", "max_connections", type=_IntRange(10, 100000), default=500, show_default=True,
+        help="同时保持的连接数上限，超过时回答 503")
+def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None,
+              header_timeout: float, max_connections: int) -> None:
     try:  # the optional web extra (FastAPI, uvicorn): only this command needs it
         import uvicorn
 
         from nianbao.apps.web.app import WebSettings, create_app  # FastAPI
+        from nianbao.apps.web.protocol import with_deadline
     except ImportError as exc:
         raise Failure(f"网页版需要额外的组件（{exc.name}）：请运行 pip install 'nianbao[web]'") from exc
     try:  # uvicorn would only log in English and exit 1: say it in Chinese, with exit 3
@@ -485,7 +491,8 @@ def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: f
     except OSError as exc:
         raise Failure(f"无法使用文件夹“{data_dir}”：{exc.strerror or exc}") from exc
     click.echo(f"网页版已启动：http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/ 按 Ctrl+C 停止。", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=with_deadline(header_timeout),
+                limit_concurrency=max_connections, timeout_keep_alive=5)
     click.echo("网页版已停止。", err=True)
 
 
