@@ -27,6 +27,7 @@ NOTES_COLUMNS = ("问题代码", "位置（工作表!单元格）", "理由")
 TABLE_SHEETS = {"table2": "主动公开", "table3": "依申请公开", "table4": "复议诉讼"}
 
 TABLE_TOP = 3  # the table's own row 1 is this sheet row (row 1 title, row 2 hint)
+SCAN_ROWS = 1000  # rows of a sheet read cell by cell; below them content is only counted (no layout reaches so far)
 CHECK_GAP = 2  # rows between the table's last row and the 勾稽 indicator
 
 

@@ -72,6 +72,7 @@ class Grid:
     # sheet -> A1 -> what a formula cell last computed, as saved: an error code ("#DIV/0!") or "" for an
     # empty text result; calamine reads both as a blank, openpyxl (with formulas) not at all
     results: dict[str, dict[str, str]] = field(default_factory=dict)
+    beyond: dict[str, tuple[str, int]] = field(default_factory=dict)  # sheet -> (first cell, how many) below SCAN_ROWS
 
     @property
     def sheetnames(self) -> list[str]:
@@ -119,12 +120,16 @@ def _formula_results(xml: bytes) -> dict[str, str]:
     return out
 
 
-def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, set[str]], dict[str, dict[str, str]]]:
+Structure = tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, set[str]], dict[str, dict[str, str]], dict[str, tuple[str, int]]]
+
+
+def _read_structure(path: Path) -> Structure:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we never re-save
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         typed: dict[str, dict[str, Any]] = {}
+        beyond: dict[str, tuple[str, int]] = {}
         states: dict[str, str] = {}
         parts: dict[str, str] = {}
         for ws in book.worksheets:
@@ -132,10 +137,20 @@ def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, st
             parts[ws.title] = getattr(ws, "_worksheet_path", "")
             typed[ws.title] = {
                 cell.coordinate: cell.value
-                for row in ws.iter_rows()
+                for row in ws.iter_rows(max_row=L.SCAN_ROWS)
                 for cell in row
                 if cell.value is not None and hasattr(cell, "coordinate")
             }
+            # Below the rows the layout can use: counted as they stream past, never held (200 000 numbers
+            # typed down a column are one finding, not half a gigabyte)
+            first, count = None, 0
+            for row in ws.iter_rows(min_row=L.SCAN_ROWS + 1, values_only=False):
+                for cell in row:
+                    if cell.value is not None and hasattr(cell, "coordinate"):
+                        first = first or cell.coordinate
+                        count += 1
+            if count:
+                beyond[ws.title] = (str(first), count)
     finally:
         book.close()
     merged: dict[str, set[str]] = {}
@@ -147,7 +162,7 @@ def _read_structure(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, st
             xml = zf.read(part) if part in names else b""
             merged[title] = {m.decode() for m in _MERGE_RE.findall(xml)}
             results[title] = _formula_results(xml)
-    return typed, states, merged, results
+    return typed, states, merged, results, beyond
 
 
 def _error(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
@@ -160,15 +175,16 @@ def _warn(code: str, msg: str, sheet: str | None = None, cell: str | None = None
 
 def _open(path: Path, report: Report) -> Grid | None:
     try:
-        typed, states, merged, results = _read_structure(path)
-        values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
+        typed, states, merged, results, beyond = _read_structure(path)
+        # only the rows the layout can use become Python objects; what lies below was counted above
+        values = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine", nrows=L.SCAN_ROWS)
     except (MemoryError, KeyboardInterrupt, SystemExit):
         raise  # the sandbox reports memory as a resource limit, not as a corrupt file
     except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics (PanicException) are BaseException
         # any parser failure on a user's file is a finding, never a traceback
         report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
         return None
-    return Grid(values, typed, states, merged, results)
+    return Grid(values, typed, states, merged, results, beyond)
 
 
 def _detect_form(grid: Grid, report: Report) -> Form | None:
@@ -565,4 +581,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         present[L.SHEET_GUIDE] = L.SHEET_GUIDE
     for want, is_allowed in allowed.items():
         report.extend(unexpected_content(grid.values[present[want]], present[want], is_allowed))
+    for sheet, (first, count) in grid.beyond.items():
+        report.add(_warn("unexpected-content", f"第 {L.SCAN_ROWS} 行以下还有 {count} 个单元格有内容（第一个是 {first}），"
+                         "不在填报区域内，不会进入报告；请删除", sheet, first, actual=count))
     return sub, report
