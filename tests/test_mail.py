@@ -582,3 +582,67 @@ def test_a_reply_of_unknown_outcome_is_sent_again_and_said_so(dovecot, smtp, gat
     [reply] = smtp.wait(1)
     assert reply.message["Message-ID"].startswith("<nianbao.")
     assert "结果不明，已重发" in status_text(cfg.journal)
+
+
+@needs_dovecot
+def test_chaos_kills_and_an_smtp_outage_lose_nothing_and_duplicate_only_what_is_listed(dovecot, smtp, gateway_config, tmp_path):
+    """A few dozen mixed messages; the gateway killed with SIGKILL at random moments 20 times and
+    restarted; the SMTP server refusing for a while. Every message that deserves a reply gets exactly
+    one, except replies the journal lists as of unknown outcome; nothing goes to a stranger or a robot;
+    nothing staged is left behind."""
+    import random
+
+    rng = random.Random(2024)
+    folder = _folder(gateway_config)
+    expected: dict[str, int] = {}
+    for i in range(28):
+        kind = i % 7
+        if kind in (0, 1, 2):
+            msg = _msg(sender=f"clerk{i}@xiang.county.gov.cn", attach=[(f"乡{i}.xlsx", DAZHUANG.read_bytes())])
+            expected[f"clerk{i}@xiang.county.gov.cn"] = 1
+        elif kind == 3:
+            msg = _msg(sender=f"plain{i}@county.gov.cn")  # no attachment: answered with the template
+            expected[f"plain{i}@county.gov.cn"] = 1
+        elif kind == 4:
+            msg = _msg(sender=f"stranger{i}@gmail.com", attach=[("x.xlsx", DAZHUANG.read_bytes())])
+        elif kind == 5:
+            msg = _msg(sender=f"away{i}@county.gov.cn", subject="自动回复：年报")
+        else:
+            msg = _msg(sender=f"bot{i}@county.gov.cn", headers={"Auto-Submitted": "auto-replied"})
+        dovecot.deliver(folder, msg)
+
+    refusing = {"until": 0.0}
+    smtp.before_accept = lambda n: "451 4.3.0 try again later" if time.monotonic() < refusing["until"] else None
+    env = dict(os.environ, NIANBAO_TEST_IMAP_PASSWORD=PASSWORD)
+    cmd = [sys.executable, "-m", "nianbao", "mail", "--config", str(gateway_config)]
+    kills = 0
+    for round_no in range(20):
+        if round_no == 8:
+            refusing["until"] = time.monotonic() + 4  # the SMTP server down for a while
+        proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        kills += 1
+    final = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+    try:
+        deserving = len(expected)
+        assert wait_until(lambda: len({r.rcpt_tos[0] for r in smtp.received}) >= deserving, 120)
+        time.sleep(2)  # more polls: nothing more may be sent
+    finally:
+        final.send_signal(signal.SIGTERM)
+        final.communicate(timeout=30)
+    cfg = load_config(gateway_config)
+    db = sqlite3.connect(cfg.journal)
+    uncertain = {s for s, u in db.execute("SELECT sender, uncertain FROM messages") if u}
+    got: dict[str, int] = {}
+    for r in smtp.received:
+        got[r.rcpt_tos[0]] = got.get(r.rcpt_tos[0], 0) + 1
+    assert set(got) == set(expected), "every deserving sender answered, nobody else"
+    duplicates = {who for who, n in got.items() if n > 1}
+    assert duplicates <= uncertain, f"duplicates not listed as unknown: {duplicates - uncertain}"
+    assert kills == 20
+    staging = cfg.journal.parent / (cfg.journal.name + ".staging")
+    assert not staging.exists() or not any(staging.rglob("*.xlsx")), "nothing of the clerks' left staged"
+    print(f"chaos: {len(expected)} deserving of 28 messages, {kills} kills, {len(smtp.received)} replies, "
+          f"{len(duplicates)} duplicates (all listed as unknown: {sorted(uncertain)})")

@@ -25,6 +25,7 @@ import smtplib
 import ssl
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -94,10 +95,27 @@ class Sender:
             conn.login(s.user, s.password)
         return conn
 
-    def send(self, to: str, data: bytes) -> None:
+    def send(self, to: str, data: bytes, before_data: Callable[[], object] | None = None) -> None:
+        """MAIL, RCPT, then before_data() (the journal's "sending"), then DATA: a kill before DATA is a
+        reply not sent, only one after it is a reply of unknown outcome."""
         if self.conn is None:
             self.conn = self._open()
-        self.conn.sendmail(self.envelope_from, [to], data)
+        conn = self.conn
+        conn.ehlo_or_helo_if_needed()
+        code, resp = conn.mail(self.envelope_from)
+        if code != 250:
+            conn.rset()
+            raise smtplib.SMTPSenderRefused(code, resp, self.envelope_from)
+        code, resp = conn.rcpt(to)
+        if code not in (250, 251):
+            conn.rset()
+            raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
+        if before_data is not None:
+            before_data()
+        code, resp = conn.data(data)
+        if code != 250:
+            conn.rset()
+            raise smtplib.SMTPDataError(code, resp)
 
     def close(self) -> None:
         if self.conn is not None:
@@ -218,10 +236,12 @@ class Gateway:
         return n
 
     def _send(self, sender: Sender, key: str, to: str, data: bytes) -> bool:
-        if self.journal.mark_sending(key):
-            log.warning("回复 %s 上次发送时网关被中断，结果不明，现以同一 Message-ID 重发", to)
+        def sending() -> None:
+            if self.journal.mark_sending(key):
+                log.warning("回复 %s 上次发送时网关被中断，结果不明，现以同一 Message-ID 重发", to)
+
         try:
-            sender.send(to, data)
+            sender.send(to, data, before_data=sending)
         except smtplib.SMTPRecipientsRefused as exc:
             self.journal.failed(key, f"收件人被拒收：{exc.recipients}", give_up=True)
             log.warning("回复 %s 被发件服务器拒收，不再重试", to)
@@ -233,7 +253,7 @@ class Gateway:
             sender.close()
             return permanent
         except (OSError, smtplib.SMTPException) as exc:
-            self.journal.failed(key, _reason(exc))
+            self.journal.failed(key, _reason(exc), refused=False)
             log.warning("回复 %s 未发出（%s），稍后重试", to, _reason(exc))
             sender.close()
             return False

@@ -126,9 +126,12 @@ class Journal:
             self.db.execute("UPDATE messages SET state = ?, done = ?, uid = COALESCE(?, uid), reply = NULL WHERE key = ?",
                             (DONE, time.time(), uid, key))
 
-    def failed(self, key: str, error: str, give_up: bool = False) -> None:
+    def failed(self, key: str, error: str, give_up: bool = False, refused: bool = True) -> None:
+        """refused: the server said no (not sent). Otherwise the connection failed: if DATA had begun, the
+        outcome stays unknown ("sending" is kept)."""
         with self.db:
-            self.db.execute("UPDATE messages SET sending = NULL WHERE key = ?", (key,))  # refused: not sent
+            if refused:
+                self.db.execute("UPDATE messages SET sending = NULL WHERE key = ?", (key,))
             if give_up:
                 self.db.execute("UPDATE messages SET state = ?, outcome = 'reply-refused', attempts = attempts + 1,"
                                 " last_error = ? WHERE key = ?", (SENT, error[:500], key))
