@@ -296,6 +296,17 @@ def test_every_response_carries_the_security_headers(server):
             assert r.headers.get("referrer-policy") == "same-origin"
 
 
+def test_a_form_on_another_site_cannot_post_an_upload(server):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        c.get("/")
+        mine = c.cookies.get("nianbao_owner")
+        r = c.post("/upload", files={"file": ("x.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"origin": "https://evil.example.com"})
+        assert r.status_code == 403 and "set-cookie" not in r.headers and "本网页" in r.text
+        assert c.cookies.get("nianbao_owner") == mine
+        same = c.post("/upload", files={"file": ("x.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"origin": server.url})
+        assert same.status_code == 303
+
+
 def test_arriving_from_another_site_keeps_the_clerks_results(server):
     with httpx.Client(base_url=server.url, timeout=60) as c:
         first = c.get("/")

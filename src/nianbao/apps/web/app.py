@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +45,14 @@ MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml
          "annotated": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _ZH_DETAIL = {"Not Found": "没有这个页面", "Method Not Allowed": "不支持这种请求方式",
               "Invalid multipart data.": "上传的数据不完整或格式有误（应为 multipart/form-data 表单），请重新上传"}
+
+
+def _cross_site(request: Request) -> bool:
+    """A request whose Origin (or, without one, Referer) names another host than the one it came to."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source or source == "null":
+        return source == "null"
+    return urlsplit(source).netloc.lower() != (request.headers.get("host") or "").lower()
 
 
 def _status_text(status: str) -> str:
@@ -341,6 +349,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.post("/upload", include_in_schema=False)
     async def upload_page(request: Request, file: UploadFile = File(...)) -> Response:
+        if _cross_site(request):
+            # a form on another site posting here (its browser would not send our Lax cookie): refused, so
+            # that nobody lands on a job someone else chose and no cookie of the clerk's is replaced
+            return page(webpages.render("error", heading="请从本页面上传", message="上传只能在本网页上进行。",
+                                        keep_text=keep_text), request, status=403)
         fresh = COOKIE not in request.cookies
         # the first request of this browser: the job is bound to a new cookie
         cookie = secrets.token_urlsafe(24) if fresh else request.cookies[COOKIE]
