@@ -642,6 +642,8 @@ def test_chaos_kills_and_an_smtp_outage_lose_nothing_and_duplicate_only_what_is_
     duplicates = {who for who, n in got.items() if n > 1}
     assert duplicates <= uncertain, f"duplicates not listed as unknown: {duplicates - uncertain}"
     assert kills == 20
+    left = subprocess.run(["pgrep", "-f", f"nianbao mail --config {gateway_config}"], capture_output=True, text=True).stdout.split()
+    assert left == [], "no gateway or conversion child outlives its kill"
     staging = cfg.journal.parent / (cfg.journal.name + ".staging")
     assert not staging.exists() or not any(staging.rglob("*.xlsx")), "nothing of the clerks' left staged"
     print(f"chaos: {len(expected)} deserving of 28 messages, {kills} kills, {len(smtp.received)} replies, "
