@@ -25,6 +25,7 @@ ALLOWED = {
     "nianbao.files": set(),
     "nianbao.workbook": {"nianbao.form", "nianbao.findings", "nianbao.files"},
     "nianbao.checks": {"nianbao.form", "nianbao.findings", "nianbao.workbook"},
+    "nianbao.published": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.output": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.conversion": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.checks", "nianbao.output"},
 }

@@ -99,6 +99,8 @@ CODES: dict[str, str] = {
     "ack-unused": "说明没有对应的警告",
     "text-cleaned": "已清理文字中的控制字符",
     "text-private-use": "文字中有造字，无法显示",
+    # importing a published report
+    "import-unplaced": "导入时没有找到的数字",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -120,7 +122,7 @@ LEVELS: dict[str, Level] = {
     "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-basis": Level.INFO, "narrative-percent": Level.WARNING,
     "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
     "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
-    "text-cleaned": Level.INFO, "text-private-use": Level.WARNING,
+    "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR,
 }
 
 

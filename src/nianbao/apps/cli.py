@@ -427,6 +427,36 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
     sys.exit(EXIT_OK if all(it.status is Status.OK for it in result.items) else EXIT_FINDINGS)
 
 
+@command("import", "导入已发布的年度报告（网页 .html/.htm 或 Word .docx），生成填好的工作簿。")
+@click.argument("report", metavar="已发布的报告")
+@option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx）")
+def import_cmd(report: str, output: str) -> None:
+    from nianbao.published.importer import import_report  # lxml / python-docx: only this command needs them
+    from nianbao.published.source import SourceError  # as above
+    from nianbao.workbook.blank import workbook_bytes  # openpyxl
+
+    src = _input_path(report)
+    out = Path(output)
+    if out.resolve() == src.resolve():
+        raise click.UsageError("输出文件不能与输入的报告相同")
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+    try:
+        imported = import_report(src)
+    except SourceError as exc:
+        click.echo(f"无法导入：{exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    for finding in imported.findings:
+        click.echo(finding.line_zh(), err=True)
+    with writing(out):
+        atomic_write_bytes(out, workbook_bytes(imported.workbook()))
+    counts = {t: sum(x is not None for x in v.values()) for t, v in imported.figures.items()}
+    click.echo(f"已导入 {imported.form.id} 版报告（{imported.meta.get('agency') or '机关名称未识别'}，"
+               f"{imported.meta.get('year') or '年度未识别'} 年度）：数字 {sum(counts.values())} 个，"
+               f"正文 {len(imported.general)} 段小标题块；已写入 {out}。请用 nianbao check 检查。", err=True)
+    sys.exit(EXIT_FINDINGS if imported.findings else EXIT_OK)
+
+
 @command("mail", "邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
 @option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
 @option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")

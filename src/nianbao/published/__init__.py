@@ -1,0 +1,6 @@
+"""Last year's report as published (a web page or a Word file) read back: its tables into the form's cells
+by their labels, its text into the workbook's sections by their headings — for `nianbao import`.
+
+May import nianbao.form, nianbao.findings, nianbao.files and nianbao.workbook; never checks, output,
+conversion or apps.
+"""

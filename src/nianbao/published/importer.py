@@ -1,0 +1,192 @@
+"""A published report into a filled workbook: the form told by its tables' labels, every figure found by
+the labels of its row and column (never by position alone), the narrative split by its headings. What
+cannot be placed is a finding that says where it was in the source; its cell stays empty (never a silent 0),
+so the workbook's own check names it too. Published tables that break the form's relations are imported as
+published: the relation findings say so."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from nianbao.findings import Finding
+from nianbao.form import layout as L
+from nianbao.form.cells import parse_cell
+from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
+from nianbao.published.source import Source, SourceError, norm, read
+from nianbao.workbook.fill import filled_workbook
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph
+# ("（一）主动公开方面。有序推进……", as many sites publish it)
+_SUB = re.compile(r"（([一二三四五六七八九十]+)）([^。：:（）\n]{2,24})(?:[。：:]|(?=\n)|$)")
+_SITE_CHROME = re.compile(r"扫一扫|版权所有|网站标识码|ICP备|公安备案|主办单位|联系我们|友情链接|打印本页|关闭窗口|分享到|浏览器")
+
+
+@dataclass
+class Imported:
+    form: Form
+    meta: dict[str, object]
+    figures: dict[str, dict[str, object]] = field(default_factory=dict)
+    general: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    other: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def workbook(self) -> Workbook:
+        return filled_workbook(self.form.id, self.meta, self.figures, self.general, self.problems, self.other)
+
+
+def import_report(path: Path) -> Imported:
+    """Raises source.SourceError when the file is not a readable report (the message says what it is)."""
+    src = read(path)
+    form = _which_form(src)
+    result = Imported(form, _meta(src, form))
+    for sec, table in form.section_tables():
+        _place(src, table, sec.heading, result)
+    _narrative(src, form, result)
+    return result
+
+
+def _which_form(src: Source) -> Form:
+    text = "".join(cell for t in src.tables for row in t for cell in row)
+    if not src.tables:
+        body = "".join(src.paragraphs)
+        what = "像是政府信息公开指南" if "指南" in src.title + body[:400] else "没有找到统计表"
+        if "年度报告" in src.title + body and re.search(r"<img|\.png|\.jpg", body):
+            what = "统计表是图片，无法读取数字"
+        raise SourceError(f"这不是可以导入的政府信息公开工作年度报告：{what}")
+    best = max(FORM_IDS, key=lambda i: sum(norm(t) in text for tb in load_form(i).tables.values() for t in tb.labels.values()))
+    return load_form(best)
+
+
+def _meta(src: Source, form: Form) -> dict[str, object]:
+    head = src.title + "".join(src.paragraphs[:40])
+    m = re.search(r"([^\s，。、]{2,60}?)(\d{4})年度?政府信息公开工作年度报告", head)
+    agency, year = (m.group(1), int(m.group(2))) if m else ("", None)
+    if year is None:
+        y = re.search(r"统计期限(?:为|是)?(\d{4})年1月1日", "".join(src.paragraphs))
+        year = int(y.group(1)) if y else None
+    kind = "乡镇街道" if re.search(r"(乡|镇|街道)(人民政府|办事处)?$", agency) else ("人民政府" if agency.endswith("人民政府") else "政府部门")
+    dates = re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", "".join(src.paragraphs[-6:]))
+    meta: dict[str, object] = {"agency": agency, "agency_type": kind, "year": year, "form": form.id}
+    if dates:
+        meta["date"] = "{}年{}月{}日".format(*[int(x) for x in dates[-1]])
+    return meta
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+
+def _number(text: str, kind: NumKind) -> object | None:
+    t = text.replace(",", "").replace("，", "")
+    if not _NUMBER.match(t):
+        return None
+    try:
+        d = Decimal(t)
+    except InvalidOperation:
+        return None
+    return d if kind is NumKind.DECIMAL_GE0 else int(d)
+
+
+def _candidate_rows(src: Source) -> list[tuple[int, int, list[str]]]:
+    """(table number, row number, cells) of every source row, tables split across pages taken together."""
+    return [(ti, ri, row) for ti, t in enumerate(src.tables) for ri, row in enumerate(t)]
+
+
+def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tuple[int, int]]
+                       ) -> tuple[int, int, list[str]] | None:
+    for ti, t in enumerate(src.tables):
+        text = {c for row in t for c in row}
+        if not headers <= text:
+            continue
+        for ri, row in enumerate(t):
+            numbers = [c for c in row if _NUMBER.match(c.replace(",", ""))]
+            if len(numbers) >= width and (ti, ri) not in used:
+                return ti, ri, numbers
+    return None
+
+
+def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
+    """Each figure row of the form: the source row whose labels spell the form row's labels (in order),
+    its numbers in the order of the form's figure columns."""
+    figures: dict[str, object] = {}
+    rows = _candidate_rows(src)
+    by_row: dict[int, list[str]] = {}
+    for ref in table.numeric:
+        by_row.setdefault(parse_cell(ref)[0], []).append(ref)
+    used: set[tuple[int, int]] = set()
+    headers = {norm(t) for ref, t in table.labels.items() if parse_cell(ref)[0] <= table.header_rows()}
+    for refs in by_row.values():
+        labels = [norm(x) for x in table.label_path(refs[0])[0]]
+        leaf = labels[-1] if labels else ""
+        match = None
+        if not labels:  # a table without row labels (四): the all-number row under its column headers
+            match = _row_under_headers(src, headers, len(refs), used)
+        for ti, ri, cells in ([] if match else rows):
+            if (ti, ri) in used:
+                continue
+            texts = [c for c in cells if c and not _NUMBER.match(c.replace(",", ""))]
+            joined = "".join(dict.fromkeys(texts))
+            if leaf and leaf in joined and all(lab in joined for lab in labels[-2:]):
+                numbers = [c for c in cells if _NUMBER.match(c.replace(",", ""))]
+                if len(numbers) >= len(refs) or (len(refs) == 1 and numbers):
+                    match = (ti, ri, numbers)
+                    break
+        if match is None:
+            for ref in refs:
+                figures[ref] = None
+            result.findings.append(Finding.of(
+                "import-unplaced", f"{heading}：没有找到“{'/'.join(labels)}”这一行的数字，导入后为空",
+                L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]),
+                actual="/".join(labels)))
+            continue
+        ti, ri, numbers = match
+        used.add((ti, ri))
+        for ref, text in zip(refs, numbers[-len(refs):] if len(numbers) > len(refs) else numbers):
+            value = _number(text, table.numeric[ref])
+            figures[ref] = value
+            if value is None:
+                result.findings.append(Finding.of(
+                    "import-unplaced", f"第 {ti + 1} 个表格第 {ri + 1} 行：“{text}”不是数字，“{'/'.join(labels)}”导入后为空",
+                    L.TABLE_SHEETS[table.name], L.to_sheet(ref), actual=text))
+    # totals are the workbook's formulas: only the parts are written; a figure not found is written blank
+    # (None), never left as the template's 0, so that check reports it
+    result.figures[table.name] = {ref: v for ref, v in figures.items() if ref not in table.totals}
+
+
+# --- narrative ---------------------------------------------------------------------------------------------
+
+def _narrative(src: Source, form: Form, result: Imported) -> None:
+    text_sections: dict[str, list[str]] = {}
+    current = None
+    headings = {norm(s.heading): s.no for s in form.sections}
+    for text in src.paragraphs:
+        compact = norm(text)
+        found = next((no for h, no in headings.items() if compact.startswith(h)), None)
+        if found is not None:
+            current = found
+            heading = next(s.heading for s in form.sections if s.no == found)
+            rest = text.split(heading[-2:], 1)[1].strip() if heading[-2:] in text else ""
+            text_sections.setdefault(current, [])
+            if rest:
+                text_sections[current].append(rest)
+            continue
+        if current == "六" and _SITE_CHROME.search(text):
+            break  # the site's footer: the article has ended
+        if current is not None:
+            text_sections.setdefault(current, []).append(text)
+    general = "\n".join(text_sections.get("一", []))
+    parts = _SUB.split(general)
+    blocks = [("", parts[0].strip())] if parts[0].strip() else []
+    for i in range(1, len(parts) - 2, 3):
+        blocks.append((parts[i + 1], parts[i + 2].strip()))
+    result.general = [(h, b) for h, b in blocks if b]
+    problems = "\n".join(text_sections.get("五", []))
+    result.problems = [("", problems)] if problems else []
+    six = "\n".join(p for p in text_sections.get("六", []) if not re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", ""))), p))
+    if six:
+        result.other = {"other": six}
