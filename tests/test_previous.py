@@ -51,3 +51,29 @@ def test_unreadable_or_wrong_year_previous(edit, tmp_path):
     assert [f.code for f in report.findings] == ["previous-unreadable"] and report.not_assessed
     _, report = check(PINGTAN, previous=edit({"基本信息!B5": 2021}))
     assert "previous-year" in {f.code for f in report.findings}
+
+
+def test_last_years_published_report_serves_as_previous(edit, tmp_path):
+    """The first year with nianbao there is no workbook of last year, only the report as published: its web
+    page or Word file gives the same cross-year findings as the workbook it was made from."""
+    from nianbao.conversion import convert
+
+    last = _last_year(edit)
+    conv = convert(last, formats=("docx", "html"))
+    _, from_workbook = check(PINGTAN, previous=last)
+    wanted = sorted((f.code, f.position, f.expected, f.actual) for f in from_workbook.findings)
+    assert any(code == "carryover-mismatch" for code, *_ in wanted)
+    for suffix in (".html", ".docx"):
+        page = tmp_path / f"去年报告{suffix}"
+        page.write_bytes(conv.outputs[suffix])
+        _, report = check(PINGTAN, previous=page)
+        assert sorted((f.code, f.position, f.expected, f.actual) for f in report.findings) == wanted, suffix
+        assert report.not_assessed == []
+
+
+def test_a_previous_page_that_is_not_a_report_says_so(tmp_path, capsys):
+    page = tmp_path / "去年.html"
+    page.write_text("<html><title>通知</title><body><p>放假通知</p></body></html>", "utf-8")
+    _, report = check(PINGTAN, previous=page)
+    assert [f.code for f in report.findings] == ["previous-unreadable"]
+    assert "没有找到统计表" in report.findings[0].message and report.not_assessed

@@ -2,7 +2,7 @@
 mail gateway and the web app all call `convert` (or `check`, its first half); none of them has a check →
 render → annotate path of its own.
 
-May import every layer below it (findings, files, form, workbook, checks, output); nothing below imports it. The package exports
+May import every layer below it (findings, files, form, workbook, checks, output, published); nothing below imports it. The package exports
 `convert` (this module's function) as nianbao.convert.
 """
 
@@ -25,6 +25,7 @@ from nianbao.output.context import context, report_title
 from nianbao.output.data import export
 from nianbao.output.html import fragment, page
 from nianbao.output.pdf import PdfError, pdf_bytes
+from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.workbook.guard import check_file
 from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
 from nianbao.workbook.values import format_number
@@ -134,12 +135,50 @@ def _compare_with_previous(sub: Submission, report: Report, previous: str | Path
     if previous is None:
         report.not_assessed.append(NOT_ASSESSED_PREVIOUS)
         return
+    if Path(previous).suffix.lower() in PUBLISHED_SUFFIXES:  # last year's report as published, not its workbook
+        _compare_with_published(sub, report, Path(previous), limits)
+        return
     prev, prev_report = check(previous, limits)
     if prev is None:
         report.add(Finding.of("previous-unreadable",
                            f"上年工作簿“{Path(previous).name}”无法读取（{prev_report.findings[0].message if prev_report.findings else ''}），跨年度核对未进行"))
         report.not_assessed.append("跨年度核对：上年工作簿无法读取")
         return
+    gap = year_gap(sub, prev)
+    if gap:
+        report.add(gap)
+    report.extend(check_previous(sub, prev))
+
+
+def _compare_with_published(sub: Submission, report: Report, previous: Path, limits: Limits | None) -> None:
+    """--previous given as last year's published report (web page or Word): imported into a workbook in a
+    sandbox child (the page is as untrusted as any workbook), then compared as that workbook would be."""
+    from nianbao.published.importer import published_workbook  # openpyxl's writer: only this path needs it
+
+    try:
+        if limits is None:
+            data, why = published_workbook(previous)
+        else:
+            data, why = run_limited(published_workbook, previous, limits=limits)
+    except LimitExceeded:
+        data, why = None, "读取超出时间或内存限制"
+    except RuntimeError as exc:
+        data, why = None, f"程序出错：{str(exc)[:120]}"
+    if data is None:
+        report.add(Finding.of("previous-unreadable", f"上年报告“{previous.name}”无法导入（{why}），跨年度核对未进行"))
+        report.not_assessed.append("跨年度核对：上年报告无法导入")
+        return
+    import tempfile  # as above
+
+    with tempfile.TemporaryDirectory(prefix="nianbao-previous-") as tmp:
+        imported = Path(tmp) / (previous.stem + ".xlsx")
+        imported.write_bytes(data)
+        prev, _ = check(imported, limits)
+    if prev is None:  # pragma: no cover - our own workbook always loads
+        report.not_assessed.append("跨年度核对：上年报告无法导入")
+        return
+    if why:
+        report.not_assessed.append(f"跨年度核对：上年报告“{previous.name}”{why}，这些格子未核对")
     gap = year_gap(sub, prev)
     if gap:
         report.add(gap)

@@ -308,7 +308,7 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
 @option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
 @option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
-@previous_option("上年的填报工作簿：核对上年结转、现行有效件数，并查找与上年雷同的段落")
+@previous_option("上年的填报工作簿，或上年已发布的报告（网页 .html 或 Word .docx）：核对上年结转、现行有效件数，并查找与上年雷同的段落")
 @min_general_option("“一、总体情况”至少多少字（默认 200），少于此数给出警告")
 def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None) -> None:
     src = _input_path(workbook)
@@ -335,7 +335,7 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
 @format_option("输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
 @option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
 @option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
-@previous_option("上年的填报工作簿，用于跨年度核对")
+@previous_option("上年的填报工作簿或已发布的报告（.html/.docx），用于跨年度核对")
 @min_general_option("“一、总体情况”至少多少字（默认 200）")
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
                 min_general: int | None) -> None:

@@ -4,3 +4,6 @@ by their labels, its text into the workbook's sections by their headings — for
 May import nianbao.form, nianbao.findings, nianbao.files and nianbao.workbook; never checks, output,
 conversion or apps.
 """
+
+# What --previous (check, convert, batch, web) takes as last year's report rather than its workbook.
+PUBLISHED_SUFFIXES = (".html", ".htm", ".docx")
