@@ -135,24 +135,28 @@ def _compare_with_previous(sub: Submission, report: Report, previous: str | Path
     if previous is None:
         report.not_assessed.append(NOT_ASSESSED_PREVIOUS)
         return
-    if Path(previous).suffix.lower() in PUBLISHED_SUFFIXES:  # last year's report as published, not its workbook
-        _compare_with_published(sub, report, Path(previous), limits)
-        return
-    prev, prev_report = check(previous, limits)
+    prev, why, partly = last_year(previous, limits)
     if prev is None:
-        report.add(Finding.of("previous-unreadable",
-                           f"上年工作簿“{Path(previous).name}”无法读取（{prev_report.findings[0].message if prev_report.findings else ''}），跨年度核对未进行"))
-        report.not_assessed.append("跨年度核对：上年工作簿无法读取")
+        report.add(Finding.of("previous-unreadable", f"上年{why}，跨年度核对未进行"))
+        report.not_assessed.append("跨年度核对：上年工作簿或报告无法读取")
         return
+    if partly:
+        report.not_assessed.append(f"跨年度核对：{partly}，这些格子未核对")
     gap = year_gap(sub, prev)
     if gap:
         report.add(gap)
     report.extend(check_previous(sub, prev))
 
 
-def _compare_with_published(sub: Submission, report: Report, previous: Path, limits: Limits | None) -> None:
-    """--previous given as last year's published report (web page or Word): imported into a workbook in a
-    sandbox child (the page is as untrusted as any workbook), then compared as that workbook would be."""
+def last_year(previous: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Submission | None, str, str]:
+    """Last year's report read for comparison or to start this year's workbook: its workbook, or the report
+    as published (web page or Word), imported in a sandbox child (as untrusted as any workbook) and read
+    as that workbook would be. Returns (submission or None, why not, what was only partly imported)."""
+    previous = Path(previous)
+    if previous.suffix.lower() not in PUBLISHED_SUFFIXES:
+        prev, prev_report = check(previous, limits)
+        first = prev_report.findings[0].message if prev_report.findings else ""
+        return prev, f"工作簿“{previous.name}”无法读取（{first}）", ""
     from nianbao.published.importer import published_workbook  # openpyxl's writer: only this path needs it
 
     try:
@@ -165,24 +169,31 @@ def _compare_with_published(sub: Submission, report: Report, previous: Path, lim
     except RuntimeError as exc:
         data, why = None, f"程序出错：{str(exc)[:120]}"
     if data is None:
-        report.add(Finding.of("previous-unreadable", f"上年报告“{previous.name}”无法导入（{why}），跨年度核对未进行"))
-        report.not_assessed.append("跨年度核对：上年报告无法导入")
-        return
+        return None, f"报告“{previous.name}”无法导入（{why}）", ""
     import tempfile  # as above
 
     with tempfile.TemporaryDirectory(prefix="nianbao-previous-") as tmp:
         imported = Path(tmp) / (previous.stem + ".xlsx")
         imported.write_bytes(data)
         prev, _ = check(imported, limits)
-    if prev is None:  # pragma: no cover - our own workbook always loads
-        report.not_assessed.append("跨年度核对：上年报告无法导入")
-        return
-    if why:
-        report.not_assessed.append(f"跨年度核对：上年报告“{previous.name}”{why}，这些格子未核对")
-    gap = year_gap(sub, prev)
-    if gap:
-        report.add(gap)
-    report.extend(check_previous(sub, prev))
+    return prev, f"报告“{previous.name}”无法导入", (f"上年报告“{previous.name}”{why}" if why else "")
+
+
+def prefilled_template(previous: str | Path, send_to: str | None = None,
+                       limits: Limits | None = DEFAULT_LIMITS) -> tuple[bytes | None, Report]:
+    """This year's workbook started from last year's report (workbook, web page or Word file): the bytes,
+    or None with the reason as a finding."""
+    from nianbao.workbook.blank import workbook_bytes  # openpyxl's writer
+    from nianbao.workbook.prefill import prefilled_workbook  # as above
+
+    report = Report(str(previous))
+    prev, why, partly = last_year(previous, limits)
+    if prev is None:
+        report.add(Finding.of("previous-unreadable", f"上年{why}，无法据此生成本年工作簿"))
+        return None, report
+    if partly:
+        report.not_assessed.append(partly)
+    return workbook_bytes(prefilled_workbook(prev, send_to)), report
 
 
 # --- the annotated copy -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import click
 
 from nianbao import __version__
 from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_config
-from nianbao.conversion import FORMATS, Status, annotate, check, convert
+from nianbao.conversion import FORMATS, Status, annotate, check, convert, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Report
 from nianbao.output.pdf import PdfError
@@ -273,18 +273,42 @@ def cli() -> None:
     pass
 
 
-@command("template", "生成空白填报工作簿（发给各单位填写）。")
+@command("template", "生成填报工作簿（发给各单位填写）；--from 可据上年报告预填。")
 @option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
 @option("--form", "form_id", type=_Choice(["2021", "2019"]), default="2021", show_default=True,
               help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
 @option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
-def template_cmd(output: str | None, form_id: str, send_to: str | None) -> None:
+@option("--from", "from_", type=click.Path(dir_okay=False), metavar="上年报告",
+        help="据上年的报告预填（工作簿 .xlsx，或已发布的网页 .html、Word .docx）：机关名称、类型、联系方式，"
+             "年度加一，上年结转取上年“结转下年度继续办理”，上年正文放在只读的“上年报告原文”表")
+def template_cmd(output: str | None, form_id: str, send_to: str | None, from_: str | None) -> None:
+    if from_:
+        _template_from(_input_path(from_), output, send_to)
+        return
     from nianbao.workbook.blank import write_template  # openpyxl
 
     out = Path(output or f"年报填报模板（{form_id}版）.xlsx")
     with writing(out):
         write_template(out, form_id, send_to)
     click.echo(f"已生成空白填报工作簿：{out}", err=True)
+
+
+def _template_from(src: Path, output: str | None, send_to: str | None) -> None:
+    out = Path(output or f"{src.stem}（据此预填的下一年度）.xlsx")
+    if out.resolve() == src.resolve():
+        raise click.UsageError("输出文件不能与上年报告相同")
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+    data, report = prefilled_template(src, send_to)
+    for line in report.not_assessed:
+        click.echo(f"注意：{line}", err=True)
+    if data is None:
+        for finding in report.findings:
+            click.echo(finding.line_zh(), err=True)
+        sys.exit(EXIT_FINDINGS)
+    with writing(out):
+        atomic_write_bytes(out, data)
+    click.echo(f"已据“{src.name}”生成预填的工作簿：{out}（请核对预填内容；上年正文见“上年报告原文”表，仅供参考）", err=True)
 
 
 @command("doc-template", "生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")

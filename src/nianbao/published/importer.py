@@ -84,12 +84,53 @@ def _meta(src: Source, form: Form) -> dict[str, object]:
     if year is None:
         y = re.search(r"统计期限(?:为|是)?(\d{4})年1月1日", "".join(src.paragraphs))
         year = int(y.group(1)) if y else None
-    kind = "乡镇街道" if re.search(r"(乡|镇|街道)(人民政府|办事处)?$", agency) else ("人民政府" if agency.endswith("人民政府") else "政府部门")
+    kind = _agency_type(agency)
     dates = re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", "".join(src.paragraphs[-6:]))
     meta: dict[str, object] = {"agency": agency, "agency_type": kind, "year": year, "form": form.id}
     if dates:
         meta["date"] = "{}年{}月{}日".format(*[int(x) for x in dates[-1]])
+    meta.update(_contact(src))
     return meta
+
+
+def _contact(src: Source) -> dict[str, object]:
+    """The opening's 电子版 address and contact block ("请与××办公室联系（地址：…；邮编：…；电话：…）"),
+    in the phrasings reports use; what is not there stays blank."""
+    opening: list[str] = []
+    for p in src.paragraphs[:40]:
+        if re.match(r"\s*一[、.．]", p):
+            break
+        opening.append(p)
+    text = "".join(opening)
+    found: dict[str, object] = {}
+    url = re.search(r"可(?:在|于|登录|通过)([^。；]{2,80}?)(?:上|中)?(?:查阅|下载|浏览)", text)
+    if url:
+        found["url"] = url.group(1).strip("“”\"' ")
+    unit = re.search(r"(?:请与|请联系|联系单位[：:])([^（(，。；]{2,40}?)(?:联系|[（(，。；])", text)
+    if unit:
+        found["contact_unit"] = unit.group(1).strip()
+    patterns = {"contact_address": r"(?:联系)?地址[：:]\s*([^；;，,）)。]{2,80})",
+                "contact_postcode": r"(?:邮编|邮政编码)[：:]?\s*(\d{6})",
+                "contact_phone": r"(?:联系)?电话[：:]\s*([0-9０-９\-－—（）() ]{7,24}[0-9０-９])"}
+    for key, pattern in patterns.items():
+        m = re.search(pattern, text)
+        if m:
+            found[key] = m.group(1).strip()
+    return found
+
+
+def _agency_type(agency: str) -> str:
+    """The 机关类型 the name makes plain; blank (for the clerk to choose) when it does not — a 管委会 or
+    a 实验区 may be either, and a wrong guess would go unnoticed."""
+    if re.search(r"(乡|镇|街道)(人民政府|办事处)?$", agency):
+        return "乡镇街道"
+    if re.search(r"政府办公(厅|室)$", agency):
+        return "政府办公厅（室）"
+    if agency.endswith("人民政府"):
+        return "人民政府"
+    if re.search(r"(局|委员会|厅|办公室|中心|院|署)$", agency):
+        return "政府部门"
+    return ""
 
 
 # --- figures ------------------------------------------------------------------------------------------------
