@@ -102,3 +102,10 @@ def test_missing_libreoffice_is_a_clear_failure(tmp_path, monkeypatch, capsys):
     assert code == 3
     assert "未安装 LibreOffice" in capsys.readouterr().err
     assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.docx").exists()
+
+
+def test_pdf_and_web_page_without_the_word_file(tmp_path):
+    """--format pdf,html: the PDF is printed from a Word document made on the way, which is not left behind."""
+    assert main(["convert", str(DAZHUANG), "-o", str(tmp_path / "r.pdf"), "--format", "pdf,html"]) == 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "r.html").exists()
+    assert not (tmp_path / "r.docx").exists()

@@ -327,10 +327,11 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
             conv.figures = {table: {ref: format_number(v) for ref, v in values.items() if v is not None}
                             for table, values in sub.figures.items()}
         conv.draft = not report.ok
-        wanted = tuple(f for f in formats if f != "pdf") or ("docx",)
+        wanted = tuple(f for f in formats if f != "pdf")
+        if "pdf" in formats or not wanted:  # the PDF is printed from the Word document
+            wanted = ("docx",) + tuple(f for f in wanted if f != "docx")
         conv.outputs = render_formats(sub, report, wanted, conv.draft, template, conv.basename)
         if "pdf" in formats:
-
             try:
                 pdf = pdf_bytes(conv.outputs[".docx"], conv.basename)
             except PdfError as exc:
@@ -339,6 +340,8 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
                 conv.note = f"未能生成 PDF（{exc}），请使用 Word 版。"
             else:
                 conv.outputs = _insert_after_docx(conv.outputs, pdf)
+            if "docx" not in formats and ".pdf" in conv.outputs:  # asked for the PDF, not its Word source
+                conv.outputs.pop(".docx", None)
     elif conv.status is Status.ERRORS and annotate:
         conv.annotated = annotate_bytes(path, report, limits)
     conv.seconds = round(time.perf_counter() - started, 3)
