@@ -164,7 +164,7 @@ def test_convert_html_and_json_formats(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["template", "--from", "x"], "没有这个选项：--from。您是不是要用 --form？"),
+    (["template", "--formm", "x"], "没有这个选项：--formm。您是不是要用 --form？"),
     (["conver"], "没有这个命令：conver。您是不是要用 convert？"),
     (["check", "a.xlsx", "b.xlsx"], "多余的参数：b.xlsx"),
     (["batch"], "缺少参数 收件夹或.zip"),
