@@ -6,6 +6,7 @@ Needs LibreOffice and poppler (.ci/run installs them); skipped without them unle
 
 from __future__ import annotations
 
+import io
 import os
 import runpy
 import shutil
@@ -85,10 +86,14 @@ def _in_block(page: list[Line]) -> list[Line]:
 
 @pytest.mark.parametrize("name", ["dazhuang", "pingtan", "large"])
 def test_full_body_lines_hold_28_characters(reports, name):
-    full = [ln for page in pages(reports[name][1]) for ln in _in_block(page)
+    body = [ln for page in pages(reports[name][1]) for ln in _in_block(page)]
+    full = [(ln, nxt) for ln, nxt in zip(body, body[1:])
             if abs(ln.x0 - BLOCK_LEFT) < 1.5 and ln.x1 > BLOCK_RIGHT - CHAR and not any(ch.isdigit() for ch in ln.text)]
     assert len(full) >= 5
-    assert {len(ln.text) for ln in full} == {28}, sorted({(len(ln.text), ln.text) for ln in full})
+    # 27 only where the 28th character went down with the punctuation mark after it, which may neither
+    # start a line nor hang past the margin
+    assert all(len(ln.text) == 28 or (len(ln.text) == 27 and nxt.text[1:2] in "，。、；：？！）》”’")
+               for ln, nxt in full), sorted({(len(ln.text), ln.text, nxt.text[:3]) for ln, nxt in full})
 
 
 def test_22_lines_a_page(reports):
@@ -198,3 +203,18 @@ def test_generated_sentences_never_end_in_a_lone_character_or_two(reports, name)
         assert ends, sentence
         last = body[ends[0]]
         assert _chars(last.text) >= 3, (sentence, last.text)
+
+
+@pytest.mark.parametrize("name", ["dazhuang", "pingtan", "large"])
+def test_every_punctuation_mark_reaches_the_page(reports, name):
+    """A mark that would hang past a full line is printed (LibreOffice drops it when punctuation may hang)."""
+    import re
+    import subprocess
+    import zipfile
+
+    book, pdf = reports[name]
+    docx = convert(book, book.name, ("docx",)).outputs[".docx"]
+    with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+        words = "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", zf.read("word/document.xml").decode("utf-8")))
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert {m: printed.count(m) for m in "、，。；："} == {m: words.count(m) for m in "、，。；："}

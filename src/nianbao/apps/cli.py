@@ -279,7 +279,7 @@ def cli() -> None:
               help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
 @option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
 @option("--from", "from_", type=click.Path(dir_okay=False), metavar="上年报告",
-        help="据上年的报告预填（工作簿 .xlsx，或已发布的网页 .html、Word .docx）：机关名称、类型、联系方式，"
+        help="据上年的报告预填（工作簿 .xlsx，或已发布的网页 .html、Word .docx、PDF）：机关名称、类型、联系方式，"
              "年度加一，上年结转取上年“结转下年度继续办理”，上年正文放在只读的“上年报告原文”表")
 def template_cmd(output: str | None, form_id: str, send_to: str | None, from_: str | None) -> None:
     if from_:
@@ -332,7 +332,7 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
 @option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
 @option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
-@previous_option("上年的填报工作簿，或上年已发布的报告（网页 .html 或 Word .docx）：核对上年结转、现行有效件数，并查找与上年雷同的段落")
+@previous_option("上年的填报工作簿，或上年已发布的报告（网页 .html、Word .docx 或 PDF）：核对上年结转、现行有效件数，并查找与上年雷同的段落")
 @min_general_option("“一、总体情况”至少多少字（默认 200），少于此数给出警告")
 def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None) -> None:
     src = _input_path(workbook)
@@ -359,7 +359,7 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
 @format_option("输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
 @option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
 @option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
-@previous_option("上年的填报工作簿或已发布的报告（.html/.docx），用于跨年度核对")
+@previous_option("上年的填报工作簿或已发布的报告（.html/.docx/.pdf），用于跨年度核对")
 @min_general_option("“一、总体情况”至少多少字（默认 200）")
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
                 min_general: int | None) -> None:
@@ -451,7 +451,7 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
     sys.exit(EXIT_OK if all(it.status is Status.OK for it in result.items) else EXIT_FINDINGS)
 
 
-@command("import", "导入已发布的年度报告（网页 .html/.htm 或 Word .docx），生成填好的工作簿。")
+@command("import", "导入已发布的年度报告（网页 .html/.htm、Word .docx 或 PDF），生成填好的工作簿。")
 @click.argument("report", metavar="已发布的报告")
 @option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx）")
 def import_cmd(report: str, output: str) -> None:

@@ -189,6 +189,11 @@ def _setup_styles(doc, fonts: Fonts) -> None:
     normal = _paragraph_style(doc, STYLE_BODY, fonts.body, BODY_PT, fonts, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_chars=2, base=None)
     _char_spacing(normal.element.get_or_add_rPr(), CHAR_SPACING)
     normal.paragraph_format.widow_control = False  # exact line grid: do not push lines around
+    # LibreOffice takes an absent (or "0") w:overflowPunct as hanging punctuation and then leaves the
+    # punctuation mark that would hang past a full line out of the PDF altogether (measured on the 大庄乡
+    # example: 3 of 173 marks missing from the printed page); "1" makes it wrap the line instead. Word
+    # lays out the same either way (its default is on).
+    _put(normal.element.get_or_add_pPr(), _el("w:overflowPunct", **{"w:val": "1"}))
     _paragraph_style(doc, STYLE_TITLE, fonts.title, TITLE_PT, fonts, align=WD_ALIGN_PARAGRAPH.CENTER, exact=False)
     title = doc.styles[STYLE_TITLE]
     title.paragraph_format.space_after = Pt(BODY_PT * 2)  # one blank 3号 line before the body

@@ -1,4 +1,4 @@
-"""Last year's report as published (a web page or a Word file) read back: its tables into the form's cells
+"""Last year's report as published (a web page, a Word file or a PDF) read back: its tables into the form's cells
 by their labels, its text into the workbook's sections by their headings — for `nianbao import`.
 
 May import nianbao.form, nianbao.findings, nianbao.files and nianbao.workbook; never checks, output,
@@ -6,4 +6,4 @@ conversion or apps.
 """
 
 # What --previous (check, convert, batch, web) takes as last year's report rather than its workbook.
-PUBLISHED_SUFFIXES = (".html", ".htm", ".docx")
+PUBLISHED_SUFFIXES = (".html", ".htm", ".docx", ".pdf")

@@ -34,7 +34,7 @@ class Imported:
     figures: dict[str, dict[str, object]] = field(default_factory=dict)
     general: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
-    other: dict[str, str] = field(default_factory=dict)
+    other: dict[str, object] = field(default_factory=dict)  # 六: Field key -> text or fee figure
     findings: list[Finding] = field(default_factory=list)
 
     def workbook(self) -> Workbook:
@@ -174,22 +174,30 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
         by_row.setdefault(parse_cell(ref)[0], []).append(ref)
     used: set[tuple[int, int]] = set()
     headers = {norm(t) for ref, t in table.labels.items() if parse_cell(ref)[0] <= table.header_rows()}
+    leaves = [norm(table.label_path(refs[0])[0][-1]) for refs in by_row.values() if table.label_path(refs[0])[0]]
     for refs in by_row.values():
         labels = [norm(x) for x in table.label_path(refs[0])[0]]
         leaf = labels[-1] if labels else ""
         match = None
         if not labels:  # a table without row labels (四): the all-number row under its column headers
             match = _row_under_headers(src, headers, len(refs), used)
-        for ti, ri, cells in ([] if match else rows):
-            if (ti, ri) in used:
-                continue
-            texts = [c for c in cells if c and not _NUMBER.match(c.replace(",", ""))]
-            joined = "".join(dict.fromkeys(texts))
-            if leaf and leaf in joined and all(lab in joined for lab in labels[-2:]):
-                numbers = [c for c in cells if _NUMBER.match(c.replace(",", ""))]
-                if len(numbers) >= len(refs) or (len(refs) == 1 and numbers):
-                    match = (ti, ri, numbers)
-                    break
+        # the row whose labels spell the form row's (its own and its parent's); failing that, when the
+        # form row's own label is unique in the table, the row with that label alone — a table split
+        # across pages (a PDF printed from a web page) loses the spanning parent label on the next page
+        wanted = [labels[-2:]] + ([[leaf]] if leaf and len(labels) > 1 and leaves.count(leaf) == 1 else [])
+        for need in ([] if match else wanted):
+            for ti, ri, cells in rows:
+                if (ti, ri) in used:
+                    continue
+                texts = [c for c in cells if c and not _NUMBER.match(c.replace(",", ""))]
+                joined = "".join(dict.fromkeys(texts))
+                if leaf and leaf in joined and all(lab in joined for lab in need):
+                    numbers = [c for c in cells if _NUMBER.match(c.replace(",", ""))]
+                    if len(numbers) >= len(refs) or (len(refs) == 1 and numbers):
+                        match = (ti, ri, numbers)
+                        break
+            if match:
+                break
         if match is None:
             for ref in refs:
                 figures[ref] = None
@@ -233,14 +241,65 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
             break  # the site's footer: the article has ended
         if current is not None:
             text_sections.setdefault(current, []).append(text)
-    general = "\n".join(text_sections.get("一", []))
-    parts = _SUB.split(general)
+    result.general = _blocks("\n".join(text_sections.get("一", [])))
+    result.problems = _blocks("\n".join(text_sections.get("五", [])))
+    signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", "")))
+    six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
+    _section_six("\n".join(six), result)
+
+
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """Text split at its sub-headings ("（一）主动公开" on a line of its own or run into its paragraph); what
+    comes before the first is an untitled introduction."""
+    parts = _SUB.split(text)
     blocks = [("", parts[0].strip())] if parts[0].strip() else []
     for i in range(1, len(parts) - 2, 3):
         blocks.append((parts[i + 1], parts[i + 2].strip()))
-    result.general = [(h, b) for h, b in blocks if b]
-    problems = "\n".join(text_sections.get("五", []))
-    result.problems = [("", problems)] if problems else []
-    six = "\n".join(p for p in text_sections.get("六", []) if not re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", ""))), p))
-    if six:
-        result.other = {"other": six}
+    return [(h, b) for h, b in blocks if b]
+
+
+def _section_six(text: str, result: Imported) -> None:
+    """六: the 信息处理费 sentence back into its three figures; the items under their labels (2021 form);
+    anything else is 其他需要报告的事项."""
+    items: dict[str, list[str]] = {}
+    fees_seen = False
+    found_fees: dict[str, object] = {}
+    for heading, body in _blocks(text) or [("", "")]:
+        fees = _fees(body)
+        if fees is not None and (not heading or "信息处理费" in heading or not fees_seen):
+            fees_seen = True
+            found_fees = fees
+            sentence = re.compile(r"[^。\n]*信息处理费[^。\n]*。?")
+            body = sentence.sub("", body, count=1).strip() if not heading or "信息处理费" not in heading else ""
+            if not body:
+                continue
+        key = next((f.key for f in L.OTHER_FIELDS if heading and (norm(f.label) in norm(heading) or norm(heading) in norm(f.label))), "other")
+        items.setdefault(key, []).append(body if key != "other" or not heading or heading == "其他事项" else f"{heading}。{body}")
+    result.other = {key: "\n".join(paras) for key, paras in items.items()}
+    if fees_seen:
+        result.other.update(found_fees)
+    else:  # blank, never the template's 0: the clerk fills them in and check asks until then
+        result.other.update({"fee_notices": None, "fee_billed": None, "fee_collected": None})
+        result.findings.append(Finding.of(
+            "import-unplaced", "六、其他需要报告的事项：没有找到收取信息处理费的情况，三个收费数字导入后为空",
+            L.SHEET_OTHER, f"B{L.field_row(L.SECTION6_FIELDS, 'fee_notices')}"))
+
+
+_AMOUNT = r"([\d,]+(?:\.\d+)?)\s*元"
+
+
+def _fees(text: str) -> dict[str, object] | None:
+    """The 信息处理费 figures a sentence states ("发出收费通知2件，应收信息处理费300元，实际收取300元";
+    "未收取信息处理费"), or None when it says nothing about them."""
+    if "信息处理费" not in text and "收费通知" not in text:
+        return None
+    notices = re.search(r"收费通知\D{0,4}?(\d+)\s*件", text)
+    billed = re.search(r"应收(?:取)?(?:信息处理费)?(?:金额)?\D{0,3}?" + _AMOUNT, text)
+    got = re.search(r"实(?:际)?收(?:取)?(?:信息处理费)?(?:金额)?\D{0,3}?" + _AMOUNT, text)
+    if notices or billed or got:
+        def amount(m: re.Match[str] | None) -> object:
+            return _number(m.group(1).replace(",", ""), NumKind.DECIMAL_GE0) if m else 0
+        return {"fee_notices": int(notices.group(1)) if notices else 0, "fee_billed": amount(billed), "fee_collected": amount(got)}
+    if re.search(r"(未|无|没有|不存在|不涉及)[^。]{0,12}(收取|收费|发出)|(收取|收费)[^。]{0,8}(为|共)?(0|零)\s*元", text):
+        return {"fee_notices": 0, "fee_billed": 0, "fee_collected": 0}
+    return None

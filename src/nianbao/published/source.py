@@ -6,10 +6,13 @@ no script runs: lxml builds the tree from the bytes alone."""
 from __future__ import annotations
 
 import io
+import logging
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024
@@ -29,15 +32,31 @@ class Source:
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．＋－", "0123456789.+-")
 
 
+_RADICALS = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
+
+
+# Radicals (U+2E80 block) that PDF fonts share with the simplified characters they look like; NFKC does
+# not map these (Unicode gives them no decomposition). "戶" is the CJK fonts' shared glyph for "户".
+_SHARED_GLYPHS = dict(zip("⺠⻔⻓⻜⻢⻋⻅⻆⻛⻝⻘⻙⻚⻥⻦⻩⻬⻮⻰⻳⻉⻄⺟⻁戶", "民门长飞马车见角风食青韦页鱼鸟黄齐齿龙龟贝西母虎户"))
+
+
+def unfold(text: str) -> str:
+    """Radicals and compatibility ideographs as the characters they stand for: PDF printers (Chromium) map
+    glyphs to "⼀" (U+2F00) where the text had "一" (U+4E00). Only those: NFKC on the whole text would also
+    turn the form's full-width "（一）" into "(一)"."""
+    text = "".join(_SHARED_GLYPHS.get(ch, ch) for ch in text) if any(ch in _SHARED_GLYPHS for ch in text) else text
+    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
 def norm(text: str) -> str:
     """Cell or label text as compared: full-width digits made ASCII, no spaces of any kind (CMS pages put
     stray spaces inside labels: "社会公益 组织"). Chinese punctuation stays as the form prints it."""
-    return re.sub(r"\s+", "", (text or "").replace("\u00a0", " ").replace("\u3000", " ")).translate(_WIDE_DIGITS)
+    return unfold(re.sub(r"\s+", "", (text or "").replace("\u00a0", " ").replace("\u3000", " ")).translate(_WIDE_DIGITS))
 
 
 def para(text: str) -> str:
     """A paragraph as text: the spaces a page's markup adds between Chinese characters removed, the rest kept."""
-    text = re.sub(r"[ \t\r\n\u00a0\u3000]+", " ", text or "").strip()
+    text = unfold(re.sub(r"[ \t\r\n\u00a0\u3000]+", " ", text or "").strip())
     return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
 
 
@@ -46,9 +65,14 @@ def read(path: Path) -> Source:
     if len(data) > MAX_BYTES:
         raise SourceError(f"“{path.name}”超过 {MAX_BYTES // 1024 // 1024} MB，不像是一份年度报告")
     if data.startswith(b"PK"):
-        return _docx(data, path.name)
+        try:
+            return _docx(data, path.name)
+        except SourceError:
+            raise
+        except Exception as exc:  # python-docx on untrusted bytes (a missing part, a broken relationship)
+            raise SourceError(f"“{path.name}”不是有效的 Word 文档（.docx）或已损坏（{type(exc).__name__}）") from exc
     if data.lstrip()[:5] == b"%PDF-":
-        raise SourceError(f"“{path.name}”是 PDF：请改用网页（另存为 .html）或 Word 版")
+        return _pdf(data, path.name)
     return _html(data)
 
 
@@ -168,3 +192,113 @@ def _docx(data: bytes, name: str) -> Source:
             tables.append([[norm(cell.text) for cell in row.cells] for row in table.rows])
     title = paragraphs[0] if paragraphs else ""
     return Source(paragraphs, tables, title)
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+
+MAX_PDF_PAGES = 60
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
+
+
+def _pdf(data: bytes, name: str) -> Source:
+    try:
+        return _pdf_read(data, name)
+    except SourceError:
+        raise
+    except Exception as exc:  # pdfminer on untrusted bytes: any failure of the parser means a damaged file
+        raise SourceError(f"“{name}”不是有效的 PDF 或已损坏（{type(exc).__name__}）") from exc
+
+
+def _pdf_read(data: bytes, name: str) -> Source:
+    """Words with their positions (pdfplumber over pdfminer): tables found by their ruling lines, each cell's
+    box placed on the grid of the table's row and column edges (a merged cell covers several); the text
+    outside the tables joined into paragraphs — a line starts one when it is indented or the line before
+    stopped short of the right margin. Page numbers are left out."""
+    import pdfplumber  # only for PDF sources
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font warnings of its own, not the user's business
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) > MAX_PDF_PAGES:
+            raise SourceError(f"“{name}”有 {len(pdf.pages)} 页，超过 {MAX_PDF_PAGES} 页，不像是一份年度报告")
+        tables: list[list[list[str]]] = []
+        lines: list[tuple[str, float, float, float]] = []  # text, x0, x1, char size; "" for a table
+        images = 0
+        right = 0.0
+        for page in pdf.pages:
+            images += len(page.images)
+            found = page.find_tables()
+            boxes = [t.bbox for t in found]
+            items: list[tuple[float, str, float, float, float]] = []
+            for t in found:
+                grid = _pdf_grid(page, t)
+                if grid:
+                    tables.append(grid)
+                    items.append((t.bbox[1], "", 0.0, 0.0, 0.0))
+            outside = page.filter(_outside(boxes))
+            for line in outside.extract_text_lines(return_chars=True):
+                # word spacing the PDF's layout adds between Chinese and digits ("2024 年") removed
+                text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", unfold(line["text"].strip()))
+                if not text or _PAGE_NUMBER.match(text):
+                    continue
+                size = max((c.get("size", 0) for c in line["chars"]), default=10.5)
+                items.append((line["top"], text, line["x0"], line["x1"], size))
+                right = max(right, line["x1"])
+            lines += [(text, x0, x1, size) for _, text, x0, x1, size in sorted(items, key=lambda i: i[0])]
+    if not tables and not lines:
+        raise SourceError(f"“{name}”中没有可读取的文字（可能是扫描件或图片），无法导入")
+    if not tables and images:
+        raise SourceError("这不是可以导入的政府信息公开工作年度报告：统计表是图片，无法读取数字")
+    left = min((x0 for text, x0, _, _ in lines if text), default=0.0)
+    paragraphs: list[str] = []
+    current = ""
+    ended = True
+    for text, x0, x1, size in lines:
+        if not text:  # a table stood here
+            if current:
+                paragraphs.append(para(current))
+            current, ended = "", True
+            continue
+        starts = ended or x0 > left + size * 0.9
+        if starts and current:
+            paragraphs.append(para(current))
+            current = ""
+        current += text
+        ended = x1 < right - size * 1.5 or bool(re.search(r"[。：:]$", text) and x1 < right - size * 0.5)
+    if current:
+        paragraphs.append(para(current))
+    return Source(paragraphs, tables, "")  # the title is the first paragraphs (often two lines)
+
+
+def _outside(boxes: list[tuple[float, float, float, float]]) -> Any:
+    return lambda obj: not any(_inside(obj, b) for b in boxes)
+
+
+def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    return bool(obj.get("x0", 0) >= x0 - 1 and obj.get("x1", 0) <= x1 + 1 and obj.get("top", 0) >= top - 1
+                and obj.get("bottom", 0) <= bottom + 1)
+
+
+def _centred(obj: dict, box: tuple[float, float, float, float]) -> bool:
+    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    return bool(box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
+
+
+def _pdf_grid(page: Any, table: Any) -> list[list[str]]:
+    cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
+    if not cells:
+        return []
+    xs = sorted({round(c[0], 1) for c in cells})
+    tops = sorted({round(c[1], 1) for c in cells})
+    grid: dict[tuple[int, int], str] = {}
+    for x0, top, x1, bottom in cells:
+        # a character belongs to the cell its centre is in (glyph boxes overhang thin cells' ruling lines)
+        inside = page.filter(lambda o, b=(x0, top, x1, bottom): o.get("object_type") == "char" and _centred(o, b))
+        text = norm(inside.extract_text() or "")
+        cols = [i for i, x in enumerate(xs) if x0 - 1 <= x < x1 - 1]
+        rows = [i for i, y in enumerate(tops) if top - 1 <= y < bottom - 1]
+        for r in rows:
+            for c in cols:
+                grid[(r, c)] = text
+    return [[grid.get((r, c), "") for c in range(len(xs))] for r in range(len(tops))]
