@@ -31,6 +31,7 @@ from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
 from nianbao.workbook.values import format_number
 
 if TYPE_CHECKING:
+    from nianbao.published.importer import Imported
     from nianbao.workbook.model import Submission
 
 DEFAULT_LIMITS = Limits()
@@ -177,6 +178,23 @@ def last_year(previous: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> t
         imported.write_bytes(data)
         prev, _ = check(imported, limits)
     return prev, f"报告“{previous.name}”无法导入", (f"上年报告“{previous.name}”{why}" if why else "")
+
+
+def import_published(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Imported | None, str]:
+    """A published report (web page, Word or PDF) read in a sandbox child: its parsers meet untrusted bytes
+    (a PDF can be made to take any time or memory). Returns (the import, "") or (None, why not)."""
+    from nianbao.published.importer import try_import  # lxml, python-docx, pdfplumber: only this path
+
+    try:
+        if limits is None:
+            return try_import(Path(path))
+        imported: tuple[Imported | None, str] = run_limited(try_import, Path(path), limits=limits)
+        return imported
+    except LimitExceeded as exc:
+        what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
+        return None, f"“{Path(path).name}”{what}，文件可能过大或结构异常"
+    except RuntimeError as exc:
+        return None, f"程序处理“{Path(path).name}”时出错（{str(exc)[:120]}），请把这个文件发给维护人员"
 
 
 def prefilled_template(previous: str | Path, send_to: str | None = None,

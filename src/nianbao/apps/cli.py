@@ -27,7 +27,7 @@ import click
 
 from nianbao import __version__
 from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_config
-from nianbao.conversion import FORMATS, Status, annotate, check, convert, prefilled_template
+from nianbao.conversion import FORMATS, Status, annotate, check, convert, import_published, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Report
 from nianbao.output.pdf import PdfError
@@ -455,8 +455,6 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
 @click.argument("report", metavar="已发布的报告")
 @option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx）")
 def import_cmd(report: str, output: str) -> None:
-    from nianbao.published.importer import import_report  # lxml / python-docx: only this command needs them
-    from nianbao.published.source import SourceError  # as above
     from nianbao.workbook.blank import workbook_bytes  # openpyxl
 
     src = _input_path(report)
@@ -465,10 +463,9 @@ def import_cmd(report: str, output: str) -> None:
         raise click.UsageError("输出文件不能与输入的报告相同")
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
-    try:
-        imported = import_report(src)
-    except SourceError as exc:
-        click.echo(f"无法导入：{exc}", err=True)
+    imported, why = import_published(src)
+    if imported is None:
+        click.echo(f"无法导入：{why}", err=True)
         sys.exit(EXIT_FINDINGS)
     for finding in imported.findings:
         click.echo(finding.line_zh(), err=True)

@@ -41,6 +41,14 @@ class Imported:
         return filled_workbook(self.form.id, self.meta, self.figures, self.general, self.problems, self.other)
 
 
+def try_import(path: Path) -> tuple[Imported | None, str]:
+    """import_report for a sandbox child: (None, why not) instead of raising."""
+    try:
+        return import_report(path), ""
+    except SourceError as exc:
+        return None, str(exc)
+
+
 def published_workbook(path: Path) -> tuple[bytes | None, str]:
     """A published report as the bytes of its imported workbook, or (None, why not) — for running in a
     sandbox child, where an exception would read as a bug. The text names the figures not found."""
