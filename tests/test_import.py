@@ -111,3 +111,29 @@ def test_a_damaged_pdf_or_word_file_is_a_clear_answer(tmp_path, capsys, data):
     assert main(["import", str(source), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "无法导入" in err and "Traceback" not in err and not out.exists()
+
+
+def test_tables_published_as_pictures_are_named(tmp_path, capsys):
+    page = tmp_path / "年报.html"
+    page.write_text("<html><head><title>某镇2024年政府信息公开工作年度报告</title></head><body>"
+                    "<p>某镇人民政府2024年政府信息公开工作年度报告</p><p>一、总体情况</p><p>……</p>"
+                    "<p><img src='table2.png'></p><p><img src='table3.png'></p></body></html>", "utf-8")
+    assert main(["import", str(page), "-o", str(tmp_path / "x.xlsx")]) == 1
+    assert "统计表是图片" in capsys.readouterr().err
+
+
+def test_a_published_total_that_is_not_the_sum_is_kept_and_named(tmp_path):
+    """Published reports contain wrong totals: the import keeps what was published and check says so."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".html"].decode("utf-8")
+    # table 四's first 总计 (行政复议, 7 = 2 + 1 + 3 + 1) published as 8
+    cells = html.split("<td")
+    row = [i for i, c in enumerate(cells) if c.startswith(' headers="t4-A1 t4-E2"')]
+    assert row, "table 四's 总计 cell"
+    cells[row[0]] = cells[row[0]].replace(">7<", ">8<", 1)
+    page = tmp_path / "wrong.html"
+    page.write_text("<td".join(cells), "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0
+    _, report = check(out)
+    assert any(f.code == "total-mismatch" and f.position == "复议诉讼!E6" for f in report.findings), report.findings

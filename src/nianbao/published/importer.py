@@ -78,8 +78,8 @@ def _which_form(src: Source) -> Form:
     if not src.tables:
         body = "".join(src.paragraphs)
         what = "像是政府信息公开指南" if "指南" in src.title + body[:400] else "没有找到统计表"
-        if "年度报告" in src.title + body and re.search(r"<img|\.png|\.jpg", body):
-            what = "统计表是图片，无法读取数字"
+        if src.images and "年度报告" in src.title + body:
+            what = f"统计表是图片（页面中有 {src.images} 张图片），无法读取数字；请向发布单位索取 Word 版"
         raise SourceError(f"这不是可以导入的政府信息公开工作年度报告：{what}")
     best = max(FORM_IDS, key=lambda i: sum(norm(t) in text for tb in load_form(i).tables.values() for t in tb.labels.values()))
     return load_form(best)
@@ -223,9 +223,10 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
                 result.findings.append(Finding.of(
                     "import-unplaced", f"第 {ti + 1} 个表格第 {ri + 1} 行：“{text}”不是数字，“{'/'.join(labels)}”导入后为空",
                     L.TABLE_SHEETS[table.name], L.to_sheet(ref), actual=text))
-    # totals are the workbook's formulas: only the parts are written; a figure not found is written blank
-    # (None), never left as the template's 0, so that check reports it
-    result.figures[table.name] = {ref: v for ref, v in figures.items() if ref not in table.totals}
+    # Every figure as published, totals included: a published total that is not the sum of its parts is
+    # kept (check then names it), never repaired. A total not found stays the template's formula; a part
+    # not found is written blank (None), never left as the template's 0, so that check asks for it.
+    result.figures[table.name] = {ref: v for ref, v in figures.items() if not (ref in table.totals and v is None)}
 
 
 # --- narrative ---------------------------------------------------------------------------------------------

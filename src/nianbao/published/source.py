@@ -27,6 +27,7 @@ class Source:
     paragraphs: list[str] = field(default_factory=list)  # body text, one item a paragraph, tables left out
     tables: list[list[list[str]]] = field(default_factory=list)  # each a grid of cell texts
     title: str = ""
+    images: int = 0  # pictures in the article: some sites publish the tables as images
 
 
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．＋－", "0123456789.+-")
@@ -114,6 +115,7 @@ def _html(data: bytes) -> Source:
         raise SourceError(f"网页无法解析（{exc}）") from exc
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
+    images = len(root.xpath("//img"))
     title = para(" ".join(root.xpath("//title//text()")))
     tables = []
     for table in root.xpath("//table[not(ancestor::table)]"):
@@ -134,7 +136,7 @@ def _html(data: bytes) -> Source:
             own = para(el.text_content())
         if own and own != "\u2063":
             paragraphs.append(own)
-    return Source(_dedupe(paragraphs), tables, title)
+    return Source(_dedupe(paragraphs), tables, title, images)
 
 
 def _dedupe(paragraphs: list[str]) -> list[str]:
