@@ -20,7 +20,9 @@ from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.published.source import Source, SourceError, norm, read
 from nianbao.workbook.fill import filled_workbook
 
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# a figure as tables print it: "1,234", "+3", "45.5万元" (a unit after an amount), "5件"
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:万元|元|件|个|项)?$")
+_UNIT = re.compile(r"(?:万元|元|件|个|项)$")
 # a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph
 # ("（一）主动公开方面。有序推进……", as many sites publish it)
 _SUB = re.compile(r"（([一二三四五六七八九十]+)）([^。：:（）\n]{2,24})(?:[。：:]|(?=\n)|$)")
@@ -144,7 +146,7 @@ def _agency_type(agency: str) -> str:
 # --- figures ------------------------------------------------------------------------------------------------
 
 def _number(text: str, kind: NumKind) -> object | None:
-    t = text.replace(",", "").replace("，", "")
+    t = _UNIT.sub("", text.replace(",", "").replace("，", ""))
     if not _NUMBER.match(t):
         return None
     try:
@@ -216,7 +218,12 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             continue
         ti, ri, numbers = match
         used.add((ti, ri))
-        for ref, text in zip(refs, numbers[-len(refs):] if len(numbers) > len(refs) else numbers):
+        if len(numbers) > len(refs):
+            # a figure cell spanning columns repeats in the grid ("45.5万元" under 采购总金额, two columns wide):
+            # one of each run, if that leaves as many as the form has; else the row's last figures
+            runs = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
+            numbers = runs if len(runs) == len(refs) else numbers[-len(refs):]
+        for ref, text in zip(refs, numbers):
             value = _number(text, table.numeric[ref])
             figures[ref] = value
             if value is None:
