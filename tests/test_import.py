@@ -3,6 +3,7 @@ found by its labels, the narrative split by its headings; our own outputs round-
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -154,3 +155,25 @@ def test_a_2019_form_report_imports_as_2019(tmp_path, kind):
     assert main(["import", str(source), "-o", str(out)]) == 0
     assert import_report(source).form.id == "2019"
     assert _content(out) == _content(book)
+
+
+def test_a_cms_page_with_its_noise_imports_exactly(tmp_path):
+    """What government CMS pages do to a report: sub-headings as bold paragraphs or "1." lines, cell text
+    wrapped in <p><span>, &nbsp; and full-width digits, stray spaces inside labels, a table split in two."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".fragment.html"].decode("utf-8")
+    html = re.sub(r"<h3[^>]*>（一）([^<]*)</h3>", r"<p><strong>\1</strong></p>", html)  # bold, unnumbered
+    html = re.sub(r"<h3[^>]*>（二）([^<]*)</h3>", r"<p>2.\1</p>", html)  # numbered "2."
+    html = html.replace("社会公益组织", "社会公益 组织").replace(">217<", ">&nbsp;２１７&nbsp;<")
+    html = re.sub(r"(<td[^>]*>)(\d+)(</td>)", r"\1<p><span>\2</span></p>\3", html)
+    assert html.count("<strong>") >= 2 and "<p>2." in html and "２１７" in html and "<p><span>" in html
+    cut = html.index("<tr", html.index("（四）无法提供") - 400)
+    html = html[:cut] + "</tbody></table><table><tbody>" + html[cut:]  # table 三 split in two
+    page = tmp_path / "cms.html"
+    page.write_text(f"<html><head><meta charset='utf-8'><title>x</title></head><body><div class='nav'>首页 政务公开</div>"
+                    f"<div class='article'>{html}</div><div class='footer'>版权所有 网站标识码</div></body></html>", "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0
+    got, wanted = _content(out), _content(PINGTAN)
+    assert got["figures"] == wanted["figures"]
+    assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"]

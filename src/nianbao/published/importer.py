@@ -257,21 +257,36 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
             break  # the site's footer: the article has ended
         if current is not None:
             text_sections.setdefault(current, []).append(text)
-    result.general = _blocks("\n".join(text_sections.get("一", [])))
-    result.problems = _blocks("\n".join(text_sections.get("五", [])))
+    result.general = _blocks(text_sections.get("一", []), src.headings)
+    result.problems = _blocks(text_sections.get("五", []), src.headings)
     signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", "")))
     six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
     _section_six("\n".join(six), result)
 
 
-def _blocks(text: str) -> list[tuple[str, str]]:
-    """Text split at its sub-headings ("（一）主动公开" on a line of its own or run into its paragraph); what
-    comes before the first is an untitled introduction."""
-    parts = _SUB.split(text)
-    blocks = [("", parts[0].strip())] if parts[0].strip() else []
-    for i in range(1, len(parts) - 2, 3):
-        blocks.append((parts[i + 1], parts[i + 2].strip()))
-    return [(h, b) for h, b in blocks if b]
+# a sub-heading numbered "1." / "1、" on a line of its own (no sentence in it)
+_NUMBERED = re.compile(r"^\d{1,2}[.．、]\s*([^。；;]{2,24}?)[：:]?$")
+
+
+def _blocks(paragraphs: list[str], marked: set[str] = frozenset()) -> list[tuple[str, str]]:  # type: ignore[assignment]
+    """Paragraphs grouped under their sub-headings: "（一）主动公开" on a line of its own or run into its
+    paragraph ("（一）主动公开方面。有序推进……"), "1.主动公开" on a line of its own, or a short paragraph
+    set as a heading (bold, a heading style). What comes before the first is an untitled introduction."""
+    blocks: list[tuple[str, list[str]]] = [("", [])]
+    for p in paragraphs:
+        lines = p.split("\n") if "\n" in p else [p]
+        for line in lines:
+            m = _SUB.match(line.strip())
+            if m:
+                rest = line.strip()[m.end():].strip()
+                blocks.append((m.group(2).strip(), [rest] if rest else []))
+                continue
+            n = _NUMBERED.match(line.strip())
+            if n or (line in marked and len(line) <= 30 and not line.endswith("。")):
+                blocks.append(((n.group(1) if n else line).strip().rstrip("：:"), []))
+                continue
+            blocks[-1][1].append(line)
+    return [(h, "\n".join(b).strip()) for h, b in blocks if "".join(b).strip()]
 
 
 def _section_six(text: str, result: Imported) -> None:
@@ -280,7 +295,7 @@ def _section_six(text: str, result: Imported) -> None:
     items: dict[str, list[str]] = {}
     fees_seen = False
     found_fees: dict[str, object] = {}
-    for heading, body in _blocks(text) or [("", "")]:
+    for heading, body in _blocks(text.split("\n")) or [("", "")]:
         fees = _fees(body)
         if fees is not None and (not heading or "信息处理费" in heading or not fees_seen):
             fees_seen = True

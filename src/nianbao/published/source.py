@@ -28,6 +28,9 @@ class Source:
     tables: list[list[list[str]]] = field(default_factory=list)  # each a grid of cell texts
     title: str = ""
     images: int = 0  # pictures in the article: some sites publish the tables as images
+    # paragraphs set as headings (an h1-h6, bold throughout, a Word heading style): sub-headings numbered
+    # in no way the text shows
+    headings: set[str] = field(default_factory=set)
 
 
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．＋－", "0123456789.+-")
@@ -128,6 +131,7 @@ def _html(data: bytes) -> Source:
             tables.append(grid)
         table.getparent().replace(table, lxml.html.fromstring("<p>\u2063</p>"))  # a marker: a table stood here
     paragraphs = []
+    headings: set[str] = set()
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag.lower() not in _BLOCK:
             continue
@@ -136,7 +140,11 @@ def _html(data: bytes) -> Source:
             own = para(el.text_content())
         if own and own != "\u2063":
             paragraphs.append(own)
-    return Source(_dedupe(paragraphs), tables, title, images)
+            tag = el.tag.lower()
+            bold = "".join("".join(b.itertext()) for b in el.xpath(".//b|.//strong"))
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6") or (tag == "p" and bold and norm(bold) == norm(own)):
+                headings.add(own)
+    return Source(_dedupe(paragraphs), tables, title, images, headings)
 
 
 def _dedupe(paragraphs: list[str]) -> list[str]:
@@ -184,16 +192,22 @@ def _docx(data: bytes, name: str) -> Source:
 
     doc = Document(io.BytesIO(data))
     paragraphs, tables = [], []
+    headings: set[str] = set()
     for el in doc.element.body.iterchildren():
         if el.tag == qn("w:p"):
-            text = para(Paragraph(el, doc).text)
+            p = Paragraph(el, doc)
+            text = para(p.text)
             if text:
                 paragraphs.append(text)
+                style = p.style.name if p.style is not None else ""
+                runs = [r for r in p.runs if r.text.strip()]
+                if re.match(r"(?i)heading|标题|二级|三级", style or "") or (runs and all(r.bold for r in runs)):
+                    headings.add(text)
         elif el.tag == qn("w:tbl"):
             table = Table(el, doc)
             tables.append([[norm(cell.text) for cell in row.cells] for row in table.rows])
     title = paragraphs[0] if paragraphs else ""
-    return Source(paragraphs, tables, title)
+    return Source(paragraphs, tables, title, 0, headings)
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------
