@@ -177,3 +177,17 @@ def test_a_cms_page_with_its_noise_imports_exactly(tmp_path):
     got, wanted = _content(out), _content(PINGTAN)
     assert got["figures"] == wanted["figures"]
     assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"]
+
+
+def test_a_row_the_form_does_not_have_is_named_with_where_it_was(tmp_path, capsys):
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".html"].decode("utf-8")
+    end = html.index("</tr>", html.index("行政事业性收费")) + len("</tr>")
+    html = html[:end] + "<tr><td>政府集中采购</td><td colspan='3'>12</td></tr>" + html[end:]  # a 2019-form row
+    page = tmp_path / "extra.html"
+    page.write_text(html, "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0, "every figure the form asks for was found"
+    err = capsys.readouterr().err
+    assert re.search(r"第 \d+ 个表格第 \d+ 行：标签“政府集中采购”不在 2021 版表格中，这一行的数字（12）没有导入", err), err
+    assert _figures(out) == _figures(PINGTAN)

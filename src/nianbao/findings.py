@@ -101,6 +101,7 @@ CODES: dict[str, str] = {
     "text-private-use": "文字中有造字，无法显示",
     # importing a published report
     "import-unplaced": "导入时没有找到的数字",
+    "import-unknown-row": "导入时表格中有格式以外的行",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -122,7 +123,7 @@ LEVELS: dict[str, Level] = {
     "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-basis": Level.INFO, "narrative-percent": Level.WARNING,
     "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
     "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
-    "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR,
+    "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR, "import-unknown-row": Level.WARNING,
 }
 
 

@@ -29,7 +29,7 @@ from nianbao import __version__
 from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_config
 from nianbao.conversion import FORMATS, Status, annotate, check, convert, import_published, prefilled_template
 from nianbao.files import atomic_write_bytes
-from nianbao.findings import Report
+from nianbao.findings import Level, Report
 from nianbao.output.pdf import PdfError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
@@ -475,7 +475,9 @@ def import_cmd(report: str, output: str) -> None:
     click.echo(f"已导入 {imported.form.id} 版报告（{imported.meta.get('agency') or '机关名称未识别'}，"
                f"{imported.meta.get('year') or '年度未识别'} 年度）：数字 {sum(counts.values())} 个，"
                f"正文 {len(imported.general)} 段小标题块；已写入 {out}。请用 nianbao check 检查。", err=True)
-    sys.exit(EXIT_FINDINGS if imported.findings else EXIT_OK)
+    # a figure that could not be placed is an error (the workbook has a blank for it); a row outside the
+    # form only a warning: what the form asks for was all found
+    sys.exit(EXIT_FINDINGS if any(f.level is Level.ERROR for f in imported.findings) else EXIT_OK)
 
 
 @command("mail", "邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")

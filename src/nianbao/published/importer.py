@@ -38,6 +38,7 @@ class Imported:
     problems: list[tuple[str, str]] = field(default_factory=list)
     other: dict[str, object] = field(default_factory=dict)  # 六: Field key -> text or fee figure
     findings: list[Finding] = field(default_factory=list)
+    placed: set[tuple[int, int]] = field(default_factory=set)  # (source table, row) whose figures were taken
 
     def workbook(self) -> Workbook:
         return filled_workbook(self.form.id, self.meta, self.figures, self.general, self.problems, self.other)
@@ -71,8 +72,25 @@ def import_report(path: Path) -> Imported:
     result = Imported(form, _meta(src, form))
     for sec, table in form.section_tables():
         _place(src, table, sec.heading, result)
+    _unknown_rows(src, form, result)
     _narrative(src, form, result)
     return result
+
+
+def _unknown_rows(src: Source, form: Form, result: Imported) -> None:
+    """Rows of figures under labels the form does not have (a 合计 row a site added, a label of another form
+    revision): their figures go nowhere, and the clerk is told where they were."""
+    tables_used = {ti for ti, _ in result.placed}
+    for ti, ri, row in _candidate_rows(src):
+        if ti not in tables_used or (ti, ri) in result.placed:
+            continue
+        numbers = [c for c in row if c and _NUMBER.match(c.replace(",", ""))]
+        labels = list(dict.fromkeys(c for c in row if c and not _NUMBER.match(c.replace(",", ""))))
+        if numbers and labels:
+            result.findings.append(Finding.of(
+                "import-unknown-row",
+                f"第 {ti + 1} 个表格第 {ri + 1} 行：标签“{'/'.join(labels)[:60]}”不在 {form.id} 版表格中，这一行的数字（{'、'.join(list(dict.fromkeys(numbers))[:8])}）没有导入",
+                actual="/".join(labels)[:200]))
 
 
 def _which_form(src: Source) -> Form:
@@ -218,6 +236,7 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             continue
         ti, ri, numbers = match
         used.add((ti, ri))
+        result.placed.add((ti, ri))
         if len(numbers) > len(refs):
             # a figure cell spanning columns repeats in the grid ("45.5万元" under 采购总金额, two columns wide):
             # one of each run, if that leaves as many as the form has; else the row's last figures
