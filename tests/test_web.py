@@ -186,7 +186,7 @@ def test_twenty_uploads_at_once_each_get_their_own_report(server):
     print(f"\n20 concurrent uploads: {wall:.2f} s wall, {20 / wall:.1f} reports/s, slowest request {slowest:.2f} s")
 
 
-def _dying_convert(path: str, name: str):
+def _dying_convert(path: str, name: str, previous: str | None = None):
     """Dies like a worker killed by the kernel's OOM killer, the first time only (pickled by name into
     the forked worker, which has this module already)."""
     import os
@@ -197,7 +197,7 @@ def _dying_convert(path: str, name: str):
     if marker.exists():
         marker.unlink()
         os._exit(1)
-    return getattr(web, "_real_convert_in_worker", web._convert_in_worker)(path, name)  # the replacement pool: the real one
+    return getattr(web, "_real_convert_in_worker", web._convert_in_worker)(path, name, previous)  # the replacement pool: the real one
 
 
 def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monkeypatch):
@@ -236,7 +236,7 @@ def test_bad_parameters_are_explained(server):
         assert r.status_code == 405 and "POST" in r.headers["allow"] and r.json()["detail"] == "不支持这种请求方式"
 
 
-def _broken_convert(path: str, name: str):
+def _broken_convert(path: str, name: str, previous: str | None = None):
     raise RuntimeError("a bug of ours")
 
 
@@ -354,3 +354,24 @@ def test_half_sent_requests_are_closed_and_the_server_keeps_answering(tmp_path):
         for sock in held:
             sock.close()
         s.stop()
+
+
+def test_last_years_report_as_an_optional_second_upload(server, edit):
+    """The page's second file: last year's published report (here its web page) checks the carry-over."""
+    from nianbao.conversion import convert
+
+    last = edit({"基本信息!B5": 2023, "基本信息!B7": "2024年1月20日", "依申请公开!D30": 2, "依申请公开!D8": 69})
+    page = convert(last, formats=("docx", "html")).outputs[".html"]
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        r = c.post("/api/jobs", files={"file": ("平潭.xlsx", PINGTAN.read_bytes(), XLSX),
+                                       "previous": ("2023年报告.html", page, "text/html")})
+        assert r.status_code == 201
+        carry = [f for f in r.json()["findings"] if f["code"] == "carryover-mismatch"]
+        assert [f["position"] for f in carry] == ["依申请公开!D7", "依申请公开!J7"]
+        alone = _upload(c, "平潭.xlsx", PINGTAN.read_bytes()).json()
+        assert not any(f["code"] == "carryover-mismatch" for f in alone["findings"])
+        # the browser form sends an empty part when no second file is chosen
+        r = c.post("/upload", files={"file": ("平潭.xlsx", PINGTAN.read_bytes(), XLSX), "previous": ("", b"", "application/octet-stream")},
+                   follow_redirects=False)
+        assert r.status_code == 303
+    assert "name=\"previous\"" in httpx.get(server.url + "/").text

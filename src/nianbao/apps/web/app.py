@@ -183,11 +183,13 @@ async def _nothing() -> Message:  # pragma: no cover - a response never reads th
 
 # --- the app ------------------------------------------------------------------------------------------
 
-def _convert_in_worker(path: str, name: str) -> Conversion:
+def _convert_in_worker(path: str, name: str, previous: str | None = None) -> Conversion:
     try:
-        return convert(Path(path), name, ("docx", "html", "json"))
+        return convert(Path(path), name, ("docx", "html", "json"), previous=Path(previous) if previous else None)
     finally:
-        shutil.rmtree(Path(path).parent, ignore_errors=True)  # the upload itself is not kept
+        shutil.rmtree(Path(path).parent, ignore_errors=True)  # the uploads themselves are not kept
+        if previous:
+            shutil.rmtree(Path(previous).parent, ignore_errors=True)
 
 
 def _pdf_in_worker(docx: bytes, name: str) -> bytes:
@@ -282,14 +284,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             downloads={k: f"{base}/{job.id}/files/{k}" for k in kinds}, expires=job.created + store.keep,
         ).model_dump()
 
-    async def convert(upload: UploadFile, cookie: str | None) -> Job:
+    async def convert(upload: UploadFile, cookie: str | None, previous: UploadFile | None = None) -> Job:
         name = Path((upload.filename or "").replace("\\", "/")).name or "工作簿.xlsx"
         job = store.new(name, owner_hash(cookie))
         try:
             path = staging_path(store.dir(job.id) / "upload", name)
             with path.open("wb") as fh:
                 await asyncio.to_thread(shutil.copyfileobj, upload.file, fh, 1 << 20)
-            conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name)
+            prev_path = None
+            if previous is not None and previous.filename:  # a browser sends an empty part for no file
+                prev_name = Path(previous.filename.replace("\\", "/")).name
+                prev_path = staging_path(store.dir(job.id) / "previous", prev_name)
+                with prev_path.open("wb") as fh:
+                    await asyncio.to_thread(shutil.copyfileobj, previous.file, fh, 1 << 20)
+            conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name,
+                                                         str(prev_path) if prev_path else None)
         except BaseException:
             store.delete(job.id)
             raise
@@ -348,7 +357,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                         headers={"Content-Disposition": f"attachment; filename=\"nianbao-{form}.xlsx\"; filename*=UTF-8''{quote(name)}"})
 
     @app.post("/upload", include_in_schema=False)
-    async def upload_page(request: Request, file: UploadFile = File(...)) -> Response:
+    async def upload_page(request: Request, file: UploadFile = File(...), previous: UploadFile | None = File(None)) -> Response:
         if _cross_site(request):
             # a form on another site posting here (its browser would not send our Lax cookie): refused, so
             # that nobody lands on a job someone else chose and no cookie of the clerk's is replaced
@@ -357,7 +366,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         fresh = COOKIE not in request.cookies
         # the first request of this browser: the job is bound to a new cookie
         cookie = secrets.token_urlsafe(24) if fresh else request.cookies[COOKIE]
-        job = await convert(file, cookie)
+        job = await convert(file, cookie, previous)
         resp = RedirectResponse(f"/jobs/{job.id}", status_code=303)
         if fresh:
             resp.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", max_age=30 * 86400)
@@ -388,8 +397,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.post("/api/jobs", status_code=201, response_model=JobOut, summary="上传工作簿：检查并生成报告", tags=["任务"],
               responses=_errors(400, 413, 422, 503))
-    async def api_create(request: Request, file: UploadFile = File(..., description="填好的 .xlsx 工作簿")) -> dict[str, Any]:
-        return job_json(await convert(file, request.cookies.get(COOKIE)), "/api/jobs")
+    async def api_create(request: Request, file: UploadFile = File(..., description="填好的 .xlsx 工作簿"),
+                         previous: UploadFile | None = File(None, description="可选：上年的工作簿或已发布的报告（.html/.docx/.pdf），用于跨年度核对")
+                         ) -> dict[str, Any]:
+        return job_json(await convert(file, request.cookies.get(COOKIE), previous), "/api/jobs")
 
     @app.get("/api/jobs/{job_id}", response_model=JobOut, summary="查看检查结果", tags=["任务"], responses=_errors(404, 422))
     async def api_get(job_id: str, request: Request) -> dict[str, Any]:
