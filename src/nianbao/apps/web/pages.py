@@ -41,11 +41,12 @@ _INDEX = """{% extends "base" %}{% block title %}首页{% endblock %}{% block bo
 <div class="box">
 <h2>第二步：上传填好的工作簿</h2>
 <form method="post" action="/upload" enctype="multipart/form-data">
-<p><input type="file" name="file" id="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required>
-<button type="submit" id="submit">检查并生成报告</button></p>
+<p><label for="file">填好的工作簿：</label>
+<input type="file" name="file" id="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></p>
 <p><label for="previous">上年的报告（可选）：</label>
 <input type="file" name="previous" id="previous" accept=".xlsx,.html,.htm,.docx,.pdf"></p>
 <p class="muted">上年的填报工作簿，或上年已发布的报告（网页、Word 或 PDF）：用于核对上年结转、现行有效件数和与上年雷同的段落。</p>
+<p><button type="submit" id="submit">检查并生成报告</button></p>
 </form>
 <p class="muted">文件不超过 {{ max_mb }} MB。检查通过即生成 Word 报告{% if pdf %}（另有 PDF{% else %}（另有{% endif %}、网页和数据文件）；
 有错误时列出每个问题所在的工作表和单元格，并提供标注了问题的工作簿。</p>
