@@ -191,3 +191,21 @@ def test_a_row_the_form_does_not_have_is_named_with_where_it_was(tmp_path, capsy
     err = capsys.readouterr().err
     assert re.search(r"第 \d+ 个表格第 \d+ 行：标签“政府集中采购”不在 2021 版表格中，这一行的数字（12）没有导入", err), err
     assert _figures(out) == _figures(PINGTAN)
+
+
+def test_hostile_word_files_are_refused_without_being_opened(tmp_path, capsys):
+    """An XML entity declaration (XXE, billion laughs) and a zip that unpacks past 100 MB: refused before
+    python-docx parses anything."""
+    import zipfile
+
+    xxe = tmp_path / "xxe.docx"
+    with zipfile.ZipFile(xxe, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><d>&e;</d>')
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", b"\0" * (101 * 1024 * 1024))
+    assert bomb.stat().st_size < 1024 * 1024
+    for path, why in ((xxe, "不安全的内容"), (bomb, "解压后过大")):
+        assert main(["import", str(path), "-o", str(tmp_path / "x.xlsx")]) == 1
+        assert why in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
