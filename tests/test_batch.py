@@ -139,3 +139,24 @@ def test_zip_members_are_named_in_messages_as_sent(tmp_path):
     result = run_batch(archive, tmp_path / "out", jobs=1)
     [item] = result.items
     assert item.file == "各乡镇/扫描件.xlsx" and "“扫描件.xlsx”" in item.first[0], item.first
+
+
+def test_a_folder_of_last_years_reports_is_matched_by_agency(tmp_path, edit):
+    """--previous 上年文件夹: each workbook meets last year's report of its own agency (here a published web
+    page); an agency without one is marked 未核对, not failed."""
+    from nianbao.conversion import convert
+
+    last = edit({"基本信息!B5": 2023, "基本信息!B7": "2024年1月20日", "依申请公开!D30": 2, "依申请公开!D8": 69})
+    prev = tmp_path / "2023"
+    prev.mkdir()
+    (prev / "平潭2023年报告.html").write_bytes(convert(last, formats=("docx", "html")).outputs[".html"])
+    box = tmp_path / "inbox"
+    box.mkdir()
+    shutil.copy(PINGTAN, box / "平潭.xlsx")
+    shutil.copy(DAZHUANG, box / "大庄乡.xlsx")
+    result = run_batch(box, tmp_path / "out", jobs=2, previous=prev)
+    by_file = {it.file: it for it in result.items}
+    assert any("上年结转" in line for line in by_file["平潭.xlsx"].first), by_file["平潭.xlsx"].first
+    assert not any("上年结转" in line for line in by_file["大庄乡.xlsx"].first)
+    alone = run_batch(box, tmp_path / "out2", jobs=2)
+    assert not any("上年结转" in line for it in alone.items for line in it.first)

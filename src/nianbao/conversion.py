@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from nianbao.checks.acknowledge import apply_acknowledgements
 from nianbao.checks.previous import check_previous, year_gap
@@ -38,6 +38,8 @@ DEFAULT_LIMITS = Limits()
 FORMATS = ("docx", "pdf", "html", "json")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".csv", ".ods", ".numbers")
 NOT_ASSESSED_PREVIOUS = "跨年度核对（上年结转、现行有效件数、内容雷同）：未提供上年工作簿（--previous）"
+# last year's workbook or report, or (batch) a function choosing it once this year's agency is known
+Previous: TypeAlias = "str | Path | Callable[[Submission], str | Path | None] | None"
 
 
 class Status(StrEnum):
@@ -93,7 +95,7 @@ def _load_and_check(path: Path, min_general: int | None = None) -> tuple[Submiss
     return sub, report
 
 
-def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: str | Path | None = None,
+def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: Previous = None,
           min_general: int | None = None, meanwhile: Callable[[], object] | None = None) -> tuple[Submission | None, Report]:
     """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
     unless limits is None) its structure and content. min_general is the shortest acceptable 总体情况, in
@@ -132,7 +134,9 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: st
     return sub, report
 
 
-def _compare_with_previous(sub: Submission, report: Report, previous: str | Path | None, limits: Limits | None) -> None:
+def _compare_with_previous(sub: Submission, report: Report, previous: Previous, limits: Limits | None) -> None:
+    if callable(previous):
+        previous = previous(sub)
     if previous is None:
         report.not_assessed.append(NOT_ASSESSED_PREVIOUS)
         return
@@ -317,7 +321,7 @@ class Conversion:
 
 
 def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] | list[str] = ("docx",), *,
-            draft: bool = False, template: bytes | None = None, previous: str | Path | None = None,
+            draft: bool = False, template: bytes | None = None, previous: Previous = None,
             min_general: int | None = None, annotate: bool = True, pdf_optional: bool = True,
             limits: Limits | None = DEFAULT_LIMITS) -> Conversion:
     """Check the workbook at path (sent as `name`) and make the report in every format asked for — or,

@@ -255,6 +255,13 @@ def _input_path(path: str) -> Path:
     return p
 
 
+def _input_dir(path: str) -> Path:
+    p = Path(path)
+    if not p.is_dir():
+        raise click.UsageError(f"找不到文件夹“{path}”")
+    return p
+
+
 def _formats(value: str) -> list[str]:
     chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in chosen if f not in FORMATS]
@@ -416,7 +423,9 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
 @option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
 @option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
 @format_option("报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
-def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str) -> None:
+@option("--previous", "previous", type=click.Path(file_okay=False), metavar="上年文件夹",
+        help="上年各单位的工作簿或已发布的报告（.xlsx/.html/.docx/.pdf）所在的文件夹：按机关名称对应，做跨年度核对")
+def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str, previous: str | None) -> None:
     from nianbao.apps.batch.run import (  # openpyxl (汇总.xlsx) and the worker pool
         BatchError,
         Item,
@@ -438,7 +447,8 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
 
     try:
         with writing(output):
-            result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats)
+            result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats,
+                               previous=_input_dir(previous) if previous else None)
     except (BatchError, PdfError) as exc:
         raise Failure(str(exc)) from exc
     c = result.counts()

@@ -287,7 +287,7 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
 _NUMBERED = re.compile(r"^\d{1,2}[.．、]\s*([^。；;]{2,24}?)[：:]?$")
 
 
-def _blocks(paragraphs: list[str], marked: set[str] = frozenset()) -> list[tuple[str, str]]:  # type: ignore[assignment]
+def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Paragraphs grouped under their sub-headings: "（一）主动公开" on a line of its own or run into its
     paragraph ("（一）主动公开方面。有序推进……"), "1.主动公开" on a line of its own, or a short paragraph
     set as a heading (bold, a heading style). What comes before the first is an untitled introduction."""

@@ -24,11 +24,12 @@ from typing import Any
 from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.items import BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
-from nianbao.conversion import Status, convert, report_name, staging_path, warm
+from nianbao.conversion import Status, check, convert, import_published, report_name, staging_path, warm
 from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.findings import Finding
 from nianbao.output.pdf import PdfError, soffice
 from nianbao.output.pdf import convert as pdf_convert
+from nianbao.published import PUBLISHED_SUFFIXES
 
 REPORT_DIR, ANNOTATED_DIR = "报告", "标注"
 CACHE_NAME = ".nianbao-batch.json"
@@ -97,17 +98,23 @@ class BatchError(Exception):
 
 # --- the worker side -------------------------------------------------------------------------------
 
-def process_one(display: str, path: Path, sha: str) -> Outcome:
-    conv = convert(path, Path(display).name)
+def _agency_key(name: str) -> str:
+    return "".join(name.split())
+
+
+def process_one(display: str, path: Path, sha: str, previous: dict[str, str] | None = None) -> Outcome:
+    # last year's report of the same agency, chosen once this year's workbook has been read
+    chooser = (lambda sub: previous.get(_agency_key(sub.meta.agency))) if previous is not None else None
+    conv = convert(path, Path(display).name, previous=chooser)
     item = Item(display, sha, status=conv.status, agency=conv.agency, year=conv.year, form=conv.form,
                 errors=conv.errors, warnings=conv.warnings, figures=conv.figures, seconds=conv.seconds,
                 first=[f.line() for f in (conv.report.errors or conv.report.warnings)[:FIRST_FINDINGS]])
     return Outcome(item, conv.files.get("docx"), conv.files.get("annotated"))
 
 
-def _process_safely(display: str, path: Path, sha: str) -> Outcome:
+def _process_safely(display: str, path: Path, sha: str, previous: dict[str, str] | None = None) -> Outcome:
     try:
-        return process_one(display, path, sha)
+        return process_one(display, path, sha, previous)
     except Exception as exc:  # noqa: BLE001 - one file must never stop the batch
         bug = Finding.of("internal-error", f"处理时程序出错（{type(exc).__name__}），请把此文件发给维护人员")
         item = Item(display, sha, first=[bug.line()])
@@ -158,7 +165,9 @@ Progress = Callable[[int, int, Item], None]
 
 def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = False,
               aggregate: bool = False, progress: Progress | None = None,
-              formats: list[str] | tuple[str, ...] = ("docx",)) -> BatchResult:
+              formats: list[str] | tuple[str, ...] = ("docx",), previous: Path | None = None) -> BatchResult:
+    """previous: a folder of last year's workbooks or published reports, matched to this year's by agency name
+    (every file is then processed again: its cross-year findings depend on that folder too)."""
     started = time.perf_counter()
     if not inbox.exists():
         raise BatchError(f"找不到“{inbox}”")
@@ -166,7 +175,8 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
         raise BatchError(f"“{inbox}”既不是文件夹也不是 .zip 压缩包")
     outdir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    cache = {} if force else _load_cache(outdir)
+    last_year = previous_index(previous) if previous is not None else None
+    cache = {} if force or last_year is not None else _load_cache(outdir)
     with tempfile.TemporaryDirectory(prefix="nianbao-batch-") as scratch:
         files = discover(inbox, Path(scratch))
         outdir_resolved = outdir.resolve()
@@ -188,7 +198,7 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
             done += 1
             if progress:
                 progress(done, total, it)
-        for outcome in _run_parallel(todo, jobs):
+        for outcome in _run_parallel(todo, jobs, last_year):
             item = outcome.item
             _write_outputs(outcome, names, outdir)
             items.append(item)
@@ -214,12 +224,35 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
     return result
 
 
-def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int) -> Iterator[Outcome]:
+def previous_index(folder: Path) -> dict[str, str]:
+    """Last year's files by agency name: workbooks read as workbooks, web pages / Word / PDF imported (each
+    in its sandbox child). A file whose agency cannot be told is left out; two of one agency: the later year."""
+    if not folder.is_dir():
+        raise BatchError(f"上年报告文件夹“{folder}”不存在")
+    found: dict[str, tuple[int, str]] = {}
+    for path in sorted(folder.rglob("*")):
+        suffix = path.suffix.lower()
+        if not path.is_file() or _skip(path.name) or suffix not in (".xlsx",) + PUBLISHED_SUFFIXES:
+            continue
+        if suffix == ".xlsx":
+            sub, _ = check(path)
+            agency, year = (sub.meta.agency, sub.meta.year or 0) if sub is not None else ("", 0)
+        else:
+            imported, _ = import_published(path)
+            agency = str(imported.meta.get("agency") or "") if imported is not None else ""
+            year = int(str(imported.meta.get("year") or 0)) if imported is not None else 0
+        key = _agency_key(agency)
+        if key and year >= found.get(key, (-1, ""))[0]:
+            found[key] = (year, str(path))
+    return {key: path for key, (_, path) in found.items()}
+
+
+def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int, previous: dict[str, str] | None = None) -> Iterator[Outcome]:
     if not todo:
         return
     ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=warm) as pool:
-        futures = {pool.submit(_process_safely, *job): job for job in todo}
+        futures = {pool.submit(_process_safely, *job, previous): job for job in todo}
         for fut in as_completed(futures):
             display, _, sha = futures[fut]
             try:
