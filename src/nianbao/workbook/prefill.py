@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from nianbao.form import layout as L
 from nianbao.form.model import load_form
-from nianbao.workbook.blank import build_workbook, row_height
+from nianbao.workbook.blank import build_workbook, fit_to_width, row_height
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
 
@@ -92,12 +92,17 @@ def _reference_sheet(wb: Workbook, prev: Submission) -> None:
         name = next((f.label for f in L.SECTION6_FIELDS if f.key == key), key)
         for para in paras:
             rows.append(("六", name, para))
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = 32
     for row in rows:
         ws.append(list(row))
         r = ws.max_row
-        ws.cell(r, 3).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[r].height = row_height(row[2], 90)
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 6, 24, 90
+        for c in (1, 2, 3):
+            ws.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = row_height(row[2], 70)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 6, 20, 70
+    fit_to_width(ws)  # prints one page wide, the text column whole
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.print_title_rows = "2:2"
     ws.protection.sheet = True  # read-only: a reference, not a place to write this year's text
     ws.sheet_properties.tabColor = "BFBFBF"
