@@ -9,6 +9,7 @@ May import every layer below it (findings, files, form, workbook, checks, output
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,33 +156,25 @@ def _compare_with_previous(sub: Submission, report: Report, previous: Previous, 
 
 def last_year(previous: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Submission | None, str, str]:
     """Last year's report read for comparison or to start this year's workbook: its workbook, or the report
-    as published (web page or Word), imported in a sandbox child (as untrusted as any workbook) and read
+    as published (web page, Word or PDF), imported in a sandbox child (as untrusted as any workbook) and read
     as that workbook would be. Returns (submission or None, why not, what was only partly imported)."""
     previous = Path(previous)
     if previous.suffix.lower() not in PUBLISHED_SUFFIXES:
         prev, prev_report = check(previous, limits)
         first = prev_report.findings[0].message if prev_report.findings else ""
         return prev, f"工作簿“{previous.name}”无法读取（{first}）", ""
-    from nianbao.published.importer import published_workbook  # openpyxl's writer: only this path needs it
-
-    try:
-        if limits is None:
-            data, why = published_workbook(previous)
-        else:
-            data, why = run_limited(published_workbook, previous, limits=limits)
-    except LimitExceeded:
-        data, why = None, "读取超出时间或内存限制"
-    except RuntimeError as exc:
-        data, why = None, f"程序出错：{str(exc)[:120]}"
-    if data is None:
+    imported, why = import_published(previous, limits)
+    if imported is None:
         return None, f"报告“{previous.name}”无法导入（{why}）", ""
-    import tempfile  # as above
+    from nianbao.workbook.blank import workbook_bytes  # openpyxl's writer: only this path needs it
 
+    unplaced = sum(f.code == "import-unplaced" for f in imported.findings)
     with tempfile.TemporaryDirectory(prefix="nianbao-previous-") as tmp:
-        imported = Path(tmp) / (previous.stem + ".xlsx")
-        imported.write_bytes(data)
-        prev, _ = check(imported, limits)
-    return prev, f"报告“{previous.name}”无法导入", (f"上年报告“{previous.name}”{why}" if why else "")
+        path = Path(tmp) / (previous.stem + ".xlsx")
+        path.write_bytes(workbook_bytes(imported.workbook()))
+        prev, _ = check(path, limits)
+    partly = f"上年报告“{previous.name}”其中 {unplaced} 行数字没有找到" if unplaced else ""
+    return prev, f"报告“{previous.name}”无法导入", partly
 
 
 def import_published(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Imported | None, str]:

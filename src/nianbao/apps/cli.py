@@ -255,6 +255,14 @@ def _input_path(path: str) -> Path:
     return p
 
 
+def _workbook_output(out: Path, src: Path, what: str) -> None:
+    """A workbook written from a report (import, template --from): never over its source, always .xlsx."""
+    if out.resolve() == src.resolve():
+        raise click.UsageError(f"输出文件不能与{what}相同")
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+
+
 def _input_dir(path: str) -> Path:
     p = Path(path)
     if not p.is_dir():
@@ -302,10 +310,7 @@ def template_cmd(output: str | None, form_id: str, send_to: str | None, from_: s
 
 def _template_from(src: Path, output: str | None, send_to: str | None) -> None:
     out = Path(output or f"{src.stem}（据此预填的下一年度）.xlsx")
-    if out.resolve() == src.resolve():
-        raise click.UsageError("输出文件不能与上年报告相同")
-    if out.suffix.lower() != ".xlsx":
-        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+    _workbook_output(out, src, "上年报告")
     data, report = prefilled_template(src, send_to)
     for line in report.not_assessed:
         click.echo(f"注意：{line}", err=True)
@@ -469,10 +474,7 @@ def import_cmd(report: str, output: str) -> None:
 
     src = _input_path(report)
     out = Path(output)
-    if out.resolve() == src.resolve():
-        raise click.UsageError("输出文件不能与输入的报告相同")
-    if out.suffix.lower() != ".xlsx":
-        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+    _workbook_output(out, src, "输入的报告")
     imported, why = import_published(src)
     if imported is None:
         click.echo(f"无法导入：{why}", err=True)

@@ -52,19 +52,6 @@ def try_import(path: Path) -> tuple[Imported | None, str]:
         return None, str(exc)
 
 
-def published_workbook(path: Path) -> tuple[bytes | None, str]:
-    """A published report as the bytes of its imported workbook, or (None, why not) — for running in a
-    sandbox child, where an exception would read as a bug. The text names the figures not found."""
-    from nianbao.workbook.blank import workbook_bytes  # openpyxl's writer
-
-    try:
-        imported = import_report(path)
-    except SourceError as exc:
-        return None, str(exc)
-    unplaced = sum(f.code == "import-unplaced" for f in imported.findings)
-    return workbook_bytes(imported.workbook()), (f"其中 {unplaced} 行数字没有找到" if unplaced else "")
-
-
 def import_report(path: Path) -> Imported:
     """Raises source.SourceError when the file is not a readable report (the message says what it is)."""
     src = read(path)

@@ -41,15 +41,14 @@ _RADICALS = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
 
 # Radicals (U+2E80 block) that PDF fonts share with the simplified characters they look like; NFKC does
 # not map these (Unicode gives them no decomposition). "戶" is the CJK fonts' shared glyph for "户".
-_SHARED_GLYPHS = dict(zip("⺠⻔⻓⻜⻢⻋⻅⻆⻛⻝⻘⻙⻚⻥⻦⻩⻬⻮⻰⻳⻉⻄⺟⻁戶", "民门长飞马车见角风食青韦页鱼鸟黄齐齿龙龟贝西母虎户"))
+_SHARED_GLYPHS = str.maketrans("⺠⻔⻓⻜⻢⻋⻅⻆⻛⻝⻘⻙⻚⻥⻦⻩⻬⻮⻰⻳⻉⻄⺟⻁戶", "民门长飞马车见角风食青韦页鱼鸟黄齐齿龙龟贝西母虎户")
 
 
 def unfold(text: str) -> str:
     """Radicals and compatibility ideographs as the characters they stand for: PDF printers (Chromium) map
     glyphs to "⼀" (U+2F00) where the text had "一" (U+4E00). Only those: NFKC on the whole text would also
     turn the form's full-width "（一）" into "(一)"."""
-    text = "".join(_SHARED_GLYPHS.get(ch, ch) for ch in text) if any(ch in _SHARED_GLYPHS for ch in text) else text
-    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text.translate(_SHARED_GLYPHS))
 
 
 def norm(text: str) -> str:
@@ -69,15 +68,17 @@ def read(path: Path) -> Source:
     if len(data) > MAX_BYTES:
         raise SourceError(f"“{path.name}”超过 {MAX_BYTES // 1024 // 1024} MB，不像是一份年度报告")
     if data.startswith(b"PK"):
-        try:
-            return _docx(data, path.name)
-        except SourceError:
-            raise
-        except Exception as exc:  # python-docx on untrusted bytes (a missing part, a broken relationship)
-            raise SourceError(f"“{path.name}”不是有效的 Word 文档（.docx）或已损坏（{type(exc).__name__}）") from exc
-    if data.lstrip()[:5] == b"%PDF-":
-        return _pdf(data, path.name)
-    return _html(data)
+        reader, kind = _docx, "Word 文档（.docx）"
+    elif data.lstrip()[:5] == b"%PDF-":
+        reader, kind = _pdf, "PDF "
+    else:
+        return _html(data)
+    try:
+        return reader(data, path.name)
+    except SourceError:
+        raise
+    except Exception as exc:  # python-docx / pdfminer on untrusted bytes: any failure means a damaged file
+        raise SourceError(f"“{path.name}”不是有效的 {kind}或已损坏（{type(exc).__name__}）") from exc
 
 
 # --- HTML -------------------------------------------------------------------------------------------------
@@ -217,15 +218,6 @@ _PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 
 
 def _pdf(data: bytes, name: str) -> Source:
-    try:
-        return _pdf_read(data, name)
-    except SourceError:
-        raise
-    except Exception as exc:  # pdfminer on untrusted bytes: any failure of the parser means a damaged file
-        raise SourceError(f"“{name}”不是有效的 PDF 或已损坏（{type(exc).__name__}）") from exc
-
-
-def _pdf_read(data: bytes, name: str) -> Source:
     """Words with their positions (pdfplumber over pdfminer): tables found by their ruling lines, each cell's
     box placed on the grid of the table's row and column edges (a merged cell covers several); the text
     outside the tables joined into paragraphs — a line starts one when it is indented or the line before

@@ -24,7 +24,7 @@ from typing import Any
 from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.items import BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
-from nianbao.conversion import Status, check, convert, import_published, report_name, staging_path, warm
+from nianbao.conversion import Status, convert, last_year, report_name, staging_path, warm
 from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.findings import Finding
 from nianbao.output.pdf import PdfError, soffice
@@ -231,17 +231,10 @@ def previous_index(folder: Path) -> dict[str, str]:
         raise BatchError(f"上年报告文件夹“{folder}”不存在")
     found: dict[str, tuple[int, str]] = {}
     for path in sorted(folder.rglob("*")):
-        suffix = path.suffix.lower()
-        if not path.is_file() or _skip(path.name) or suffix not in (".xlsx",) + PUBLISHED_SUFFIXES:
+        if not path.is_file() or _skip(path.name) or path.suffix.lower() not in (".xlsx",) + PUBLISHED_SUFFIXES:
             continue
-        if suffix == ".xlsx":
-            sub, _ = check(path)
-            agency, year = (sub.meta.agency, sub.meta.year or 0) if sub is not None else ("", 0)
-        else:
-            imported, _ = import_published(path)
-            agency = str(imported.meta.get("agency") or "") if imported is not None else ""
-            year = int(str(imported.meta.get("year") or 0)) if imported is not None else 0
-        key = _agency_key(agency)
+        sub, _, _ = last_year(path)  # a workbook read, a report imported: each in its sandbox child
+        key, year = (_agency_key(sub.meta.agency), sub.meta.year or 0) if sub is not None else ("", 0)
         if key and year >= found.get(key, (-1, ""))[0]:
             found[key] = (year, str(path))
     return {key: path for key, (_, path) in found.items()}
