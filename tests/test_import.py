@@ -209,3 +209,36 @@ def test_hostile_word_files_are_refused_without_being_opened(tmp_path, capsys):
     for path, why in ((xxe, "不安全的内容"), (bomb, "解压后过大")):
         assert main(["import", str(path), "-o", str(tmp_path / "x.xlsx")]) == 1
         assert why in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
+
+
+def test_sub_headings_numbered_yi_shi_split_section_one(tmp_path):
+    """Section 一 written as "一是主动公开。……二是依申请公开。……": each opens a sub-heading, as "（一）" would."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".fragment.html"].decode("utf-8")
+    numerals = iter("一二三四五")
+    one, rest = html.split("二、主动公开政府信息情况", 1)
+    one, n = re.subn(r"<h3[^>]*>（[一二三四五]）([^<]*)</h3>\s*<p([^>]*)>",
+                     lambda m: f"<p{m.group(2)}>{next(numerals)}是{m.group(1)}。", one)
+    html = one + "二、主动公开政府信息情况" + rest
+    assert n == 5 and "<p" in html and "一是主动公开。围绕" in html
+    page = tmp_path / "yishi.html"
+    page.write_text(html, "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0
+    got, wanted = _content(out), _content(PINGTAN)
+    assert got["general"] == wanted["general"] and got["figures"] == wanted["figures"]
+
+
+@pytest.mark.parametrize("paragraphs", [
+    ["（一）主动公开", "一是规范发布。及时公开文件。", "二是做好解读。同步发布解读。"],  # a list under a heading
+    ["一是规范发布。及时公开文件。", "三是做好解读。同步发布解读。"],  # a gap: not a heading sequence
+    ["一是围绕重点领域主动公开政府信息，及时更新。", "二是规范申请办理。按期答复。"],  # the first is a sentence
+    ["本年度，一是规范发布。", "二是做好解读。"],  # not at the paragraph's start
+], ids=["under-a-heading", "gap", "sentence", "mid-paragraph"])
+def test_yi_shi_lists_that_are_not_sub_headings_stay_text(paragraphs):
+    from nianbao.published.importer import _blocks
+
+    blocks = _blocks(paragraphs, enumerated=True)
+    text = "\n".join(body for _, body in blocks)
+    assert all(p in text for p in paragraphs if not p.startswith("（一）")), blocks
+    assert [h for h, _ in blocks] in ([""], ["主动公开"])

@@ -263,7 +263,7 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
             break  # the site's footer: the article has ended
         if current is not None:
             text_sections.setdefault(current, []).append(text)
-    result.general = _blocks(text_sections.get("一", []), src.headings)
+    result.general = _blocks(text_sections.get("一", []), src.headings, enumerated=True)
     result.problems = _blocks(text_sections.get("五", []), src.headings)
     signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", "")))
     six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
@@ -272,25 +272,53 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
 
 # a sub-heading numbered "1." / "1、" on a line of its own (no sentence in it)
 _NUMBERED = re.compile(r"^\d{1,2}[.．、]\s*([^。；;]{2,24}?)[：:]?$")
+# "一是主动公开方面。……": a sub-heading run into its paragraph, numbered 一是, 二是 … in turn
+_ENUMERATED = re.compile(r"^([一二三四五六七八九十]{1,2})是\s*([^。：:；;，,、\n]{2,24})[。：:；;]\s*")
+_NUMERALS = "一二三四五六七八九十"
 
 
-def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+def _enumerated_headings(lines: list[str]) -> dict[int, re.Match[str]]:
+    """The lines that open 一是, 二是, 三是 … in turn, each with a short phrase before its first full stop
+    or colon — sub-headings, when the section has no other kind. Anything less (a gap, a line opening 二是
+    with a long clause) is a list inside the text and splits nothing."""
+    opening = [(i, re.match(r"^([一二三四五六七八九十]{1,2})是", line.strip())) for i, line in enumerate(lines)]
+    found = [(i, m.group(1)) for i, m in opening if m]
+    numerals = [n for _, n in found]
+    if len(found) < 2 or numerals != list(_NUMERALS[: len(found)]):
+        return {}
+    matches = {i: _ENUMERATED.match(lines[i].strip()) for i, _ in found}
+    if not all(matches.values()):
+        return {}
+    return {i: m for i, m in matches.items() if m}
+
+
+def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset(), *,
+            enumerated: bool = False) -> list[tuple[str, str]]:
     """Paragraphs grouped under their sub-headings: "（一）主动公开" on a line of its own or run into its
     paragraph ("（一）主动公开方面。有序推进……"), "1.主动公开" on a line of its own, or a short paragraph
-    set as a heading (bold, a heading style). What comes before the first is an untitled introduction."""
+    set as a heading (bold, a heading style); with enumerated (section 一), "一是主动公开方面。……" when the
+    section has none of those. What comes before the first is an untitled introduction."""
+    lines = [line for p in paragraphs for line in (p.split("\n") if "\n" in p else [p])]
+
+    def heading_of(line: str) -> tuple[str, str] | None:
+        m = _SUB.match(line.strip())
+        if m:
+            return m.group(2).strip(), line.strip()[m.end():].strip()
+        n = _NUMBERED.match(line.strip())
+        if n or (line in marked and len(line) <= 30 and not line.endswith("。")):
+            return (n.group(1) if n else line).strip().rstrip("：:"), ""
+        return None
+
+    heads: dict[int, tuple[str, str]] = {i: h for i, line in enumerate(lines) if (h := heading_of(line))}
+    if enumerated and not heads:
+        heads = {i: (m.group(2).strip(), lines[i].strip()[m.end():].strip())
+                 for i, m in _enumerated_headings(lines).items()}
     blocks: list[tuple[str, list[str]]] = [("", [])]
-    for p in paragraphs:
-        lines = p.split("\n") if "\n" in p else [p]
-        for line in lines:
-            m = _SUB.match(line.strip())
-            if m:
-                rest = line.strip()[m.end():].strip()
-                blocks.append((m.group(2).strip(), [rest] if rest else []))
-                continue
-            n = _NUMBERED.match(line.strip())
-            if n or (line in marked and len(line) <= 30 and not line.endswith("。")):
-                blocks.append(((n.group(1) if n else line).strip().rstrip("：:"), []))
-                continue
+    for i, line in enumerate(lines):
+        if i in heads:
+            heading, rest = heads[i]
+            blocks.append((heading, [rest] if rest else []))
+        else:
             blocks[-1][1].append(line)
     return [(h, "\n".join(b).strip()) for h, b in blocks if "".join(b).strip()]
 
