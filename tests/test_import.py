@@ -242,3 +242,42 @@ def test_yi_shi_lists_that_are_not_sub_headings_stay_text(paragraphs):
     text = "\n".join(body for _, body in blocks)
     assert all(p in text for p in paragraphs if not p.startswith("（一）")), blocks
     assert [h for h, _ in blocks] in ([""], ["主动公开"])
+
+
+@pytest.mark.parametrize("style", ["kaiti", "bold"])
+def test_unnumbered_sub_headings_in_a_pdf_are_told_by_their_typeface(tmp_path, style):
+    """A PDF has no heading marks: a short paragraph whose Chinese is set in another typeface than the body's
+    (楷体 as 公文 set their sub-headings, or the body face in bold) opens a sub-heading, numbered or not."""
+    import docx
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    from nianbao.output.pdf import pdf_bytes
+
+    conv = convert(PINGTAN, formats=("docx",))
+    source = tmp_path / "report.docx"
+    source.write_bytes(conv.outputs[".docx"])
+    document = docx.Document(str(source))
+    body_style = next(p.style for p in document.paragraphs if p.text.startswith("2024年，本机关"))
+    changed = 0
+    for p in document.paragraphs:
+        if p.text.startswith("二、"):
+            break
+        m = re.match(r"（[一二三四五]）(.*)", p.text)
+        if m:
+            for run in p.runs[1:]:
+                run.text = ""
+            p.runs[0].text = m.group(1)
+            if style == "bold":
+                p.style = body_style
+                p.runs[0].bold = True
+            changed += 1
+    assert changed == 5
+    document.save(str(source))
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(pdf_bytes(source.read_bytes()))
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(pdf), "-o", str(out)]) == 0
+    got, wanted = _content(out), _content(PINGTAN)
+    assert got["general"] == wanted["general"], got["general"]
+    assert got["figures"] == wanted["figures"] and got["problems"] == wanted["problems"]

@@ -18,7 +18,7 @@ from conftest import PINGTAN
 _HTML_BITS = st.sampled_from(["<table>", "</table>", "<tr>", "<td rowspan='99999'>", "<td colspan='-3'>", "<th>",
                               "</td>", "<p>", "一、总体情况", "三、收到和处理政府信息公开申请情况", "（一）予以公开", "12",
                               "&nbsp;", "<img src=x>", "<meta charset='gbk'>", "<!DOCTYPE html>", "\x00", "<script>x</script>",
-                              "<td rowspan='abc'>", "年度报告", "<?xml version='1.0' encoding='utf-16'?>"])
+                              "<td rowspan='abc'>", "<td colspan='999999999'>", "<td rowspan=' 2px'>", "年度报告", "<?xml version='1.0' encoding='utf-16'?>"])
 
 
 def _read(data: bytes, suffix: str) -> None:

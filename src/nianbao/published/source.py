@@ -10,6 +10,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ def _html(data: bytes) -> Source:
     for table in root.xpath("//table[not(ancestor::table)]"):
         rows = []
         for tr in table.xpath(".//tr"):
-            rows.append([(norm(cell.text_content()), int(cell.get("rowspan") or 1), int(cell.get("colspan") or 1))
+            rows.append([(norm(cell.text_content()), _span(cell.get("rowspan"), 200), _span(cell.get("colspan"), 50))
                          for cell in tr.xpath("./td|./th")])
         grid = _expand(rows)
         if grid:
@@ -156,6 +157,13 @@ def _dedupe(paragraphs: list[str]) -> list[str]:
     return out
 
 
+def _span(value: str | None, most: int) -> int:
+    """A rowspan/colspan as browsers read it: its leading digits ("2", " 2px"), 1 when there are none or
+    they say 0, and at most `most` (a span no report table has, which would only blow up the grid)."""
+    m = re.match(r"\s*(\d+)", value or "")
+    return max(1, min(int(m.group(1)[:6]), most)) if m else 1
+
+
 def _expand(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
     """rowspan/colspan expanded: every grid position holds the text of the cell covering it."""
     grid: dict[tuple[int, int], str] = {}
@@ -164,10 +172,10 @@ def _expand(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
         for text, rowspan, colspan in row:
             while (r, c) in grid:
                 c += 1
-            for dr in range(max(1, min(rowspan, 200))):
-                for dc in range(max(1, min(colspan, 50))):
+            for dr in range(rowspan):
+                for dc in range(colspan):
                     grid[(r + dr, c + dc)] = text
-            c += max(1, colspan)
+            c += colspan
     if not grid:
         return []
     height = max(r for r, _ in grid) + 1
@@ -220,8 +228,10 @@ _PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 def _pdf(data: bytes, name: str) -> Source:
     """Words with their positions (pdfplumber over pdfminer): tables found by their ruling lines, each cell's
     box placed on the grid of the table's row and column edges (a merged cell covers several); the text
-    outside the tables joined into paragraphs — a line starts one when it is indented or the line before
-    stopped short of the right margin. Page numbers are left out."""
+    outside the tables joined into paragraphs — a line starts one when it is indented, the line before
+    stopped short of the right margin, or the typeface changes. A short paragraph whose Chinese is set in
+    another typeface than the body's (bold, 黑体, 楷体 — how 公文 set their sub-headings) is a heading. Page
+    numbers are left out."""
     import pdfplumber  # only for PDF sources
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font warnings of its own, not the user's business
@@ -230,19 +240,20 @@ def _pdf(data: bytes, name: str) -> Source:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise SourceError(f"“{name}”有 {len(pdf.pages)} 页，超过 {MAX_PDF_PAGES} 页，不像是一份年度报告")
         tables: list[list[list[str]]] = []
-        lines: list[tuple[str, float, float, float]] = []  # text, x0, x1, char size; "" for a table
+        lines: list[tuple[str, float, float, float, frozenset[str]]] = []  # text, x0, x1, size, typefaces; "" for a table
+        typefaces: Counter[str] = Counter()  # Chinese characters per typeface
         images = 0
         right = 0.0
         for page in pdf.pages:
             images += len(page.images)
             found = page.find_tables()
             boxes = [t.bbox for t in found]
-            items: list[tuple[float, str, float, float, float]] = []
+            items: list[tuple[float, str, float, float, float, frozenset[str]]] = []
             for t in found:
                 grid = _pdf_grid(page, t)
                 if grid:
                     tables.append(grid)
-                    items.append((t.bbox[1], "", 0.0, 0.0, 0.0))
+                    items.append((t.bbox[1], "", 0.0, 0.0, 0.0, frozenset()))
             outside = page.filter(_outside(boxes))
             for line in outside.extract_text_lines(return_chars=True):
                 # word spacing the PDF's layout adds between Chinese and digits ("2024 年") removed
@@ -250,32 +261,47 @@ def _pdf(data: bytes, name: str) -> Source:
                 if not text or _PAGE_NUMBER.match(text):
                     continue
                 size = max((c.get("size", 0) for c in line["chars"]), default=10.5)
-                items.append((line["top"], text, line["x0"], line["x1"], size))
+                faces = Counter(_typeface(c) for c in line["chars"] if _CJK.match(c.get("text", "")))
+                typefaces.update(faces)
+                items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces)))
                 right = max(right, line["x1"])
-            lines += [(text, x0, x1, size) for _, text, x0, x1, size in sorted(items, key=lambda i: i[0])]
+            lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
     if not tables and not lines:
         raise SourceError(f"“{name}”中没有可读取的文字（可能是扫描件或图片），无法导入")
     if not tables and images:
         raise SourceError("这不是可以导入的政府信息公开工作年度报告：统计表是图片，无法读取数字")
-    left = min((x0 for text, x0, _, _ in lines if text), default=0.0)
+    left = min((line[1] for line in lines if line[0]), default=0.0)
+    body = typefaces.most_common(1)[0][0] if typefaces else ""
     paragraphs: list[str] = []
+    headings: set[str] = set()
     current = ""
-    ended = True
-    for text, x0, x1, size in lines:
-        if not text:  # a table stood here
-            if current:
-                paragraphs.append(para(current))
-            current, ended = "", True
-            continue
-        starts = ended or x0 > left + size * 0.9
-        if starts and current:
+    current_apart = ended = True
+    for text, x0, x1, size, line_faces in lines:
+        apart = bool(line_faces) and body not in line_faces  # its Chinese is all in another typeface than the body's
+        if current and (not text or ended or x0 > left + size * 0.9 or apart != current_apart):
             paragraphs.append(para(current))
+            if current_apart and len(current) <= 30:
+                headings.add(paragraphs[-1])
             current = ""
+        if not text:  # a table stood here
+            ended = True
+            continue
+        current_apart = apart
         current += text
         ended = x1 < right - size * 1.5 or bool(re.search(r"[。：:]$", text) and x1 < right - size * 0.5)
     if current:
         paragraphs.append(para(current))
-    return Source(paragraphs, tables, "")  # the title is the first paragraphs (often two lines)
+        if current_apart and len(current) <= 30:
+            headings.add(paragraphs[-1])
+    return Source(paragraphs, tables, "", headings=headings)  # the title is the first paragraphs (often two lines)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _typeface(char: dict) -> str:
+    """The font's name without the subset tag ("BAAAAA+NotoSerifCJKjp-Regular" → "NotoSerifCJKjp-Regular")."""
+    return str(char.get("fontname", "")).split("+", 1)[-1]
 
 
 def _outside(boxes: list[tuple[float, float, float, float]]) -> Any:
