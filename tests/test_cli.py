@@ -172,9 +172,11 @@ def test_convert_html_and_json_formats(tmp_path, capsys):
     (["check", "x.xlsx", "--json=1"], "选项 --json 不需要值"),
     (["convert", "x.xlsx", "--format"], "选项 --format 需要一个值"),
     (["serve", "--keep-minutes", "x"], "选项 --keep-minutes 的值“x”无效"),
+    (["convert", "x.xlsx", "-o", "."], "选项 -o/--output 的值“.”是一个文件夹，这里要的是文件"),
+    (["batch", "x", "-o", __file__], "是一个文件，这里要的是文件夹"),
 ])
 def test_click_usage_errors_are_chinese_through_and_through(capsys, args, says):
     code, out = run(args, capsys=capsys)
     assert code == 2 and says in out.err
-    english = re.findall(r"\b(?:Did you mean|No such|Missing|Invalid|Got unexpected|requires|is not one of)\b", out.err)
+    english = re.findall(r"\b(?:Did you mean|No such|Missing|Invalid|Got unexpected|requires|is not one of|is a directory|is a file|does not exist)\b", out.err)
     assert english == []

@@ -152,6 +152,18 @@ class _FloatRange(click.FloatRange):
         return _in_range(super().convert, self, "数", value, param, ctx)
 
 
+class _Path(click.Path):
+    """click.Path that answers in Chinese when a file stands where a folder is wanted, or the other way."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(os.fsdecode(value))
+        if not self.dir_okay and path.is_dir():
+            self.fail(f"“{path}”是一个文件夹，这里要的是文件", param, ctx)
+        if not self.file_okay and path.exists() and not path.is_dir():
+            self.fail(f"“{path}”是一个文件，这里要的是文件夹", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class _Option(click.Option):
     """An option whose help line is Chinese: a metavar by kind, "默认：…", the range as "1–64"."""
 
@@ -226,7 +238,7 @@ def command(name: str, help: str) -> Callable[[F], F]:
 
 
 def previous_option(help: str) -> Callable[[F], F]:
-    return option("--previous", "previous", type=click.Path(dir_okay=False), metavar="去年.xlsx", help=help)
+    return option("--previous", "previous", type=_Path(dir_okay=False), metavar="去年.xlsx", help=help)
 
 
 def min_general_option(help: str) -> Callable[[F], F]:
@@ -289,11 +301,11 @@ def cli() -> None:
 
 
 @command("template", "生成填报工作簿（发给各单位填写）；--from 可据上年报告预填。")
-@option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
+@option("-o", "--output", "output", type=_Path(dir_okay=False), help="输出文件，默认“年报填报模板（2021版）.xlsx”")
 @option("--form", "form_id", type=_Choice(["2021", "2019"]), default="2021", show_default=True,
               help="表格格式：2021 版用于 2021 年及以后；2019 版用于 2019、2020 年度")
 @option("--send-to", "send_to", help="填好后发给谁，写进“填报说明”，如“县政务公开办（邮箱 xxx@example.gov.cn）”")
-@option("--from", "from_", type=click.Path(dir_okay=False), metavar="上年报告",
+@option("--from", "from_", type=_Path(dir_okay=False), metavar="上年报告",
         help="据上年的报告预填（工作簿 .xlsx，或已发布的网页 .html、Word .docx、PDF）：机关名称、类型、联系方式，"
              "年度加一，上年结转取上年“结转下年度继续办理”，上年正文放在只读的“上年报告原文”表")
 def template_cmd(output: str | None, form_id: str, send_to: str | None, from_: str | None) -> None:
@@ -324,7 +336,7 @@ def _template_from(src: Path, output: str | None, send_to: str | None) -> None:
 
 
 @command("doc-template", "生成 Word 报告模板（可在 Word/WPS 中调整样式后用 convert --doc-template 使用）。")
-@option("-o", "--output", "output", type=click.Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
+@option("-o", "--output", "output", type=_Path(dir_okay=False), default="doc_template.docx", show_default=True, help="输出文件")
 @option("--body-font", default="仿宋_GB2312", show_default=True, help="正文字体")
 @option("--title-font", default="方正小标宋简体", show_default=True, help="标题字体")
 @option("--heading1-font", default="黑体", show_default=True, help="一级标题（一、）字体")
@@ -342,7 +354,7 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
 @command("check", "检查填好的工作簿，逐条列出问题（工作表!单元格）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @option("--json", "as_json", is_flag=True, help="以 JSON 输出（供其他程序读取）")
-@option("--annotate", "annotate_to", type=click.Path(dir_okay=False), metavar="标注.xlsx",
+@option("--annotate", "annotate_to", type=_Path(dir_okay=False), metavar="标注.xlsx",
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
 @previous_option("上年的填报工作簿，或上年已发布的报告（网页 .html、Word .docx 或 PDF）：核对上年结转、现行有效件数，并查找与上年雷同的段落")
 @min_general_option("“一、总体情况”至少多少字（默认 200），少于此数给出警告")
@@ -367,10 +379,10 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
 
 @command("convert", "检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
-@option("-o", "--output", "output", type=click.Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
+@option("-o", "--output", "output", type=_Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
 @format_option("输出格式，可用逗号组合：docx、pdf（需要 LibreOffice）、html（网页预览和可粘贴到网站的片段）、json（数据）")
 @option("--draft", is_flag=True, help="有错误时仍生成草稿（页眉标明“草稿：校验未通过”，文末列出问题）")
-@option("--doc-template", "doc_template", type=click.Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
+@option("--doc-template", "doc_template", type=_Path(dir_okay=False), help="使用自己调整过样式的 Word 模板")
 @previous_option("上年的填报工作簿或已发布的报告（.html/.docx/.pdf），用于跨年度核对")
 @min_general_option("“一、总体情况”至少多少字（默认 200）")
 def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_template: str | None, previous: str | None,
@@ -423,12 +435,12 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
 
 @command("batch", "批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
 @click.argument("inbox", metavar="收件夹或.zip")
-@option("-o", "--output", "output", type=click.Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
+@option("-o", "--output", "output", type=_Path(file_okay=False), required=True, help="输出文件夹（报告/、标注/、汇总.xlsx、summary.json）")
 @jobs_option("同时处理的文件数，默认等于 CPU 核数")
 @option("--force", is_flag=True, help="全部重新处理（默认跳过内容未变化的文件）")
 @option("--aggregate", is_flag=True, help="另外汇总各单位的统计数字（合计表和分单位明细）")
 @format_option("报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
-@option("--previous", "previous", type=click.Path(file_okay=False), metavar="上年文件夹",
+@option("--previous", "previous", type=_Path(file_okay=False), metavar="上年文件夹",
         help="上年各单位的工作簿或已发布的报告（.xlsx/.html/.docx/.pdf）所在的文件夹：按机关名称对应，做跨年度核对")
 def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str, previous: str | None) -> None:
     from nianbao.apps.batch.run import (  # openpyxl (汇总.xlsx) and the worker pool
@@ -468,7 +480,7 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
 
 @command("import", "导入已发布的年度报告（网页 .html/.htm、Word .docx 或 PDF），生成填好的工作簿。")
 @click.argument("report", metavar="已发布的报告")
-@option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx）")
+@option("-o", "--output", "output", type=_Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx）")
 def import_cmd(report: str, output: str) -> None:
     from nianbao.workbook.blank import workbook_bytes  # openpyxl
 
@@ -493,7 +505,7 @@ def import_cmd(report: str, output: str) -> None:
 
 
 @command("mail", "邮件网关：定时收取邮箱中的工作簿，自动回复生成的报告或标出问题的工作簿。")
-@option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
+@option("-c", "--config", "config", type=_Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
 @option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
 @option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
 @option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
@@ -527,7 +539,7 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
 @command("serve", "网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
 @option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
 @option("--port", type=_IntRange(1, 65535), default=8000, show_default=True, help="端口")
-@option("--data-dir", "data_dir", type=click.Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
+@option("--data-dir", "data_dir", type=_Path(file_okay=False), help="存放上传文件和结果的文件夹，默认为临时文件夹（退出时删除）")
 @option("--keep-minutes", "keep", type=_FloatRange(1, 7 * 24 * 60), default=60, show_default=True, help="上传的文件和结果保留多少分钟后删除")
 @option("--max-upload-mb", "max_mb", type=_FloatRange(0.1, 100), default=10, show_default=True, help="上传文件大小上限（MB）")
 @jobs_option("同时转换的文件数，默认等于 CPU 核数")
