@@ -281,3 +281,26 @@ def test_unnumbered_sub_headings_in_a_pdf_are_told_by_their_typeface(tmp_path, s
     got, wanted = _content(out), _content(PINGTAN)
     assert got["general"] == wanted["general"], got["general"]
     assert got["figures"] == wanted["figures"] and got["problems"] == wanted["problems"]
+
+
+@pytest.mark.parametrize("kind", [".html", ".chromium.pdf"])
+def test_tables_that_are_not_tables_are_named(tmp_path, capsys, kind):
+    """A PDF printed from a page whose tables have no ruling lines, or a page that flattened its tables into
+    paragraphs: the labels are there but no grid — a clear answer naming a label found, nothing written."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".html"].decode("utf-8")
+    if kind == ".html":
+        html = re.sub(r"</?(?:table|tbody|thead|caption|colgroup|col)\b[^>]*>", "", html)
+        html = re.sub(r"<t[dh]\b[^>]*>", "<p>", re.sub(r"</t[dh]>", "</p>", re.sub(r"</?tr\b[^>]*>", "", html)))
+        source = tmp_path / "flat.html"
+        source.write_text(html, "utf-8")
+    else:
+        page = tmp_path / "lineless.html"
+        page.write_text(re.sub(r"border[^:;\"]*:[^;\"]*;?", "", html), "utf-8")
+        source = tmp_path / "lineless.pdf"
+        _chromium_pdf(page, source)
+    out = tmp_path / "x.xlsx"
+    assert main(["import", str(source), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"统计表的文字（如“[^”]+”）不在表格中", err) and "Word（.docx）" in err, err
+    assert not out.exists()

@@ -85,6 +85,12 @@ def _which_form(src: Source) -> Form:
     if not src.tables:
         body = "".join(src.paragraphs)
         what = "像是政府信息公开指南" if "指南" in src.title + body[:400] else "没有找到统计表"
+        flat = norm(body)
+        labels = sorted({norm(t) for i in FORM_IDS for tb in load_form(i).tables.values() for t in tb.labels.values()
+                         if len(norm(t)) >= 4 and norm(t) in flat}, key=len, reverse=True)
+        if len(labels) >= 5:
+            what = (f"统计表的文字（如“{labels[0]}”）不在表格中——PDF 里的表格没有表格线，或网页把表格排成了文字，"
+                    "无法按格读出数字；请改用同一份报告的 Word（.docx）或网页文件")
         if src.images and "年度报告" in src.title + body:
             what = f"统计表是图片（页面中有 {src.images} 张图片），无法读取数字；请向发布单位索取 Word 版"
         raise SourceError(f"这不是可以导入的政府信息公开工作年度报告：{what}")
