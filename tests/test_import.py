@@ -304,3 +304,29 @@ def test_tables_that_are_not_tables_are_named(tmp_path, capsys, kind):
     err = capsys.readouterr().err
     assert re.search(r"统计表的文字（如“[^”]+”）不在表格中", err) and "Word（.docx）" in err, err
     assert not out.exists()
+
+
+def test_an_older_cms_page_laid_out_in_a_table_with_br_paragraphs(tmp_path):
+    """Older CMS pages: the article is a cell of a layout table, paragraphs are separated by <br> and
+    &nbsp; indents inside one <font>, text pasted from Word keeps font-family 仿宋 for the body and 楷体 for
+    unnumbered sub-headings; the data tables sit inside the layout table."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".fragment.html"].decode("utf-8")
+    cut = html.index('<div style="overflow-x')
+    head, rest = html[:cut], html[cut:]
+    one, after = head.split("二、主动公开政府信息情况", 1)
+    one = re.sub(r"<h3[^>]*>（[一二三四五]）([^<]*)</h3>", r"<font face='楷体_GB2312'>\1</font><br>", one)
+    head = one + "二、主动公开政府信息情况" + after
+    head = re.sub(r"<p[^>]*>(.*?)</p>", r"&nbsp;&nbsp;<span style='font-family: 仿宋_GB2312'>\1</span><br/>", head)
+    head = re.sub(r"<h[123][^>]*>(.*?)</h[123]>", r"&nbsp;&nbsp;<span style='font-family:黑体'>\1</span><br/>", head)
+    assert "<p" not in head and "（一）主动公开" not in head
+    page = tmp_path / "old.html"
+    page.write_text("<html><head><meta charset='utf-8'><title>平潭综合实验区2024年政府信息公开工作年度报告</title></head>"
+                    "<body><table width='100%'><tr><td>首页 &gt; 政务公开</td></tr>"
+                    f"<tr><td class='content'><font size='3'>{head}</font>{rest}</td></tr>"
+                    "<tr><td>附件下载</td></tr><tr><td>版权所有 网站标识码</td></tr></table></body></html>", "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0
+    got, wanted = _content(out), _content(PINGTAN)
+    assert got["figures"] == wanted["figures"]
+    assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"] and got["other"] == wanted["other"]

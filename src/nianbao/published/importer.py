@@ -26,7 +26,8 @@ _UNIT = re.compile(r"(?:万元|元|件|个|项)$")
 # a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph
 # ("（一）主动公开方面。有序推进……", as many sites publish it)
 _SUB = re.compile(r"（([一二三四五六七八九十]+)）([^。：:（）\n]{2,24})(?:[。：:]|(?=\n)|$)")
-_SITE_CHROME = re.compile(r"扫一扫|版权所有|网站标识码|ICP备|公安备案|主办单位|联系我们|友情链接|打印本页|关闭窗口|分享到|浏览器")
+_SITE_CHROME = re.compile(r"扫一扫|版权所有|网站标识码|ICP备|公安备案|主办单位|联系我们|友情链接|打印本页|关闭窗口|分享到|浏览器"
+                          r"|^附件下载$|^相关附件|^相关链接|^上一篇|^下一篇|^【(?:打印|关闭)】|^责任编辑|^网站地图")
 
 
 @dataclass

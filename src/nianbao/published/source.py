@@ -108,7 +108,9 @@ def _decode(data: bytes) -> str:
         return re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     return data.decode("utf-8", errors="replace")
 
-_BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "section", "article", "td", "th", "tr"}
+_BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "section", "article", "td", "th", "tr", "table",
+          "ul", "ol", "dl", "dt", "dd", "blockquote", "center", "header", "footer", "nav", "main", "aside", "pre",
+          "form", "hr", "body", "figure", "figcaption"}
 
 
 def _html(data: bytes) -> Source:
@@ -118,12 +120,15 @@ def _html(data: bytes) -> Source:
         root = lxml.html.fromstring(_decode(data))
     except (ValueError, lxml.etree.ParserError) as exc:
         raise SourceError(f"网页无法解析（{exc}）") from exc
-    for bad in root.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    images = len(root.xpath("//img"))
     title = para(" ".join(root.xpath("//title//text()")))
+    for bad in root.xpath("//script|//style|//noscript|//template|//head"):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    images = len(root.xpath("//img"))
     tables = []
-    for table in root.xpath("//table[not(ancestor::table)]"):
+    # tables holding no other table: older CMS pages lay the whole article out in a table of their own,
+    # whose cells are read as text like any other block
+    for table in root.xpath("//table[not(.//table)]"):
         rows = []
         for tr in table.xpath(".//tr"):
             rows.append([(norm(cell.text_content()), _span(cell.get("rowspan"), 200), _span(cell.get("colspan"), 50))
@@ -132,21 +137,68 @@ def _html(data: bytes) -> Source:
         if grid:
             tables.append(grid)
         table.getparent().replace(table, lxml.html.fromstring("<p>\u2063</p>"))  # a marker: a table stood here
-    paragraphs = []
-    headings: set[str] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag.lower() not in _BLOCK:
-            continue
-        own = para("".join(el.xpath("./text()")) + "".join(c.tail or "" for c in el))
-        if el.tag.lower() == "p":
-            own = para(el.text_content())
-        if own and own != "\u2063":
-            paragraphs.append(own)
-            tag = el.tag.lower()
-            bold = "".join("".join(b.itertext()) for b in el.xpath(".//b|.//strong"))
-            if tag in ("h1", "h2", "h3", "h4", "h5", "h6") or (tag == "p" and bold and norm(bold) == norm(own)):
-                headings.add(own)
+    paragraphs, headings = _html_paragraphs(root)
     return Source(_dedupe(paragraphs), tables, title, images, headings)
+
+
+_FACE = re.compile(r"font-family\s*:\s*([^;]+)", re.I)
+# the typefaces 公文 set headings in (黑体, 楷体, their Latin names, bold cuts): pages mix the body face with
+# none at all, so only these set a paragraph apart
+_HEADING_FACE = re.compile(r"黑|楷|hei|kai|bold|heavy|black", re.I)
+_WEIGHT = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
+
+
+def _html_paragraphs(root: Any) -> tuple[list[str], set[str]]:
+    """The page's text as paragraphs: a block element (p, div, td, li, h1–h6 …) or a <br> ends one, inline
+    markup (span, font, a) does not — older CMS pages put a whole article in one cell with <br> between
+    paragraphs. A paragraph is a heading when all its text is in h1–h6, bold (b, strong, font-weight), or a
+    heading typeface other than the body's (<font face>, font-family: 楷体 or 黑体 pasted from Word)."""
+    import lxml.etree  # only for HTML sources
+
+    paragraphs: list[str] = []
+    headings: set[str] = set()
+    chunks: list[tuple[str, bool, str]] = []  # text, set apart (heading tag or bold), typeface
+    faces: Counter[str] = Counter()
+    marked: list[tuple[int, list[tuple[str, bool, str]]]] = []
+    apart = 0
+    face: list[str] = [""]
+
+    def flush() -> None:
+        text = para("".join(c[0] for c in chunks))
+        if text:
+            paragraphs.append(text)
+            marked.append((len(paragraphs) - 1, list(chunks)))
+            for t, _, f in chunks:
+                faces[f] += len(norm(t))
+        chunks.clear()
+
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        style = el.get("style") or "" if tag else ""
+        strong = tag in ("b", "strong", "h1", "h2", "h3", "h4", "h5", "h6") or bool(_WEIGHT.search(style))
+        declared = _FACE.search(style)
+        own_face = declared.group(1) if declared else el.get("face") if tag == "font" else None
+        if event == "start":
+            if tag in _BLOCK:
+                flush()
+            apart += strong
+            face.append(re.sub(r"[\s'\"]", "", own_face).split(",")[0] if own_face else face[-1])
+            if el.text and tag:
+                chunks.append((el.text, apart > 0, face[-1]))
+        else:
+            apart -= strong
+            face.pop()
+            if tag in _BLOCK:
+                flush()
+            if el.tail:
+                chunks.append((el.tail, apart > 0, face[-1]))
+    flush()
+    body = faces.most_common(1)[0][0] if faces else ""
+    for i, parts in marked:
+        shown = [(a, f) for t, a, f in parts if norm(t)]
+        if shown and all(a or (f != body and _HEADING_FACE.search(f)) for a, f in shown):
+            headings.add(paragraphs[i])
+    return paragraphs, headings
 
 
 def _dedupe(paragraphs: list[str]) -> list[str]:
