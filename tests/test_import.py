@@ -104,6 +104,30 @@ def test_a_missing_row_is_a_finding_not_a_zero(tmp_path, capsys):
     assert any(f.code == "value-blank" and f.position.startswith("依申请公开!") for f in report.findings), "left empty, never 0"
 
 
+
+def test_dashes_and_blanks_for_zeros_are_found_and_left_empty(tmp_path, capsys):
+    """Tables that print "—", "/" or nothing where a zero would be: the row is still found by its labels,
+    its figures are imported, the marked cells stay empty (never a silent 0) with one finding a row."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".html"].decode("utf-8")
+    start = html.index("1.本机关不掌握相关政府信息")
+    row_end = html.index("</tr>", start)
+    row = html[start:row_end]
+    assert row.count(">0<") == 5
+    marks = iter(["—", "", "/", "0", "－"])
+    row = re.sub(r">0<", lambda m: f">{next(marks)}<", row)
+    source = tmp_path / "dashes.html"
+    source.write_text(html[:start] + row + html[row_end:], "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(source), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"1\.本机关不掌握相关政府信息”：4 格印的是“—”、空白、“/”、“-”而不是数字（[A-Z]\d+(、[A-Z]\d+){3}）", err), err
+    assert err.count("错误") == 1, "one finding for the row"
+    got, wanted = _figures(out)["table3"], _figures(PINGTAN)["table3"]
+    differ = {ref for ref in wanted if got.get(ref) != wanted[ref]}
+    assert len(differ) == 4 and all(got.get(ref) is None and wanted[ref] == 0 for ref in differ), differ
+
+
 @pytest.mark.parametrize("data", [b"%PDF-1.4\n%garbage\n", b"%PDF-1.7\n" + b"\x00" * 2000, b"PK\x03\x04broken zip"])
 def test_a_damaged_pdf_or_word_file_is_a_clear_answer(tmp_path, capsys, data):
     source = tmp_path / "去年报告.pdf"

@@ -23,6 +23,8 @@ from nianbao.workbook.fill import filled_workbook
 # a figure as tables print it: "1,234", "+3", "45.5万元" (a unit after an amount), "5件"
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:万元|元|件|个|项)?$")
 _UNIT = re.compile(r"(?:万元|元|件|个|项)$")
+# what published tables print where a figure would be, without one: blank, a dash, a slash, 无
+_NO_FIGURE = re.compile(r"^(?:|[-—–－―/／\\]+|无)$")
 # a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph
 # ("（一）主动公开方面。有序推进……", as many sites publish it)
 _SUB = re.compile(r"（([一二三四五六七八九十]+)）([^。：:（）\n]{2,24})(?:[。：:]|(?=\n)|$)")
@@ -168,6 +170,21 @@ def _number(text: str, kind: NumKind) -> object | None:
     return d if kind is NumKind.DECIMAL_GE0 else int(d)
 
 
+def _is_figure(cell: str) -> bool:
+    return bool(_NUMBER.match(cell.replace(",", "")))
+
+
+def _figure_cells(cells: list[str], width: int) -> list[str]:
+    """The cells after a row's last label: figures, or marks standing where a figure would be. The grid's
+    padding at a short row's end (a page that left its trailing cells out) is dropped when there are more
+    cells than the form has figures."""
+    last_label = max((i for i, c in enumerate(cells) if not (_is_figure(c) or _NO_FIGURE.match(c))), default=-1)
+    values = cells[last_label + 1:]
+    while len(values) > width and values[-1] == "":
+        values.pop()
+    return values
+
+
 def _candidate_rows(src: Source) -> list[tuple[int, int, list[str]]]:
     """(table number, row number, cells) of every source row, tables split across pages taken together."""
     return [(ti, ri, row) for ti, t in enumerate(src.tables) for ri, row in enumerate(t)]
@@ -180,8 +197,8 @@ def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tup
         if not headers <= text:
             continue
         for ri, row in enumerate(t):
-            numbers = [c for c in row if _NUMBER.match(c.replace(",", ""))]
-            if len(numbers) >= width and (ti, ri) not in used:
+            numbers = _figure_cells(row, width)
+            if len(numbers) >= width and any(map(_is_figure, numbers)) and (ti, ri) not in used:
                 return ti, ri, numbers
     return None
 
@@ -211,10 +228,10 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             for ti, ri, cells in rows:
                 if (ti, ri) in used:
                     continue
-                texts = [c for c in cells if c and not _NUMBER.match(c.replace(",", ""))]
+                texts = [c for c in cells if not (_is_figure(c) or _NO_FIGURE.match(c))]
                 joined = "".join(dict.fromkeys(texts))
                 if leaf and leaf in joined and all(lab in joined for lab in need):
-                    numbers = [c for c in cells if _NUMBER.match(c.replace(",", ""))]
+                    numbers = _figure_cells(cells, len(refs))
                     if len(numbers) >= len(refs) or (len(refs) == 1 and numbers):
                         match = (ti, ri, numbers)
                         break
@@ -236,13 +253,20 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             # one of each run, if that leaves as many as the form has; else the row's last figures
             runs = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
             numbers = runs if len(runs) == len(refs) else numbers[-len(refs):]
+        missing: list[tuple[str, str]] = []
         for ref, text in zip(refs, numbers):
             value = _number(text, table.numeric[ref])
             figures[ref] = value
             if value is None:
-                result.findings.append(Finding.of(
-                    "import-unplaced", f"第 {ti + 1} 个表格第 {ri + 1} 行：“{text}”不是数字，“{'/'.join(labels)}”导入后为空",
-                    L.TABLE_SHEETS[table.name], L.to_sheet(ref), actual=text))
+                missing.append((ref, text))
+        if missing:  # one finding a row, at its first such cell: a table with dashes for zeros is one per row
+            marks = "、".join(dict.fromkeys(f"“{t}”" if t else "空白" for _, t in missing))
+            where = "、".join(L.to_sheet(ref) for ref, _ in missing)
+            result.findings.append(Finding.of(
+                "import-unplaced",
+                f"第 {ti + 1} 个表格第 {ri + 1} 行“{'/'.join(labels) or heading}”：{len(missing)} 格印的是{marks}而不是数字"
+                f"（{where}），导入后为空；请按原报告核实后填写（为零的填 0）",
+                L.TABLE_SHEETS[table.name], L.to_sheet(missing[0][0]), actual="、".join(t for _, t in missing)))
     # Every figure as published, totals included: a published total that is not the sum of its parts is
     # kept (check then names it), never repaired. A total not found stays the template's formula; a part
     # not found is written blank (None), never left as the template's 0, so that check asks for it.
