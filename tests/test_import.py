@@ -354,3 +354,23 @@ def test_an_older_cms_page_laid_out_in_a_table_with_br_paragraphs(tmp_path):
     got, wanted = _content(out), _content(PINGTAN)
     assert got["figures"] == wanted["figures"]
     assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"] and got["other"] == wanted["other"]
+
+
+@pytest.mark.parametrize(("title", "paragraphs", "agency", "year"), [
+    ("", ["XX县财政局2024年政府信息公开工作年度报告"], "XX县财政局", 2024),
+    ("", ["XX县财政局2024年度政府信息公开工作年度报告（全文）"], "XX县财政局", 2024),
+    ("", ["2024年度XX县财政局政府信息公开工作年度报告"], "XX县财政局", 2024),
+    ("", ["XX县财政局政府信息公开工作2024年度报告"], "XX县财政局", 2024),
+    ("", ["XX镇人民政府2023年政府信息公开年度报告"], "XX镇人民政府", 2023),
+    ("XX县财政局2024年政府信息公开工作年度报告_政府信息公开年报_XX县人民政府网", ["首页", "信息公开年报"], "XX县财政局", 2024),
+    ("详情页", ["当前位置：", "首页", "政府信息公开年报", "XX县财政局2024年政府信息公开工作年度报告"], "XX县财政局", 2024),
+    ("", ["国家税务总局平潭综合实验区", "税务局第一税务分局2024年", "政府信息公开工作年度报告", "本报告依据……"],
+     "国家税务总局平潭综合实验区税务局第一税务分局", 2024),
+    ("", ["根据《条例》要求，现将本机关2024年政府信息公开工作年度报告公布如下。", "XX县财政局2024年", "政府信息公开工作年度报告"],
+     "XX县财政局", 2024),
+], ids=["standard", "full-text", "year-first", "year-last", "no-gongzuo", "page-title", "breadcrumbs", "three-lines", "a-sentence-is-not-a-title"])
+def test_agency_and_year_from_the_title_as_offices_write_it(title, paragraphs, agency, year):
+    from nianbao.published.importer import _title
+    from nianbao.published.source import Source
+
+    assert _title(Source(paragraphs, [], title)) == (agency, year)

@@ -101,10 +101,34 @@ def _which_form(src: Source) -> Form:
     return load_form(best)
 
 
+# the report's title as offices write it: 机关 + 年度 (the standard order), 机关 + 政府信息公开工作 + 年度 +
+# 报告, or the year first; 工作 and 度 are often left out
+_NAME = r"(?P<agency>[^\s，。、,.>＞»_|｜:：/\\（）()【】\-—]{2,60}?)"
+_YEAR = r"(?P<year>(?:19|20)\d{2})年度?"
+_TITLES = [re.compile(_NAME + r"(?:关于)?" + _YEAR + r"政府信息公开(?:工作)?(?:年度)?报告"),
+           re.compile(_NAME + r"政府信息公开工作" + _YEAR + r"报告"),
+           re.compile(_YEAR + _NAME + r"政府信息公开(?:工作)?年度报告")]
+
+
+def _title(src: Source) -> tuple[str, int | None]:
+    """Agency and year from the report's title: the page's <title> (its first part: sites append their own
+    name), else a paragraph that is the title and nothing else, else a title set on three or two lines (a
+    PDF line is a paragraph). A sentence that names the report ("现将本机关2024年政府信息公开工作年度报告公布
+    如下") is not a title."""
+    paras = [re.sub(r"\s+", "", p) for p in src.paragraphs[:40]]
+    page = re.split(r"[_|｜]| - ", src.title)[0].replace(" ", "")
+    candidates = [page] + paras + ["".join(paras[i:i + 3]) for i in range(len(paras))]
+    candidates += ["".join(paras[i:i + 2]) for i in range(len(paras))]
+    for text in candidates:
+        for pattern in _TITLES:
+            m = pattern.fullmatch(re.sub(r"[（(][^）)]{0,12}[）)]$", "", text))  # "…年度报告（全文）"
+            if m:
+                return m.group("agency"), int(m.group("year"))
+    return "", None
+
+
 def _meta(src: Source, form: Form) -> dict[str, object]:
-    head = src.title + "".join(src.paragraphs[:40])
-    m = re.search(r"([^\s，。、]{2,60}?)(\d{4})年度?政府信息公开工作年度报告", head)
-    agency, year = (m.group(1), int(m.group(2))) if m else ("", None)
+    agency, year = _title(src)
     if year is None:
         y = re.search(r"统计期限(?:为|是)?(\d{4})年1月1日", "".join(src.paragraphs))
         year = int(y.group(1)) if y else None
