@@ -374,3 +374,55 @@ def test_agency_and_year_from_the_title_as_offices_write_it(title, paragraphs, a
     from nianbao.published.source import Source
 
     assert _title(Source(paragraphs, [], title)) == (agency, year)
+
+
+def test_a_word_file_as_offices_leave_it(tmp_path):
+    """Word files as they come from offices: headings numbered by Word's automatic numbering (the "一、" and
+    "（一）" are not in the text), a figure changed with track changes on (70 deleted, 71 inserted), section
+    五 inside a content control."""
+    import docx
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import nsdecls
+
+    conv = convert(PINGTAN, formats=("docx",))
+    source = tmp_path / "office.docx"
+    source.write_bytes(conv.outputs[".docx"])
+    document = docx.Document(str(source))
+    numbered = 0
+    for p in document.paragraphs:
+        m = re.fullmatch(r"(?:[一二三四五六]、|（[一二三四五]）)(.{2,28})", p.text)
+        if m:
+            for run in p.runs[1:]:
+                run.text = ""
+            p.runs[0].text = m.group(1)
+            p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>'))
+            numbered += 1
+    assert numbered >= 11
+    cell = next(c for t in document.tables for row in t.rows for c in row.cells if c.text == "71")
+    run = cell.paragraphs[0].runs[0]._r
+    run.addprevious(parse_xml(f'<w:del {nsdecls("w")} w:id="1" w:author="a"><w:r><w:delText>70</w:delText></w:r></w:del>'))
+    ins = parse_xml(f'<w:ins {nsdecls("w")} w:id="2" w:author="a"/>')
+    run.addprevious(ins)
+    ins.append(run)
+    body = document.element.body
+    five = next(p._p for p in document.paragraphs if p.text == "存在的主要问题及改进情况")
+    six = next(p._p for p in document.paragraphs if p.text == "其他需要报告的事项")
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    sdt.append(content)
+    five.addprevious(sdt)
+    moving = []
+    for el in body.iterchildren():
+        if el is six:
+            break
+        if moving or el is five:
+            moving.append(el)
+    for el in moving:
+        content.append(el)
+    document.save(str(source))
+
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(source), "-o", str(out)]) == 0
+    got, wanted = _content(out), _content(PINGTAN)
+    assert got["figures"] == wanted["figures"]
+    assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"]
+    assert got["other"] == wanted["other"] and got["meta"] == wanted["meta"]

@@ -303,9 +303,11 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
     text_sections: dict[str, list[str]] = {}
     current = None
     headings = {norm(s.heading): s.no for s in form.sections}
+    # a heading whose number Word's automatic numbering drew ("总体情况" on a line of its own)
+    bare = {norm(s.heading).split("、", 1)[-1]: s.no for s in form.sections}
     for text in src.paragraphs:
         compact = norm(text)
-        found = next((no for h, no in headings.items() if compact.startswith(h)), None)
+        found = next((no for h, no in headings.items() if compact.startswith(h)), bare.get(compact.rstrip("。：:")))
         if found is not None:
             current = found
             heading = next(s.heading for s in form.sections if s.no == found)
@@ -322,7 +324,7 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
     result.problems = _blocks(text_sections.get("五", []), src.headings)
     signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", "")))
     six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
-    _section_six("\n".join(six), result)
+    _section_six("\n".join(six), result, src.headings)
 
 
 # a sub-heading numbered "1." / "1、" on a line of its own (no sentence in it)
@@ -378,13 +380,13 @@ def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset
     return [(h, "\n".join(b).strip()) for h, b in blocks if "".join(b).strip()]
 
 
-def _section_six(text: str, result: Imported) -> None:
+def _section_six(text: str, result: Imported, marked: set[str] | frozenset[str] = frozenset()) -> None:
     """六: the 信息处理费 sentence back into its three figures; the items under their labels (2021 form);
     anything else is 其他需要报告的事项."""
     items: dict[str, list[str]] = {}
     fees_seen = False
     found_fees: dict[str, object] = {}
-    for heading, body in _blocks(text.split("\n")) or [("", "")]:
+    for heading, body in _blocks(text.split("\n"), marked) or [("", "")]:
         fees = _fees(body)
         if fees is not None and (not heading or "信息处理费" in heading or not fees_seen):
             fees_seen = True

@@ -254,21 +254,68 @@ def _docx(data: bytes, name: str) -> Source:
     doc = Document(io.BytesIO(data))
     paragraphs, tables = [], []
     headings: set[str] = set()
-    for el in doc.element.body.iterchildren():
+    body = doc.element.body
+    # paragraphs and tables in reading order, those inside content controls (w:sdt) too; a table's own
+    # paragraphs and tables nested in its cells belong to it
+    for el in body.iter(qn("w:p"), qn("w:tbl")):
+        if any(a.tag in (qn("w:tbl"), qn("w:txbxContent")) for a in el.iterancestors()):
+            continue
         if el.tag == qn("w:p"):
             p = Paragraph(el, doc)
-            text = para(p.text)
+            text = para(_word_text(el))
             if text:
                 paragraphs.append(text)
                 style = p.style.name if p.style is not None else ""
-                runs = [r for r in p.runs if r.text.strip()]
-                if re.match(r"(?i)heading|标题|二级|三级", style or "") or (runs and all(r.bold for r in runs)):
+                runs = [r for r in el.iter(qn("w:r")) if _word_text(r).strip()]
+                numbered = bool(el.xpath("./w:pPr/w:numPr")) and len(text) <= 30
+                if re.match(r"(?i)heading|标题|二级|三级", style or "") or numbered or (runs and all(_set_apart(r, p) for r in runs)):
                     headings.add(text)
-        elif el.tag == qn("w:tbl"):
+        else:
             table = Table(el, doc)
-            tables.append([[norm(cell.text) for cell in row.cells] for row in table.rows])
+            tables.append([[norm(_word_text(cell._tc)) for cell in row.cells] for row in table.rows])
     title = paragraphs[0] if paragraphs else ""
     return Source(paragraphs, tables, title, 0, headings)
+
+
+def _word_text(el: Any) -> str:
+    """The text Word shows: tracked insertions kept, tracked deletions left out, line breaks and tabs as
+    such; text boxes and nested tables' cells are not part of a paragraph's line."""
+    from docx.oxml.ns import qn  # only for Word sources
+
+    t, br, tab, deleted = qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:del")
+    out = []
+    for node in el.iter(t, br, tab, qn("w:cr"), qn("w:p")):
+        if any(a.tag == deleted or a.tag == qn("w:txbxContent") for a in node.iterancestors()):
+            continue
+        if node.tag == t:
+            out.append(node.text or "")
+        elif node.tag == tab:
+            out.append("\t")
+        elif node.tag == qn("w:p") and node is not el and out:
+            out.append("\n")  # a cell's next paragraph
+        elif node.tag in (br, qn("w:cr")):
+            out.append("\n")
+    return "".join(out)
+
+
+def _set_apart(run: Any, paragraph: Any) -> bool:
+    """A run printed bold or in a heading typeface (黑体, 楷体), set on the run or by its paragraph's style."""
+    from docx.oxml.ns import qn  # only for Word sources
+
+    rpr = run.find(qn("w:rPr"))
+    bold = rpr.find(qn("w:b")) if rpr is not None else None
+    if bold is not None:
+        return bold.get(qn("w:val"), "true") not in ("0", "false", "off")
+    fonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+    face = fonts.get(qn("w:eastAsia"), "") if fonts is not None else ""
+    style = paragraph.style
+    while style is not None and not face:
+        if style.font.bold:
+            return True
+        sfonts = style.element.find(qn("w:rPr") + "/" + qn("w:rFonts")) if style.element is not None else None
+        face = sfonts.get(qn("w:eastAsia"), "") if sfonts is not None else ""
+        style = style.base_style
+    return bool(_HEADING_FACE.search(face))
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------
