@@ -426,3 +426,23 @@ def test_a_word_file_as_offices_leave_it(tmp_path):
     assert got["figures"] == wanted["figures"]
     assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"]
     assert got["other"] == wanted["other"] and got["meta"] == wanted["meta"]
+
+
+def test_labels_typed_with_other_punctuation_are_found(tmp_path):
+    """Sites retype the form's labels: "(一)予以公开" with ASCII brackets, "1、本机关不掌握…" for "1.",
+    "三安全一稳定" in straight quotes or none."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    html = conv.outputs[".html"].decode("utf-8")
+
+    def retype(m: re.Match[str]) -> str:
+        table = m.group(0).replace("（", "(").replace("）", ")")
+        table = re.sub(r">(\d)\.", r">\1、", table)
+        return table.replace("“三安全一稳定”", '"三安全一稳定"').replace("“", "").replace("”", "")
+
+    html, n = re.subn(r"<table.*?</table>", retype, html, flags=re.S)
+    assert n >= 3 and "(一)予以公开" in html and ">1、本机关不掌握" in html and '"三安全一稳定"' in html
+    page = tmp_path / "retyped.html"
+    page.write_text(html, "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0
+    assert _figures(out) == _figures(PINGTAN)

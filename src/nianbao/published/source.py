@@ -52,10 +52,18 @@ def unfold(text: str) -> str:
     return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text.translate(_SHARED_GLYPHS))
 
 
+# what sites type in place of the form's punctuation: ASCII brackets and colons for full-width ones, quotes
+# of any kind (or none) around "三安全一稳定"
+_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", "“": None, "”": None, '"': None, "‘": None, "’": None,
+                              "'": None, "「": None, "」": None, "『": None, "』": None})
+
+
 def norm(text: str) -> str:
     """Cell or label text as compared: full-width digits made ASCII, no spaces of any kind (CMS pages put
-    stray spaces inside labels: "社会公益 组织"). Chinese punctuation stays as the form prints it."""
-    return unfold(re.sub(r"\s+", "", (text or "").replace("\u00a0", " ").replace("\u3000", " ")).translate(_WIDE_DIGITS))
+    stray spaces inside labels: "社会公益 组织"), brackets full-width, quotes left out, an item number
+    "1、" or "1．" written "1." as the form prints it."""
+    text = re.sub(r"\s+", "", (text or "").replace("\u00a0", " ").replace("\u3000", " ")).translate(_WIDE_DIGITS)
+    return re.sub(r"(?<![\d.])(\d{1,2})、", r"\1.", unfold(text).translate(_PUNCTUATION))
 
 
 def para(text: str) -> str:
