@@ -446,3 +446,52 @@ def test_labels_typed_with_other_punctuation_are_found(tmp_path):
     out = tmp_path / "back.xlsx"
     assert main(["import", str(page), "-o", str(out)]) == 0
     assert _figures(out) == _figures(PINGTAN)
+
+
+@pytest.mark.parametrize("kind", [".html", ".docx", ".pdf"])
+def test_bold_run_in_sub_headings(tmp_path, kind):
+    """"<b>主动公开。</b>围绕……": a paragraph opening with a bold run that ends at a full stop is a
+    sub-heading run into its text; bold emphasis elsewhere ("<b>2024年</b>，本机关……") is not."""
+    import docx
+
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    if kind == ".html":
+        html = conv.outputs[".fragment.html"].decode("utf-8")
+        one, rest = html.split("二、主动公开政府信息情况", 1)
+        one, n = re.subn(r"<h3[^>]*>（[一二三四五]）([^<]*)</h3>\s*<p([^>]*)>", r"<p\2><b>\1。</b>", one)
+        one = one.replace("2024年，本机关", "<strong>2024年</strong>，本机关")
+        assert n == 5
+        source = tmp_path / "bold.html"
+        source.write_text(one + "二、主动公开政府信息情况" + rest, "utf-8")
+    else:
+        source = tmp_path / "bold.docx"
+        source.write_bytes(conv.outputs[".docx"])
+        document = docx.Document(str(source))
+        paragraphs = document.paragraphs
+        n = 0
+        for i, p in enumerate(paragraphs):
+            if p.text.startswith("二、"):
+                break
+            m = re.fullmatch(r"（[一二三四五]）(.+)", p.text)
+            if m:
+                following = paragraphs[i + 1]
+                first = following.runs[0]._r
+                lead = following.add_run(m.group(1) + "。")
+                lead.bold = True
+                first.addprevious(lead._r)  # moved to the paragraph's start
+                p._p.getparent().remove(p._p)
+                n += 1
+        assert n == 5
+        document.save(str(source))
+        if kind == ".pdf":
+            if shutil.which("soffice") is None:
+                pytest.skip("LibreOffice is not installed")
+            from nianbao.output.pdf import pdf_bytes
+
+            source = tmp_path / "bold.pdf"
+            source.write_bytes(pdf_bytes((tmp_path / "bold.docx").read_bytes()))
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(source), "-o", str(out)]) == 0
+    got, wanted = _content(out), _content(PINGTAN)
+    assert got["general"] == wanted["general"], got["general"]
+    assert got["figures"] == wanted["figures"] and got["problems"] == wanted["problems"]

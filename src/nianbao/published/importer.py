@@ -320,11 +320,11 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
             break  # the site's footer: the article has ended
         if current is not None:
             text_sections.setdefault(current, []).append(text)
-    result.general = _blocks(text_sections.get("一", []), src.headings, enumerated=True)
-    result.problems = _blocks(text_sections.get("五", []), src.headings)
+    result.general = _blocks(text_sections.get("一", []), src.headings, run_in=src.run_in, enumerated=True)
+    result.problems = _blocks(text_sections.get("五", []), src.headings, run_in=src.run_in)
     signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", "")))
     six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
-    _section_six("\n".join(six), result, src.headings)
+    _section_six("\n".join(six), result, src.headings, src.run_in)
 
 
 # a sub-heading numbered "1." / "1、" on a line of its own (no sentence in it)
@@ -332,6 +332,8 @@ _NUMBERED = re.compile(r"^\d{1,2}[.．、]\s*([^。；;]{2,24}?)[：:]?$")
 # "一是主动公开方面。……": a sub-heading run into its paragraph, numbered 一是, 二是 … in turn
 _ENUMERATED = re.compile(r"^([一二三四五六七八九十]{1,2})是\s*([^。：:；;，,、\n]{2,24})[。：:；;]\s*")
 _NUMERALS = "一二三四五六七八九十"
+# the number a run-in heading may carry before its words: "（一）", "一是", "1."
+_LEAD_NUMBER = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]{1,2}是|\d{1,2}[.．、])\s*")
 
 
 def _enumerated_headings(lines: list[str]) -> dict[int, re.Match[str]]:
@@ -350,11 +352,12 @@ def _enumerated_headings(lines: list[str]) -> dict[int, re.Match[str]]:
 
 
 def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset(), *,
-            enumerated: bool = False) -> list[tuple[str, str]]:
+            run_in: dict[str, str] | None = None, enumerated: bool = False) -> list[tuple[str, str]]:
     """Paragraphs grouped under their sub-headings: "（一）主动公开" on a line of its own or run into its
     paragraph ("（一）主动公开方面。有序推进……"), "1.主动公开" on a line of its own, or a short paragraph
-    set as a heading (bold, a heading style); with enumerated (section 一), "一是主动公开方面。……" when the
-    section has none of those. What comes before the first is an untitled introduction."""
+    set as a heading (bold, a heading style). When the section has none of those: paragraphs opening with
+    a bold (or 黑体/楷体) run ("**主动公开方面。**全年……", run_in); then, with enumerated (section 一),
+    "一是主动公开方面。……". What comes before the first is an untitled introduction."""
     lines = [line for p in paragraphs for line in (p.split("\n") if "\n" in p else [p])]
 
     def heading_of(line: str) -> tuple[str, str] | None:
@@ -367,6 +370,9 @@ def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset
         return None
 
     heads: dict[int, tuple[str, str]] = {i: h for i, line in enumerate(lines) if (h := heading_of(line))}
+    if run_in and not heads:
+        heads = {i: (_LEAD_NUMBER.sub("", run_in[line]).rstrip("。：:；").strip(), line[len(run_in[line]):].strip())
+                 for i, line in enumerate(lines) if line in run_in}
     if enumerated and not heads:
         heads = {i: (m.group(2).strip(), lines[i].strip()[m.end():].strip())
                  for i, m in _enumerated_headings(lines).items()}
@@ -380,13 +386,14 @@ def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset
     return [(h, "\n".join(b).strip()) for h, b in blocks if "".join(b).strip()]
 
 
-def _section_six(text: str, result: Imported, marked: set[str] | frozenset[str] = frozenset()) -> None:
+def _section_six(text: str, result: Imported, marked: set[str] | frozenset[str] = frozenset(),
+                 run_in: dict[str, str] | None = None) -> None:
     """六: the 信息处理费 sentence back into its three figures; the items under their labels (2021 form);
     anything else is 其他需要报告的事项."""
     items: dict[str, list[str]] = {}
     fees_seen = False
     found_fees: dict[str, object] = {}
-    for heading, body in _blocks(text.split("\n"), marked) or [("", "")]:
+    for heading, body in _blocks(text.split("\n"), marked, run_in=run_in) or [("", "")]:
         fees = _fees(body)
         if fees is not None and (not heading or "信息处理费" in heading or not fees_seen):
             fees_seen = True

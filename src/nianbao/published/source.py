@@ -6,6 +6,7 @@ no script runs: lxml builds the tree from the bytes alone."""
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 import unicodedata
@@ -32,6 +33,9 @@ class Source:
     # paragraphs set as headings (an h1-h6, bold throughout, a Word heading style): sub-headings numbered
     # in no way the text shows
     headings: set[str] = field(default_factory=set)
+    # paragraphs that open with a run set apart (bold, a heading typeface) and go on in the body's type:
+    # paragraph -> that opening ("主动公开方面。" of "主动公开方面。全年……"), a sub-heading run into its text
+    run_in: dict[str, str] = field(default_factory=dict)
 
 
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．＋－", "0123456789.+-")
@@ -145,8 +149,8 @@ def _html(data: bytes) -> Source:
         if grid:
             tables.append(grid)
         table.getparent().replace(table, lxml.html.fromstring("<p>\u2063</p>"))  # a marker: a table stood here
-    paragraphs, headings = _html_paragraphs(root)
-    return Source(_dedupe(paragraphs), tables, title, images, headings)
+    paragraphs, headings, run_in = _html_paragraphs(root)
+    return Source(_dedupe(paragraphs), tables, title, images, headings, run_in)
 
 
 _FACE = re.compile(r"font-family\s*:\s*([^;]+)", re.I)
@@ -156,7 +160,7 @@ _HEADING_FACE = re.compile(r"黑|楷|hei|kai|bold|heavy|black", re.I)
 _WEIGHT = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
 
 
-def _html_paragraphs(root: Any) -> tuple[list[str], set[str]]:
+def _html_paragraphs(root: Any) -> tuple[list[str], set[str], dict[str, str]]:
     """The page's text as paragraphs: a block element (p, div, td, li, h1–h6 …) or a <br> ends one, inline
     markup (span, font, a) does not — older CMS pages put a whole article in one cell with <br> between
     paragraphs. A paragraph is a heading when all its text is in h1–h6, bold (b, strong, font-weight), or a
@@ -202,11 +206,30 @@ def _html_paragraphs(root: Any) -> tuple[list[str], set[str]]:
                 chunks.append((el.tail, apart > 0, face[-1]))
     flush()
     body = faces.most_common(1)[0][0] if faces else ""
+    run_in: dict[str, str] = {}
     for i, parts in marked:
-        shown = [(a, f) for t, a, f in parts if norm(t)]
-        if shown and all(a or (f != body and _HEADING_FACE.search(f)) for a, f in shown):
+        shown = [(t, bool(a or (f != body and _HEADING_FACE.search(f)))) for t, a, f in parts if norm(t)]
+        if shown and all(apart for _, apart in shown):
             headings.add(paragraphs[i])
-    return paragraphs, headings
+        elif shown and shown[0][1]:
+            lead = _lead(paragraphs[i], para("".join(t for t, _ in itertools.takewhile(lambda x: x[1], shown))))
+            if lead:
+                run_in[paragraphs[i]] = lead
+    return paragraphs, headings, run_in
+
+
+def _lead(paragraph: str, opening: str) -> str:
+    """The opening of a paragraph as a run-in sub-heading: 2–30 characters ending at a full stop or colon
+    (inside the run or just after it), with text after it. "<b>2024年</b>，本机关……" is emphasis, not a
+    heading."""
+    if not paragraph.startswith(opening):
+        return ""
+    rest = paragraph[len(opening):]
+    if rest[:1] in ("。", "：", ":", "；"):
+        opening, rest = opening + rest[0], rest[1:]
+    if not (2 <= len(opening) <= 30 and opening[-1] in "。：:；" and rest.strip()):
+        return ""
+    return opening
 
 
 def _dedupe(paragraphs: list[str]) -> list[str]:
@@ -262,6 +285,7 @@ def _docx(data: bytes, name: str) -> Source:
     doc = Document(io.BytesIO(data))
     paragraphs, tables = [], []
     headings: set[str] = set()
+    run_in: dict[str, str] = {}
     body = doc.element.body
     # paragraphs and tables in reading order, those inside content controls (w:sdt) too; a table's own
     # paragraphs and tables nested in its cells belong to it
@@ -274,15 +298,19 @@ def _docx(data: bytes, name: str) -> Source:
             if text:
                 paragraphs.append(text)
                 style = p.style.name if p.style is not None else ""
-                runs = [r for r in el.iter(qn("w:r")) if _word_text(r).strip()]
+                runs = [(r, _set_apart(r, p)) for r in el.iter(qn("w:r")) if _word_text(r).strip()]
                 numbered = bool(el.xpath("./w:pPr/w:numPr")) and len(text) <= 30
-                if re.match(r"(?i)heading|标题|二级|三级", style or "") or numbered or (runs and all(_set_apart(r, p) for r in runs)):
+                if re.match(r"(?i)heading|标题|二级|三级", style or "") or numbered or (runs and all(a for _, a in runs)):
                     headings.add(text)
+                elif runs and runs[0][1]:
+                    lead = _lead(text, para("".join(_word_text(r) for r, _ in itertools.takewhile(lambda x: x[1], runs))))
+                    if lead:
+                        run_in[text] = lead
         else:
             table = Table(el, doc)
             tables.append([[norm(_word_text(cell._tc)) for cell in row.cells] for row in table.rows])
     title = paragraphs[0] if paragraphs else ""
-    return Source(paragraphs, tables, title, 0, headings)
+    return Source(paragraphs, tables, title, 0, headings, run_in)
 
 
 def _word_text(el: Any) -> str:
@@ -337,8 +365,8 @@ def _pdf(data: bytes, name: str) -> Source:
     box placed on the grid of the table's row and column edges (a merged cell covers several); the text
     outside the tables joined into paragraphs — a line starts one when it is indented, the line before
     stopped short of the right margin, or the typeface changes. A short paragraph whose Chinese is set in
-    another typeface than the body's (bold, 黑体, 楷体 — how 公文 set their sub-headings) is a heading. Page
-    numbers are left out."""
+    another typeface than the body's (bold, 黑体, 楷体 — how 公文 set their sub-headings) is a heading; one
+    that only opens so has its sub-heading run in. Page numbers are left out."""
     import pdfplumber  # only for PDF sources
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font warnings of its own, not the user's business
@@ -347,7 +375,8 @@ def _pdf(data: bytes, name: str) -> Source:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise SourceError(f"“{name}”有 {len(pdf.pages)} 页，超过 {MAX_PDF_PAGES} 页，不像是一份年度报告")
         tables: list[list[list[str]]] = []
-        lines: list[tuple[str, float, float, float, frozenset[str]]] = []  # text, x0, x1, size, typefaces; "" for a table
+        # text, x0, x1, size, typefaces of its Chinese, (character, typeface) each; "" for a table
+        lines: list[tuple[str, float, float, float, frozenset[str], tuple[tuple[str, str], ...]]] = []
         typefaces: Counter[str] = Counter()  # Chinese characters per typeface
         images = 0
         right = 0.0
@@ -355,12 +384,12 @@ def _pdf(data: bytes, name: str) -> Source:
             images += len(page.images)
             found = page.find_tables()
             boxes = [t.bbox for t in found]
-            items: list[tuple[float, str, float, float, float, frozenset[str]]] = []
+            items: list[tuple[float, str, float, float, float, frozenset[str], tuple[tuple[str, str], ...]]] = []
             for t in found:
                 grid = _pdf_grid(page, t)
                 if grid:
                     tables.append(grid)
-                    items.append((t.bbox[1], "", 0.0, 0.0, 0.0, frozenset()))
+                    items.append((t.bbox[1], "", 0.0, 0.0, 0.0, frozenset(), ()))
             outside = page.filter(_outside(boxes))
             for line in outside.extract_text_lines(return_chars=True):
                 # word spacing the PDF's layout adds between Chinese and digits ("2024 年") removed
@@ -370,7 +399,8 @@ def _pdf(data: bytes, name: str) -> Source:
                 size = max((c.get("size", 0) for c in line["chars"]), default=10.5)
                 faces = Counter(_typeface(c) for c in line["chars"] if _CJK.match(c.get("text", "")))
                 typefaces.update(faces)
-                items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces)))
+                glyphs = tuple((str(c.get("text", "")), _typeface(c)) for c in line["chars"])
+                items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces), glyphs))
                 right = max(right, line["x1"])
             lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
     if not tables and not lines:
@@ -381,26 +411,48 @@ def _pdf(data: bytes, name: str) -> Source:
     body = typefaces.most_common(1)[0][0] if typefaces else ""
     paragraphs: list[str] = []
     headings: set[str] = set()
+    run_in: dict[str, str] = {}
     current = ""
     current_apart = ended = True
-    for text, x0, x1, size, line_faces in lines:
+    first: tuple[tuple[str, str], ...] = ()  # the glyphs of the paragraph's first line
+
+    def flush() -> None:
+        paragraphs.append(para(current))
+        if current_apart and len(current) <= 30:
+            headings.add(paragraphs[-1])
+        elif not current_apart and (lead := _lead(paragraphs[-1], para(_opening(first, body)))):
+            run_in[paragraphs[-1]] = lead
+
+    for text, x0, x1, size, line_faces, glyphs in lines:
         apart = bool(line_faces) and body not in line_faces  # its Chinese is all in another typeface than the body's
         if current and (not text or ended or x0 > left + size * 0.9 or apart != current_apart):
-            paragraphs.append(para(current))
-            if current_apart and len(current) <= 30:
-                headings.add(paragraphs[-1])
+            flush()
             current = ""
         if not text:  # a table stood here
             ended = True
             continue
+        if not current:
+            first = glyphs
         current_apart = apart
         current += text
         ended = x1 < right - size * 1.5 or bool(re.search(r"[。：:]$", text) and x1 < right - size * 0.5)
     if current:
-        paragraphs.append(para(current))
-        if current_apart and len(current) <= 30:
-            headings.add(paragraphs[-1])
-    return Source(paragraphs, tables, "", headings=headings)  # the title is the first paragraphs (often two lines)
+        flush()
+    return Source(paragraphs, tables, "", headings=headings, run_in=run_in)  # the title: the first paragraphs
+
+
+def _opening(glyphs: tuple[tuple[str, str], ...], body: str) -> str:
+    """A line's opening set in another typeface than the body's: up to its first Chinese character in the
+    body's face (punctuation and digits go with either)."""
+    out: list[str] = []
+    apart = False
+    for ch, face in glyphs:
+        if _CJK.match(ch):
+            if face == body:
+                break
+            apart = True
+        out.append(ch)
+    return re.sub(r"\s+", "", unfold("".join(out))) if apart else ""
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
