@@ -495,3 +495,54 @@ def test_bold_run_in_sub_headings(tmp_path, kind):
     got, wanted = _content(out), _content(PINGTAN)
     assert got["general"] == wanted["general"], got["general"]
     assert got["figures"] == wanted["figures"] and got["problems"] == wanted["problems"]
+
+
+def _page_of(grids: list[list[list[str]]], paragraphs: list[str]) -> str:
+    """A page of plain tables (one <td> a grid position, labels repeated as a spanned cell's expansion
+    reads), with the report's paragraphs before them."""
+    from html import escape
+
+    tables = "".join("<table>" + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in grid)
+                     + "</table>" for grid in grids)
+    return "<html><body>" + "".join(f"<p>{escape(p)}</p>" for p in paragraphs) + tables + "</body></html>"
+
+
+def test_columns_are_found_by_their_headers_not_their_order(tmp_path):
+    """Table 三 with its 商业企业 and 科研机构 columns swapped, table 四 with 行政复议's columns reversed:
+    every figure lands under its own header. Table 三 without its 其他 column: the column is named and
+    left empty, never filled from its neighbour."""
+    from nianbao.published.source import read
+
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    page = tmp_path / "report.html"
+    page.write_bytes(conv.outputs[".html"])
+    src = read(page)
+    three = next(i for i, g in enumerate(src.tables) if any("申请人情况" in c for row in g for c in row))
+    four = next(i for i, g in enumerate(src.tables) if any("行政复议" in c for row in g for c in row))
+    grid3 = src.tables[three]
+    business = next(c for c, cell in enumerate(next(r for r in grid3 if "商业企业" in r)) if cell == "商业企业")
+    grids = [[row[:] for row in g] for g in src.tables]
+    for row in grids[three]:
+        row[business], row[business + 1] = row[business + 1], row[business]
+    for row in grids[four]:
+        row[0:3] = row[0:3][::-1]
+    swapped = tmp_path / "swapped.html"
+    swapped.write_text(_page_of(grids, src.paragraphs), "utf-8")
+    imported = import_report(swapped)
+    wanted = _figures(PINGTAN)
+    for name in ("table2", "table3", "table4"):
+        assert {k: v for k, v in imported.figures[name].items() if k in wanted[name]} == \
+            {k: wanted[name][k] for k in imported.figures[name]}, name
+    assert wanted["table3"]["E4"] != wanted["table3"]["F4"], "the swap must show"
+
+    other = 4 + business  # 其他 is the fourth column after 商业企业
+    assert grid3[next(i for i, r in enumerate(grid3) if "其他" in r)][other] == "其他"
+    dropped = [[row[:other] + row[other + 1:] for row in g] if i == three else g for i, g in enumerate(src.tables)]
+    page = tmp_path / "dropped.html"
+    page.write_text(_page_of(dropped, src.paragraphs), "utf-8")
+    imported = import_report(page)
+    t3 = imported.figures["table3"]
+    assert all(t3.get(f"I{r}") is None for r in range(4, 29)), "the 其他 column left empty, not shifted"
+    assert t3.get("J4") == wanted["table3"]["J4"] and t3["D4"] == wanted["table3"]["D4"], [f.message for f in imported.findings]
+    assert [f.message for f in imported.findings if "这一列" in f.message] == [
+        f"第 {three + 1} 个表格没有“申请人情况/法人或其他组织/其他”这一列：这一列的 25 格导入后为空，请按原报告核实后填写"]

@@ -227,6 +227,31 @@ def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tup
     return None
 
 
+def _header_columns(grid: list[list[str]], ri: int, table: Table, refs: list[str]) -> dict[str, int]:
+    """The source column of each figure cell of a row, found by the form's column headers (all of them, in
+    order: "行政诉讼/复议后起诉/结果维持") among the labels above the row in that column. A row with no
+    headers above it (a table continued on the next page) finds none."""
+    above: list[list[str]] = []
+    for c in range(len(grid[ri])):
+        seen: list[str] = []
+        for r in range(ri):
+            cell = grid[r][c] if c < len(grid[r]) else ""
+            if cell and not (_is_figure(cell) or _NO_FIGURE.match(cell)) and (not seen or seen[-1] != cell):
+                seen.append(cell)
+        above.append(seen)
+    found: dict[str, int] = {}
+    for ref in refs:
+        path = [norm(x) for x in table.label_path(ref)[1]]
+        if not path:
+            continue
+        for c, seen in enumerate(above):
+            it = iter(seen)
+            if c not in found.values() and all(any(label == s for s in it) for label in path):
+                found[ref] = c
+                break
+    return found
+
+
 def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
     """Each figure row of the form: the source row whose labels spell the form row's labels (in order),
     its numbers in the order of the form's figure columns."""
@@ -236,6 +261,7 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
     for ref in table.numeric:
         by_row.setdefault(parse_cell(ref)[0], []).append(ref)
     used: set[tuple[int, int]] = set()
+    no_column: dict[tuple[int, str], list[str]] = {}  # (source table, column headers) -> form cells left empty
     headers = {norm(t) for ref, t in table.labels.items() if parse_cell(ref)[0] <= table.header_rows()}
     leaves = [norm(table.label_path(refs[0])[0][-1]) for refs in by_row.values() if table.label_path(refs[0])[0]]
     for refs in by_row.values():
@@ -248,7 +274,9 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
         # form row's own label is unique in the table, the row with that label alone — a table split
         # across pages (a PDF printed from a web page) loses the spanning parent label on the next page
         wanted = [labels[-2:]] + ([[leaf]] if leaf and len(labels) > 1 and leaves.count(leaf) == 1 else [])
-        for need in ([] if match else wanted):
+        # a row with fewer figure cells than the form's (a column the site left out) only when the column
+        # headers above it say which figure is which
+        for need, short in ([] if match else [(w, s) for s in (False, True) for w in wanted]):
             for ti, ri, cells in rows:
                 if (ti, ri) in used:
                     continue
@@ -256,7 +284,8 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
                 joined = "".join(dict.fromkeys(texts))
                 if leaf and leaf in joined and all(lab in joined for lab in need):
                     numbers = _figure_cells(cells, len(refs))
-                    if len(numbers) >= len(refs) or (len(refs) == 1 and numbers):
+                    if (len(numbers) >= len(refs) or (len(refs) == 1 and numbers)
+                            or (short and numbers and _header_columns(src.tables[ti], ri, table, refs))):
                         match = (ti, ri, numbers)
                         break
             if match:
@@ -277,8 +306,21 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             # one of each run, if that leaves as many as the form has; else the row's last figures
             runs = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
             numbers = runs if len(runs) == len(refs) else numbers[-len(refs):]
+        texts_by_ref = dict(zip(refs, numbers))
+        grid = src.tables[ti]
+        columns = _header_columns(grid, ri, table, refs)
+        by_header = {ref: grid[ri][c] for ref, c in columns.items()}
+        if (len(columns) == len(refs) or len(numbers) < len(refs)
+                or any(texts_by_ref.get(ref) != text for ref, text in by_header.items())):
+            # the column headers above the row tell where each figure is: they win over the order, and a
+            # column the source does not have is named rather than filled from its neighbour
+            texts_by_ref = by_header
+            for ref in refs:
+                if ref not in by_header:
+                    figures[ref] = None
+                    no_column.setdefault((ti, "/".join(table.label_path(ref)[1])), []).append(ref)
         missing: list[tuple[str, str]] = []
-        for ref, text in zip(refs, numbers):
+        for ref, text in texts_by_ref.items():
             value = _number(text, table.numeric[ref])
             figures[ref] = value
             if value is None:
@@ -291,6 +333,10 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
                 f"第 {ti + 1} 个表格第 {ri + 1} 行“{'/'.join(labels) or heading}”：{len(missing)} 格印的是{marks}而不是数字"
                 f"（{where}），导入后为空；请按原报告核实后填写（为零的填 0）",
                 L.TABLE_SHEETS[table.name], L.to_sheet(missing[0][0]), actual="、".join(t for _, t in missing)))
+    for (ti, path), refs in no_column.items():
+        result.findings.append(Finding.of(
+            "import-unplaced", f"第 {ti + 1} 个表格没有“{path}”这一列：这一列的 {len(refs)} 格导入后为空，"
+            "请按原报告核实后填写", L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]), actual=path))
     # Every figure as published, totals included: a published total that is not the sum of its parts is
     # kept (check then names it), never repaired. A total not found stays the template's formula; a part
     # not found is written blank (None), never left as the template's 0, so that check asks for it.
