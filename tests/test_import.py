@@ -92,6 +92,18 @@ def test_a_page_without_tables_is_not_a_report(tmp_path, capsys):
     assert "无法导入" in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
 
 
+def test_a_page_with_other_tables_is_not_a_report(tmp_path, capsys):
+    """A 指南 has tables too (where to apply, opening hours): not the report's, and said so."""
+    page = tmp_path / "guide.html"
+    page.write_text("<html><head><title>某县财政局政府信息公开指南</title></head><body><p>一、总体情况</p>"
+                    "<table><tr><td>受理机构</td><td>地址</td><td>电话</td></tr><tr><td>办公室</td><td>某路1号</td>"
+                    "<td>12345678</td></tr><tr><td>予以公开</td><td>1</td><td>2</td></tr></table></body></html>", "utf-8")
+    assert main(["import", str(page), "-o", str(tmp_path / "x.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "像是政府信息公开指南，其中的 1 个表格不是年度报告的统计表" in err, err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
 def test_a_missing_row_is_a_finding_not_a_zero(tmp_path, capsys):
     conv = convert(PINGTAN, formats=("docx", "html"))
     html = conv.outputs[".html"].decode("utf-8").replace("4.保护第三方合法权益", "4.保护第三方利益")

@@ -87,7 +87,7 @@ def _which_form(src: Source) -> Form:
     text = "".join(cell for t in src.tables for row in t for cell in row)
     if not src.tables:
         body = "".join(src.paragraphs)
-        what = "像是政府信息公开指南" if "指南" in src.title + body[:400] else "没有找到统计表"
+        what = next((f"像是{kind}" for kind in _NOT_A_REPORT if kind in src.title + body[:400]), "没有找到统计表")
         flat = norm(body)
         labels = sorted({norm(t) for i in FORM_IDS for tb in load_form(i).tables.values() for t in tb.labels.values()
                          if len(norm(t)) >= 4 and norm(t) in flat}, key=len, reverse=True)
@@ -97,8 +97,20 @@ def _which_form(src: Source) -> Form:
         if src.images and "年度报告" in src.title + body:
             what = f"统计表是图片（页面中有 {src.images} 张图片），无法读取数字；请向发布单位索取 Word 版"
         raise SourceError(f"这不是可以导入的政府信息公开工作年度报告：{what}")
-    best = max(FORM_IDS, key=lambda i: sum(norm(t) in text for tb in load_form(i).tables.values() for t in tb.labels.values()))
+    found = {i: sum(norm(t) in text for tb in load_form(i).tables.values() for t in tb.labels.values()) for i in FORM_IDS}
+    best = max(FORM_IDS, key=lambda i: found[i])
+    if found[best] < _FEWEST_LABELS:  # tables, but not the report's: a 指南's contact table, a 目录
+        body = src.title + "".join(src.paragraphs)[:400]
+        what = next((f"像是{kind}" for kind in _NOT_A_REPORT if kind in body), "")
+        matched = f"（只对上了 {found[best]} 个表格标签）" if found[best] else ""
+        raise SourceError(f"这不是可以导入的政府信息公开工作年度报告：{what + '，' if what else ''}"
+                          f"其中的 {len(src.tables)} 个表格不是年度报告的统计表{matched}")
     return load_form(best)
+
+
+# a report's three tables carry some 80 labels; fewer than this and the tables are something else
+_FEWEST_LABELS = 12
+_NOT_A_REPORT = ("政府信息公开指南", "政府信息公开目录", "政务公开工作要点")
 
 
 # the report's title as offices write it: 机关 + 年度 (the standard order), 机关 + 政府信息公开工作 + 年度 +
@@ -227,25 +239,31 @@ def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tup
     return None
 
 
-def _header_columns(grid: list[list[str]], ri: int, table: Table, refs: list[str]) -> dict[str, int]:
-    """The source column of each figure cell of a row, found by the form's column headers (all of them, in
-    order: "行政诉讼/复议后起诉/结果维持") among the labels above the row in that column. A row with no
-    headers above it (a table continued on the next page) finds none."""
-    above: list[list[str]] = []
-    for c in range(len(grid[ri])):
-        seen: list[str] = []
-        for r in range(ri):
-            cell = grid[r][c] if c < len(grid[r]) else ""
-            if cell and not (_is_figure(cell) or _NO_FIGURE.match(cell)) and (not seen or seen[-1] != cell):
-                seen.append(cell)
-        above.append(seen)
+def _column_labels(grid: list[list[str]]) -> list[list[tuple[int, str]]]:
+    """Each column's label cells from the top down, (row, text), a spanned cell's repeats taken once."""
+    columns: list[list[tuple[int, str]]] = []
+    for c in range(max((len(row) for row in grid), default=0)):
+        seen: list[tuple[int, str]] = []
+        for r, row in enumerate(grid):
+            cell = row[c] if c < len(row) else ""
+            if cell and not (_is_figure(cell) or _NO_FIGURE.match(cell)) and (not seen or seen[-1][1] != cell):
+                seen.append((r, cell))
+        columns.append(seen)
+    return columns
+
+
+def _header_columns(labels: list[list[tuple[int, str]]], ri: int, table: Table, refs: list[str]) -> dict[str, int]:
+    """The source column of each figure cell of row ri, found by the form's column headers (all of them, in
+    order: "行政诉讼/复议后起诉/结果维持") among the labels above the row in that column (labels:
+    _column_labels of the source table). A row with no headers above it (a table continued on the next
+    page) finds none."""
     found: dict[str, int] = {}
     for ref in refs:
         path = [norm(x) for x in table.label_path(ref)[1]]
         if not path:
             continue
-        for c, seen in enumerate(above):
-            it = iter(seen)
+        for c, column in enumerate(labels):
+            it = (text for r, text in column if r < ri)
             if c not in found.values() and all(any(label == s for s in it) for label in path):
                 found[ref] = c
                 break
@@ -262,6 +280,13 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
         by_row.setdefault(parse_cell(ref)[0], []).append(ref)
     used: set[tuple[int, int]] = set()
     no_column: dict[tuple[int, str], list[str]] = {}  # (source table, column headers) -> form cells left empty
+    labels_of: dict[int, list[list[tuple[int, str]]]] = {}
+
+    def column_labels(ti: int) -> list[list[tuple[int, str]]]:
+        if ti not in labels_of:
+            labels_of[ti] = _column_labels(src.tables[ti])
+        return labels_of[ti]
+
     headers = {norm(t) for ref, t in table.labels.items() if parse_cell(ref)[0] <= table.header_rows()}
     leaves = [norm(table.label_path(refs[0])[0][-1]) for refs in by_row.values() if table.label_path(refs[0])[0]]
     for refs in by_row.values():
@@ -285,7 +310,7 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
                 if leaf and leaf in joined and all(lab in joined for lab in need):
                     numbers = _figure_cells(cells, len(refs))
                     if (len(numbers) >= len(refs) or (len(refs) == 1 and numbers)
-                            or (short and numbers and _header_columns(src.tables[ti], ri, table, refs))):
+                            or (short and numbers and _header_columns(column_labels(ti), ri, table, refs))):
                         match = (ti, ri, numbers)
                         break
             if match:
@@ -308,7 +333,7 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             numbers = runs if len(runs) == len(refs) else numbers[-len(refs):]
         texts_by_ref = dict(zip(refs, numbers))
         grid = src.tables[ti]
-        columns = _header_columns(grid, ri, table, refs)
+        columns = _header_columns(column_labels(ti), ri, table, refs)
         by_header = {ref: grid[ri][c] for ref, c in columns.items()}
         if (len(columns) == len(refs) or len(numbers) < len(refs)
                 or any(texts_by_ref.get(ref) != text for ref, text in by_header.items())):
