@@ -4,6 +4,7 @@ never another exception (which the CLI would turn into an internal error)."""
 from __future__ import annotations
 
 import functools
+import re
 import tempfile
 from pathlib import Path
 
@@ -57,3 +58,49 @@ def test_a_damaged_word_file_is_read_or_refused(at, junk):
     at = at % len(docx)
     docx[at:at + len(junk)] = junk
     _read(bytes(docx), ".docx")
+
+
+@functools.lru_cache(maxsize=1)
+def _ours() -> tuple[str, dict[str, dict[str, object]]]:
+    from nianbao.conversion import check, convert
+
+    sub, _ = check(PINGTAN)
+    assert sub is not None
+    return convert(PINGTAN, formats=("docx", "html")).outputs[".html"].decode("utf-8"), sub.figures
+
+
+def _in_tables(html: str, change) -> str:
+    return re.sub(r"<table.*?</table>", lambda m: change(m.group(0)), html, flags=re.S)
+
+
+# what government CMS pages do to a report's tables, one habit at a time; any mix must import exactly
+_HABITS = {  # applied in this order
+    "split-table": lambda h: h[:h.index("<tr", h.index("（四）无法提供") - 400)] + "</tbody></table><table><tbody>"
+    + h[h.index("<tr", h.index("（四）无法提供") - 400):],
+    "ascii-brackets": lambda h: _in_tables(h, lambda t: t.replace("（", "(").replace("）", ")")),
+    "dun-numbering": lambda h: _in_tables(h, lambda t: re.sub(r">(\d)\.", r">\1、", t)),
+    "p-span-cells": lambda h: re.sub(r"(<td[^>]*>)(\d+)(</td>)", r"\1<p><span>\2</span></p>\3", h),
+    "wide-digits": lambda h: re.sub(r"(<td[^>]*>)(\d+)(</td>)", lambda m: m.group(1) + m.group(2).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")) + m.group(3), h),
+    "nbsp-padding": lambda h: re.sub(r"(<td[^>]*>)(\d+)(</td>)", r"\1&nbsp;\2&nbsp;\3", h),
+    "spaced-labels": lambda h: h.replace("社会公益组织", "社会公益 组织").replace("法律服务机构", "法律服务\n机构"),
+    "layout-table": lambda h: h.replace("<body>", "<body><table width='100%'><tr><td>首页 &gt; 政务公开</td></tr><tr><td>", 1)
+    .replace("</body>", "</td></tr><tr><td>版权所有</td></tr></table></body>", 1),
+    "upper-case-tags": lambda h: re.sub(r"<(/?)(td|tr|th)\b", lambda m: f"<{m.group(1)}{m.group(2).upper()}", h),
+    "no-quotes": lambda h: h.replace("“三安全一稳定”", "三安全一稳定"),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sets(st.sampled_from(sorted(_HABITS))))
+def test_any_mix_of_cms_habits_imports_every_figure(habits):
+    html, wanted = _ours()
+    for name in (n for n in _HABITS if n in habits):
+        html = _HABITS[name](html)
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "page.html"
+        page.write_text(html, "utf-8")
+        imported = import_report(page)
+    assert not [f.message for f in imported.findings if f.code == "import-unplaced"]
+    for name, cells in imported.figures.items():
+        assert {ref: v for ref, v in cells.items()} == {ref: wanted[name][ref] for ref in cells}, (habits, name)
