@@ -496,9 +496,11 @@ def import_cmd(report: str, output: str) -> None:
     with writing(out):
         atomic_write_bytes(out, workbook_bytes(imported.workbook()))
     counts = {t: sum(x is not None for x in v.values()) for t, v in imported.figures.items()}
+    year = imported.meta.get("year")
     click.echo(f"已导入 {imported.form.id} 版报告（{imported.meta.get('agency') or '机关名称未识别'}，"
-               f"{imported.meta.get('year') or '年度未识别'} 年度）：数字 {sum(counts.values())} 个，"
-               f"正文 {len(imported.general)} 段小标题块；已写入 {out}。请用 nianbao check 检查。", err=True)
+               f"{f'{year} 年度' if year else '年度未识别'}）：数字 {sum(counts.values())} 个，"
+               f"总体情况 {len(imported.general)} 段、问题及改进 {len(imported.problems)} 段；已写入 {out}。"
+               "请用 nianbao check 检查。", err=True)
     # a figure that could not be placed is an error (the workbook has a blank for it); a row outside the
     # form only a warning: what the form asks for was all found
     sys.exit(EXIT_FINDINGS if any(f.level is Level.ERROR for f in imported.findings) else EXIT_OK)
