@@ -69,6 +69,9 @@ def test_last_years_published_report_serves_as_previous(edit, tmp_path):
         _, report = check(PINGTAN, previous=page)
         assert sorted((f.code, f.position, f.expected, f.actual) for f in report.findings) == wanted, suffix
         assert report.not_assessed == []
+        carry = next(f.message for f in report.findings if f.code == "carryover-mismatch")
+        assert f"上年报告“去年报告{suffix}”表格中“四、结转下年度继续办理”行“申请人情况/自然人”列" in carry, carry
+        assert "上年工作簿" not in carry, "the clerk has no workbook of last year; the report is what to look at"
 
 
 def test_a_previous_page_that_is_not_a_report_says_so(tmp_path, capsys):

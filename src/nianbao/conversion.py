@@ -173,6 +173,8 @@ def last_year(previous: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> t
         path = Path(tmp) / (previous.stem + ".xlsx")
         path.write_bytes(workbook_bytes(imported.workbook()))
         prev, _ = check(path, limits)
+    if prev is not None:  # findings about last year name the report the clerk gave, not our copy of it
+        prev.source = str(previous)
     partly = f"上年报告“{previous.name}”其中 {unplaced} 行数字没有找到" if unplaced else ""
     return prev, f"报告“{previous.name}”无法导入", partly
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from nianbao.checks.hygiene import texts
 from nianbao.findings import Finding
@@ -33,11 +34,25 @@ def check_carry_over(sub: Submission, prev: Submission) -> list[Finding]:
         found.append(Finding.of(
             "carryover-mismatch",
             f"上年结转（{column}）填的是 {format_number(a)}，但上年报告的“结转下年度继续办理”是 {format_number(b)}"
-            f"（上年工作簿 {prev.position(last_table.name, last_ref)}）",
+            f"（{_where(prev, last_table.name, last_ref)}）",
             sub.sheet(L.TABLE_SHEETS[this_table.name]), sub.at(this_table.name, this_ref),
             expected=format_number(b), actual=format_number(a),
         ))
     return found
+
+
+def _what(prev: Submission) -> str:
+    """工作簿, or 报告 when last year's figures were imported from the report as published."""
+    return "工作簿" if prev.source.lower().endswith((".xlsx", ".xlsm")) else "报告"
+
+
+def _where(prev: Submission, table: str, ref: str) -> str:
+    """Where a figure of last year's was: the workbook's cell, or the published report's row and column
+    (the workbook it was imported into is not one the clerk has)."""
+    if _what(prev) == "工作簿":
+        return f"上年工作簿 {prev.position(table, ref)}"
+    rows, cols = prev.form.tables[table].label_path(ref)
+    return f"上年报告“{Path(prev.source).name}”表格中“{'/'.join(rows)}”行“{'/'.join(cols)}”列"
 
 
 def check_valid_documents(sub: Submission, prev: Submission) -> list[Finding]:
@@ -98,7 +113,7 @@ def check_previous(sub: Submission, prev: Submission) -> list[Finding]:
 def year_gap(sub: Submission, prev: Submission) -> Finding | None:
     if sub.meta.year and prev.meta.year and prev.meta.year != sub.meta.year - 1:
         return Finding.of("previous-year",
-                       f"作为“上年”提供的工作簿是 {prev.meta.year} 年度的，本年度是 {sub.meta.year} 年，跨年度核对结果可能没有意义",
+                       f"作为“上年”提供的{_what(prev)}是 {prev.meta.year} 年度的，本年度是 {sub.meta.year} 年，跨年度核对结果可能没有意义",
                        sub.sheet(L.SHEET_META), sub.meta.cells.get("year"), expected=str(sub.meta.year - 1), actual=str(prev.meta.year))
     return None
 
