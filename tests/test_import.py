@@ -558,3 +558,17 @@ def test_columns_are_found_by_their_headers_not_their_order(tmp_path):
     assert t3.get("J4") == wanted["table3"]["J4"] and t3["D4"] == wanted["table3"]["D4"], [f.message for f in imported.findings]
     assert [f.message for f in imported.findings if "这一列" in f.message] == [
         f"第 {three + 1} 个表格没有“申请人情况/法人或其他组织/其他”这一列：这一列的 25 格导入后为空，请按原报告核实后填写"]
+
+
+def test_a_pdf_whose_text_cannot_be_extracted_says_so(tmp_path, capsys):
+    """A PDF whose fonts carry no character map (ToUnicode) gives "(cid:12)" for every character: said so,
+    not misread as a page without the report's tables."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    conv = convert(PINGTAN, formats=("docx", "pdf"), pdf_optional=False)
+    data = conv.outputs[".pdf"]
+    assert b"/ToUnicode" in data
+    pdf = tmp_path / "garbled.pdf"
+    pdf.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))  # same length: the cross-reference holds
+    assert main(["import", str(pdf), "-o", str(tmp_path / "x.xlsx")]) == 1
+    assert "文字无法正确提取" in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()

@@ -405,6 +405,11 @@ def _pdf(data: bytes, name: str) -> Source:
             lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
     if not tables and not lines:
         raise SourceError(f"“{name}”中没有可读取的文字（可能是扫描件或图片），无法导入")
+    text = "".join(line[0] for line in lines) + "".join(c for t in tables for row in t for c in row)
+    unmapped = len(re.findall(r"\(cid:\d+\)", text))
+    if unmapped >= 20 and unmapped * 8 > len(text) / 5:  # "(cid:12)": 8 characters for one; a fifth of the text
+        raise SourceError(f"“{name}”中的文字无法正确提取：PDF 里的字体没有附带字符编码（复制出来是乱码），"
+                          "无法导入；请改用同一份报告的 Word（.docx）或网页文件")
     if not tables and images:
         raise SourceError("这不是可以导入的政府信息公开工作年度报告：统计表是图片，无法读取数字")
     left = min((line[1] for line in lines if line[0]), default=0.0)
