@@ -88,6 +88,7 @@ _HABITS = {  # applied in this order
     .replace("</body>", "</td></tr><tr><td>版权所有</td></tr></table></body>", 1),
     "upper-case-tags": lambda h: re.sub(r"<(/?)(td|tr|th)\b", lambda m: f"<{m.group(1)}{m.group(2).upper()}", h),
     "no-quotes": lambda h: h.replace("“三安全一稳定”", "三安全一稳定"),
+    "comments": lambda h: h.replace("公开", "公<!-- cms -->开").replace("<body>", "<body><!-- 正文开始 -->", 1),
 }
 
 
@@ -104,3 +105,14 @@ def test_any_mix_of_cms_habits_imports_every_figure(habits):
     assert not [f.message for f in imported.findings if f.code == "import-unplaced"]
     for name, cells in imported.figures.items():
         assert {ref: v for ref, v in cells.items()} == {ref: wanted[name][ref] for ref in cells}, (habits, name)
+    clean = _clean_import()
+    assert (imported.meta, imported.general, imported.problems, imported.other) == \
+        (clean.meta, clean.general, clean.problems, clean.other), habits
+
+
+@functools.lru_cache(maxsize=1)
+def _clean_import():
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "page.html"
+        page.write_text(_ours()[0], "utf-8")
+        return import_report(page)

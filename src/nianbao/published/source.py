@@ -136,6 +136,9 @@ def _html(data: bytes) -> Source:
     for bad in root.xpath("//script|//style|//noscript|//template|//head"):
         if bad.getparent() is not None:
             bad.drop_tree()
+    # comments gone, the text after them kept: CMS pages mark their templates' parts with comments, and the
+    # tree walk below never visits one (its tail would go with it)
+    lxml.etree.strip_tags(root, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
     images = len(root.xpath("//img"))
     tables = []
     # tables holding no other table: older CMS pages lay the whole article out in a table of their own,
@@ -209,7 +212,7 @@ def _html_paragraphs(root: Any) -> tuple[list[str], set[str], dict[str, str]]:
     run_in: dict[str, str] = {}
     for i, parts in marked:
         shown = [(t, bool(a or (f != body and _HEADING_FACE.search(f)))) for t, a, f in parts if norm(t)]
-        if shown and all(apart for _, apart in shown):
+        if shown and all(set_apart for _, set_apart in shown):
             headings.add(paragraphs[i])
         elif shown and shown[0][1]:
             lead = _lead(paragraphs[i], para("".join(t for t, _ in itertools.takewhile(lambda x: x[1], shown))))
