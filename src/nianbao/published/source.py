@@ -317,14 +317,16 @@ def _docx(data: bytes, name: str) -> Source:
 
 
 def _word_text(el: Any) -> str:
-    """The text Word shows: tracked insertions kept, tracked deletions left out, line breaks and tabs as
-    such; text boxes and nested tables' cells are not part of a paragraph's line."""
+    """The text Word shows once its tracked changes are accepted: insertions and moves kept, deletions and
+    the old place of moved text left out; line breaks and tabs as such; text boxes are not part of the
+    paragraph they are anchored in."""
     from docx.oxml.ns import qn  # only for Word sources
 
-    t, br, tab, deleted = qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:del")
+    t, br, tab = qn("w:t"), qn("w:br"), qn("w:tab")
+    left_out = {qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent")}  # deleted, moved away, in a text box
     out = []
     for node in el.iter(t, br, tab, qn("w:cr"), qn("w:p")):
-        if any(a.tag == deleted or a.tag == qn("w:txbxContent") for a in node.iterancestors()):
+        if any(a.tag in left_out for a in node.iterancestors()):
             continue
         if node.tag == t:
             out.append(node.text or "")
