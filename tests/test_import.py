@@ -320,24 +320,71 @@ def test_unnumbered_sub_headings_in_a_pdf_are_told_by_their_typeface(tmp_path, s
     assert got["figures"] == wanted["figures"] and got["problems"] == wanted["problems"]
 
 
-@pytest.mark.parametrize("kind", [".html", ".chromium.pdf"])
-def test_tables_that_are_not_tables_are_named(tmp_path, capsys, kind):
-    """A PDF printed from a page whose tables have no ruling lines, or a page that flattened its tables into
-    paragraphs: the labels are there but no grid — a clear answer naming a label found, nothing written."""
+def test_a_page_that_flattened_its_tables_into_text_is_named(tmp_path, capsys):
+    """A page whose tables became paragraphs: the labels are there but no grid — a clear answer naming a
+    label found, nothing written."""
     conv = convert(PINGTAN, formats=("docx", "html"))
     html = conv.outputs[".html"].decode("utf-8")
-    if kind == ".html":
-        html = re.sub(r"</?(?:table|tbody|thead|caption|colgroup|col)\b[^>]*>", "", html)
-        html = re.sub(r"<t[dh]\b[^>]*>", "<p>", re.sub(r"</t[dh]>", "</p>", re.sub(r"</?tr\b[^>]*>", "", html)))
-        source = tmp_path / "flat.html"
-        source.write_text(html, "utf-8")
-    else:
-        page = tmp_path / "lineless.html"
-        page.write_text(re.sub(r"border[^:;\"]*:[^;\"]*;?", "", html), "utf-8")
-        source = tmp_path / "lineless.pdf"
-        _chromium_pdf(page, source)
+    html = re.sub(r"</?(?:table|tbody|thead|caption|colgroup|col)\b[^>]*>", "", html)
+    html = re.sub(r"<t[dh]\b[^>]*>", "<p>", re.sub(r"</t[dh]>", "</p>", re.sub(r"</?tr\b[^>]*>", "", html)))
+    source = tmp_path / "flat.html"
+    source.write_text(html, "utf-8")
     err = _refused(source, capsys)
     assert re.search(r"统计表的文字（如“[^”]+”）不在表格中", err) and "Word（.docx）" in err, err
+
+
+def _lineless_pdf(tmp_path: Path, book: Path, producer: str, edit=lambda html: html) -> Path:
+    """The report printed to PDF with its tables drawn without any ruling line: by Chromium from the web page
+    with its borders taken out, or by LibreOffice from the Word file with every border set to none."""
+    conv = convert(book, formats=("docx", "html"))
+    pdf = tmp_path / f"lineless-{producer}.pdf"
+    if producer == "chromium":
+        page = tmp_path / "lineless.html"
+        page.write_text(edit(re.sub(r"border[^:;\"]*:[^;\"]*;?", "", conv.outputs[".html"].decode("utf-8"))), "utf-8")
+        _chromium_pdf(page, pdf)
+        return pdf
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    import io
+    import zipfile
+
+    from nianbao.output.pdf import pdf_bytes
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(conv.outputs[".docx"])) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename in ("word/document.xml", "word/styles.xml"):
+                data = re.sub(rb'<w:(top|left|bottom|right|insideH|insideV|start|end) w:val="[^"]*"', rb'<w:\1 w:val="nil"', data)
+            zout.writestr(item, data)
+    pdf.write_bytes(pdf_bytes(out.getvalue()))
+    return pdf
+
+
+@pytest.mark.parametrize("example", [PINGTAN, DAZHUANG], ids=["pingtan", "dazhuang"])
+@pytest.mark.parametrize("producer", ["chromium", "libreoffice"])
+def test_a_pdf_whose_tables_have_no_ruling_lines(tmp_path, capsys, example, producer):
+    """No lines, no cells: the tables are rebuilt from where their words stand, and taken because every
+    figure was found and every total adds up — the same report comes back, with a warning to compare."""
+    import pdfplumber
+
+    pdf = _lineless_pdf(tmp_path, example, producer)
+
+    with pdfplumber.open(pdf) as doc:
+        assert not any(page.find_tables() for page in doc.pages), "the PDF must really have no ruled table"
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(pdf), "-o", str(out)]) == 0
+    assert "没有表格线，已按文字的位置读取" in capsys.readouterr().err
+    got, wanted = _content(out), _content(example)
+    assert got == wanted
+
+
+def test_a_lineless_pdf_that_does_not_add_up_is_refused(tmp_path, capsys):
+    """Rebuilt from positions, a figure in the wrong place would go unnoticed; a total that is not the sum of
+    its parts (here one the page itself prints wrong) makes the reading untrustworthy: refused, said why."""
+    pdf = _lineless_pdf(tmp_path, PINGTAN, "chromium", lambda html: html.replace(">217<", ">216<", 1))
+    err = _refused(pdf, capsys)
+    assert "按文字位置读出的数字对不上" in err and "与分项之和" in err, err
 
 
 def test_an_older_cms_page_laid_out_in_a_table_with_br_paragraphs(tmp_path):

@@ -102,6 +102,7 @@ CODES: dict[str, str] = {
     # importing a published report
     "import-unplaced": "导入时没有找到的数字",
     "import-unknown-row": "导入时表格中有格式以外的行",
+    "import-rebuilt": "导入的统计表没有表格线，按文字位置读取",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -124,6 +125,7 @@ LEVELS: dict[str, Level] = {
     "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
     "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
     "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR, "import-unknown-row": Level.WARNING,
+    "import-rebuilt": Level.WARNING,
 }
 
 

@@ -17,8 +17,11 @@ from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.form.cells import parse_cell
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
-from nianbao.published.source import Source, SourceError, norm, read
+from nianbao.published.source import Source, SourceError, read
+from nianbao.published.text import norm
 from nianbao.workbook.fill import filled_workbook
+from nianbao.workbook.model import complete_totals
+from nianbao.workbook.values import Number
 
 # a figure as tables print it: "1,234", "+3", "45.5万元" (a unit after an amount), "5件"
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:万元|元|件|个|项)?$")
@@ -63,8 +66,31 @@ def import_report(path: Path) -> Imported:
     for sec, table in form.section_tables():
         _place(src, table, sec.heading, result)
     _unknown_rows(src, form, result)
+    if src.rebuilt:
+        _check_rebuilt(form, result)
     _narrative(src, form, result)
     return result
+
+
+def _check_rebuilt(form: Form, result: Imported) -> None:
+    """Tables rebuilt from word positions are a reading, not a grid: taken only when every figure of the form
+    was found, no row was left over and every total of the form adds up — a figure in the wrong column
+    breaks a sum. Otherwise the import is refused, since a wrong figure would go unnoticed."""
+    doubt = next((f.message for f in result.findings if f.code in ("import-unplaced", "import-unknown-row")), "")
+    for table in form.tables.values():
+        values: dict[str, Number | None] = {ref: v for ref, v in result.figures.get(table.name, {}).items()
+                                            if v is None or isinstance(v, int | Decimal)}
+        typed = {ref for ref in table.totals if values.get(ref) is not None}
+        wrong = complete_totals(table, values, typed)
+        if wrong and not doubt:
+            ref = next(iter(wrong))
+            doubt = f"“{'/'.join(table.label_path(ref)[0] + table.label_path(ref)[1])}”读出 {wrong[ref]}，与分项之和 {values[ref]} 不符"
+    if doubt:
+        raise SourceError(f"统计表没有表格线，按文字位置读出的数字对不上（{doubt}），无法可靠导入；"
+                          "请改用同一份报告的 Word（.docx）或网页文件")
+    result.findings.append(Finding.of(
+        "import-rebuilt", "PDF 中的统计表没有表格线，已按文字的位置读取；每个数字都已找到，各项合计与分项之和一致。"
+        "请再与原报告对照一遍"))
 
 
 def _unknown_rows(src: Source, form: Form, result: Imported) -> None:
@@ -283,6 +309,8 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
     labels_of: dict[int, list[list[tuple[int, str]]]] = {}
 
     def column_labels(ti: int) -> list[list[tuple[int, str]]]:
+        if src.rebuilt:  # a rebuilt row is its labels then its figures: its columns line up with nothing
+            return []
         if ti not in labels_of:
             labels_of[ti] = _column_labels(src.tables[ti])
         return labels_of[ti]

@@ -9,12 +9,14 @@ import io
 import itertools
 import logging
 import re
-import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from nianbao.published.lineless import rebuild
+from nianbao.published.text import norm, para, unfold
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024
@@ -36,44 +38,9 @@ class Source:
     # paragraphs that open with a run set apart (bold, a heading typeface) and go on in the body's type:
     # paragraph -> that opening ("主动公开方面。" of "主动公开方面。全年……"), a sub-heading run into its text
     run_in: dict[str, str] = field(default_factory=dict)
-
-
-_WIDE_DIGITS = str.maketrans("０１２３４５６７８９．＋－", "0123456789.+-")
-
-
-_RADICALS = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
-
-
-# Radicals (U+2E80 block) that PDF fonts share with the simplified characters they look like; NFKC does
-# not map these (Unicode gives them no decomposition). "戶" is the CJK fonts' shared glyph for "户".
-_SHARED_GLYPHS = str.maketrans("⺠⻔⻓⻜⻢⻋⻅⻆⻛⻝⻘⻙⻚⻥⻦⻩⻬⻮⻰⻳⻉⻄⺟⻁戶", "民门长飞马车见角风食青韦页鱼鸟黄齐齿龙龟贝西母虎户")
-
-
-def unfold(text: str) -> str:
-    """Radicals and compatibility ideographs as the characters they stand for: PDF printers (Chromium) map
-    glyphs to "⼀" (U+2F00) where the text had "一" (U+4E00). Only those: NFKC on the whole text would also
-    turn the form's full-width "（一）" into "(一)"."""
-    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text.translate(_SHARED_GLYPHS))
-
-
-# what sites type in place of the form's punctuation: ASCII brackets and colons for full-width ones, quotes
-# of any kind (or none) around "三安全一稳定"
-_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ":": "：", "“": None, "”": None, '"': None, "‘": None, "’": None,
-                              "'": None, "「": None, "」": None, "『": None, "』": None})
-
-
-def norm(text: str) -> str:
-    """Cell or label text as compared: full-width digits made ASCII, no spaces of any kind (CMS pages put
-    stray spaces inside labels: "社会公益 组织"), brackets full-width, quotes left out, an item number
-    "1、" or "1．" written "1." as the form prints it."""
-    text = re.sub(r"\s+", "", (text or "").replace("\u00a0", " ").replace("\u3000", " ")).translate(_WIDE_DIGITS)
-    return re.sub(r"(?<![\d.])(\d{1,2})、", r"\1.", unfold(text).translate(_PUNCTUATION))
-
-
-def para(text: str) -> str:
-    """A paragraph as text: the spaces a page's markup adds between Chinese characters removed, the rest kept."""
-    text = unfold(re.sub(r"[ \t\r\n\u00a0\u3000]+", " ", text or "").strip())
-    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+    # the tables were rebuilt from word positions (a PDF without ruling lines): the importer takes them only
+    # when everything is found and adds up
+    rebuilt: bool = False
 
 
 def read(path: Path) -> Source:
@@ -408,6 +375,9 @@ def _pdf(data: bytes, name: str) -> Source:
                 items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces), glyphs))
                 right = max(right, line["x1"])
             lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
+        rebuilt = not tables
+        if rebuilt:  # no ruling lines anywhere: the tables, if any, from where their words stand
+            tables = rebuild([page.extract_words(x_tolerance=1.5, y_tolerance=2) for page in pdf.pages])
     if not tables and not lines:
         raise SourceError(f"“{name}”中没有可读取的文字（可能是扫描件或图片），无法导入")
     text = "".join(line[0] for line in lines) + "".join(c for t in tables for row in t for c in row)
@@ -448,7 +418,7 @@ def _pdf(data: bytes, name: str) -> Source:
         ended = x1 < right - size * 1.5 or bool(re.search(r"[。：:]$", text) and x1 < right - size * 0.5)
     if current:
         flush()
-    return Source(paragraphs, tables, "", headings=headings, run_in=run_in)  # the title: the first paragraphs
+    return Source(paragraphs, tables, "", headings=headings, run_in=run_in, rebuilt=rebuilt)  # title: first paragraphs
 
 
 def _opening(glyphs: tuple[tuple[str, str], ...], body: str) -> str:
