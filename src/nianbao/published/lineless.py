@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.published.text import norm, unfold
+from nianbao.published.text import PAGE_NUMBER, norm, unfold
 
 # a figure as a table cell holds it, or a mark standing for none
 _FIGURE = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?(?:万元|元|件)?$|^[—–\-/／]+$")
@@ -54,8 +54,9 @@ def rebuild(pages: Sequence[Sequence[dict[str, Any]]]) -> list[list[list[str]]]:
     """Grids of the tables on the pages (pdfplumber words of each page), one a region of table lines."""
     grids: list[list[list[str]]] = []
     for words in pages:
-        lines = _lines([_Word(unfold(str(w["text"])), float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]))
-                        for w in words])
+        lines = [line for line in _lines([_Word(unfold(str(w["text"])), float(w["x0"]), float(w["x1"]), float(w["top"]),
+                                                float(w["bottom"])) for w in words])
+                 if not PAGE_NUMBER.match(" ".join(w.text for w in line.words))]
         if not lines:
             continue
         left = min(w.x0 for line in lines for w in line.words)

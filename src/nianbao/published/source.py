@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.published.lineless import rebuild
-from nianbao.published.text import norm, para, unfold
+from nianbao.published.text import PAGE_NUMBER, norm, para, unfold
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024
@@ -329,7 +329,6 @@ def _set_apart(run: Any, paragraph: Any) -> bool:
 # --- PDF ----------------------------------------------------------------------------------------------------
 
 MAX_PDF_PAGES = 60
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 
 
 def _pdf(data: bytes, name: str) -> Source:
@@ -366,7 +365,7 @@ def _pdf(data: bytes, name: str) -> Source:
             for line in outside.extract_text_lines(return_chars=True):
                 # word spacing the PDF's layout adds between Chinese and digits ("2024 年") removed
                 text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", unfold(line["text"].strip()))
-                if not text or _PAGE_NUMBER.match(text):
+                if not text or PAGE_NUMBER.match(text):
                     continue
                 size = max((c.get("size", 0) for c in line["chars"]), default=10.5)
                 faces = Counter(_typeface(c) for c in line["chars"] if _CJK.match(c.get("text", "")))

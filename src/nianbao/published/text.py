@@ -42,3 +42,7 @@ def para(text: str) -> str:
     """A paragraph as text: the spaces a page's markup adds between Chinese characters removed, the rest kept."""
     text = unfold(re.sub(r"[ \t\r\n\u00a0\u3000]+", " ", text or "").strip())
     return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+
+# a page number as printed in a footer: "— 3 —", "3", "第 3 页"
+PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
