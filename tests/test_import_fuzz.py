@@ -116,3 +116,22 @@ def _clean_import():
         page = Path(tmp) / "page.html"
         page.write_text(_ours()[0], "utf-8")
         return import_report(page)
+
+
+_WORD = st.fixed_dictionaries({
+    "text": st.sampled_from(["12", "0", "—", "/", "1.属于国家秘密", "（三）", "不予公开", "总计", "。", "45.5万元", "— 3 —", "本年新收政府信息公开申请"]),
+    "x0": st.floats(min_value=-50, max_value=600, allow_nan=False), "top": st.floats(min_value=-50, max_value=900, allow_nan=False),
+    "width": st.floats(min_value=0, max_value=400, allow_nan=False), "height": st.floats(min_value=0, max_value=30, allow_nan=False),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_WORD, max_size=80), max_size=3))
+def test_tables_are_rebuilt_from_any_word_positions_without_failing(pages):
+    """Whatever words a PDF page holds, wherever they stand, rebuilding its tables gives grids of text."""
+    from nianbao.published.lineless import rebuild
+
+    words = [[{"text": w["text"], "x0": w["x0"], "x1": w["x0"] + w["width"], "top": w["top"], "bottom": w["top"] + w["height"]}
+              for w in page] for page in pages]
+    for grid in rebuild(words):
+        assert all(isinstance(cell, str) for row in grid for cell in row)
