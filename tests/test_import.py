@@ -409,6 +409,7 @@ def test_an_older_cms_page_laid_out_in_a_table_with_br_paragraphs(tmp_path):
     out = tmp_path / "back.xlsx"
     assert main(["import", str(page), "-o", str(out)]) == 0
     got, wanted = _content(out), _content(PINGTAN)
+    assert got["meta"][2] is None, "the fragment has no signature: no date"
     assert got["figures"] == wanted["figures"]
     assert got["general"] == wanted["general"] and got["problems"] == wanted["problems"] and got["other"] == wanted["other"]
 
@@ -616,3 +617,15 @@ def test_a_pdf_whose_text_cannot_be_extracted_says_so(tmp_path, capsys):
     pdf = tmp_path / "garbled.pdf"
     pdf.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))  # same length: the cross-reference holds
     assert "文字无法正确提取" in _refused(pdf, capsys)
+
+
+def test_the_signature_date_is_found_above_a_site_footer(tmp_path):
+    """The date under the signature ends the article; a site's footer of many lines may follow it."""
+    conv = convert(PINGTAN, formats=("docx", "html"))
+    footer = "".join(f"<p>{t}</p>" for t in ("相关链接", "福建省人民政府", "福州市政府网站", "联系我们", "网站地图",
+                                             "版权所有：平潭综合实验区", "网站标识码 3501280001", "闽ICP备00000000号"))
+    page = tmp_path / "signed.html"
+    page.write_text(conv.outputs[".html"].decode("utf-8").replace("</body>", f"<div class='footer'>{footer}</div></body>"), "utf-8")
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(page), "-o", str(out)]) == 0
+    assert _content(out) == _content(PINGTAN)

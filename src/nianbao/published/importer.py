@@ -423,6 +423,9 @@ def _narrative(src: Source, form: Form, result: Imported) -> None:
     result.problems = _blocks(text_sections.get("五", []), src.headings, run_in=src.run_in)
     signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(str(result.meta.get("agency", "")))
     six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
+    signed = [p for p in text_sections.get("六", []) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", p)]
+    if signed:  # the signature's date, where the article ends (a site's footer may follow it)
+        result.meta["date"] = "{}年{}月{}日".format(*[int(x) for x in re.findall(r"\d+", signed[-1])])
     _section_six("\n".join(six), result, src.headings, src.run_in)
 
 
