@@ -178,17 +178,21 @@ def test_a_published_total_that_is_not_the_sum_is_kept_and_named(tmp_path):
     assert any(f.code == "total-mismatch" and f.position == "复议诉讼!E6" for f in report.findings), report.findings
 
 
-@pytest.mark.parametrize("kind", [".html", ".docx"])
+@pytest.mark.parametrize("kind", [".html", ".docx", ".lineless.pdf"])
 def test_a_2019_form_report_imports_as_2019(tmp_path, kind):
-    """The form is told by the tables' labels: a 2020 report on the 2019 form comes back on the 2019 form."""
+    """The form is told by the tables' labels: a 2020 report on the 2019 form comes back on the 2019 form,
+    from its web page, its Word file, or a PDF of its page printed without table borders."""
     from test_page import _form_2019
 
     book = tmp_path / "2020.xlsx"
     _form_2019(book)
     conv = convert(book, formats=("docx", "html"))
     assert conv.outputs, conv.report.findings
-    source = tmp_path / f"report{kind}"
-    source.write_bytes(conv.outputs[kind])
+    if kind == ".lineless.pdf":
+        source = _lineless_pdf(tmp_path, book, "chromium")
+    else:
+        source = tmp_path / f"report{kind}"
+        source.write_bytes(conv.outputs[kind])
     out = tmp_path / "back.xlsx"
     assert main(["import", str(source), "-o", str(out)]) == 0
     assert import_report(source).form.id == "2019"
