@@ -3,11 +3,12 @@
     python benchmarks/bench.py            # everything (about two minutes on 2 cores)
     python benchmarks/bench.py --quick    # fewer repetitions and 60 workbooks for the batch
     python benchmarks/bench.py --profile  # where the in-process conversion spends its time
+    python benchmarks/bench.py --import   # only reading published reports (web page, Word, PDF)
 
 Rows: in-process conversion against the bare floor (calamine read + docxtpl render and save with a ready
 context); a cold `nianbao convert` process against importing pandas, openpyxl and docxtpl; `nianbao batch`
 with 1 and 2 jobs; peak memory of a batch worker; PDF in a batch, amortised per report, against one cold
-LibreOffice conversion. Medians; not a test — machines are shared and noisy.
+LibreOffice conversion; reading a published report against the bare parse by its library. Medians; not a test — machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -134,6 +135,34 @@ def bench_in_process(paths: list[Path], runs: int) -> list[tuple[str, float, flo
     return rows
 
 
+def bench_import(runs: int) -> list[tuple[str, float, float, str]]:
+    """nianbao's reading of a published report (in-process, no sandbox) against the bare parse of the same
+    file by the library underneath: lxml's tree, python-docx's document, pdfplumber's words of every page."""
+    import lxml.html
+    import pdfplumber
+    from docx import Document
+
+    from nianbao.conversion import convert
+    from nianbao.published.importer import import_report
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        conv = convert(EXAMPLES[1], formats=("docx", "html", "pdf"))
+        floors = {".html": lambda data: lxml.html.fromstring(data).xpath("//table//td"),
+                  ".docx": lambda data: [c.text for t in Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells],
+                  ".pdf": lambda data: [(pg.extract_words(), pg.find_tables()) for pg in pdfplumber.open(io.BytesIO(data)).pages]}
+        for kind, floor in floors.items():
+            if kind not in conv.outputs:
+                continue  # no LibreOffice: no PDF row
+            path = Path(tmp) / f"report{kind}"
+            path.write_bytes(conv.outputs[kind])
+            data = path.read_bytes()
+            ours = median_seconds(lambda path=path: import_report(path), runs)
+            base = median_seconds(lambda floor=floor, data=data: floor(data), runs)
+            rows.append((f"import {kind} (平潭) vs bare parse", ours, base, "(info)"))
+    return rows
+
+
 def bench_cold(runs: int) -> list[tuple[str, float, float, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.docx"
@@ -242,9 +271,13 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--batch", type=int, default=None, help="workbooks in the batch benchmark (default 200)")
     ap.add_argument("--cold", action="store_true", help="only the cold-start row (11 interleaved runs)")
+    ap.add_argument("--import", dest="import_", action="store_true", help="only reading published reports")
     args = ap.parse_args()
     if args.cold:
         print_table(bench_cold(11), [])
+        return 0
+    if args.import_:
+        print_table(bench_import(5 if args.quick else 11), [])
         return 0
     rng = random.Random(2024)
     runs = 5 if args.quick else 15
@@ -260,6 +293,7 @@ def main() -> int:
             return 0
         rows = bench_in_process(paths, runs)
     rows += bench_cold(5 if args.quick else 11)
+    rows += bench_import(5 if args.quick else 11)
     batch_rows, notes = bench_batch(args.batch or (60 if args.quick else 200), rng)
     rows += batch_rows
     pdf_rows, pdf_notes = bench_pdf(20 if args.quick else 50, rng)

@@ -88,6 +88,7 @@ class Table:
     nrows: int = 0
     ncols: int = 0
     totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _headers: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict, repr=False, compare=False)
     _owner: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -151,9 +152,13 @@ class Table:
         return [self.labels[r] for r in rows], [self.labels[c] for c in cols]
 
     def header_refs(self, ref: str) -> tuple[list[str], list[str]]:
-        """The label cells (top-left of their merge) that head a figure cell: row labels, column headers."""
-        r, c = parse_cell(ref)
-        return self._walk(r, c, dr=0, dc=-1), self._walk(r, c, dr=-1, dc=0)
+        """The label cells (top-left of their merge) that head a figure cell: row labels, column headers.
+        Walked once a cell (the form does not change once loaded); each caller gets its own lists."""
+        if ref not in self._headers:
+            r, c = parse_cell(ref)
+            self._headers[ref] = (tuple(self._walk(r, c, dr=0, dc=-1)), tuple(self._walk(r, c, dr=-1, dc=0)))
+        rows, cols = self._headers[ref]
+        return list(rows), list(cols)
 
     def _walk(self, r: int, c: int, dr: int, dc: int) -> list[str]:
         # Skip the run of figure cells next to this one, then collect labels up to the next figure.
