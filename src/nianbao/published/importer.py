@@ -256,7 +256,10 @@ def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tup
                        ) -> tuple[int, int, list[str]] | None:
     for ti, t in enumerate(src.tables):
         text = {c for row in t for c in row}
-        if not headers <= text:
+        joined = "".join(c for row in t for c in row)
+        # every header a cell of the table, or (a header wrapped in its cell, read from a PDF without lines
+        # as two pieces side by side) at least spelled out in its text
+        if not (headers <= text or all(h in joined for h in headers)):
             continue
         for ri, row in enumerate(t):
             numbers = _figure_cells(row, width)
@@ -346,8 +349,9 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
         if match is None:
             for ref in refs:
                 figures[ref] = None
+            what = f"“{'/'.join(labels)}”这一行的数字" if labels else "表格的数字行（表头下的一行数字）"
             result.findings.append(Finding.of(
-                "import-unplaced", f"{heading}：没有找到“{'/'.join(labels)}”这一行的数字，导入后为空",
+                "import-unplaced", f"{heading}：没有找到{what}，导入后为空",
                 L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]),
                 actual="/".join(labels)))
             continue

@@ -122,8 +122,11 @@ def _runs(lines: list[_Line]) -> list[_Run]:
     for edge, ws in edges.items():
         run: _Run | None = None
         for w in ws:
-            rows_in = sum(run.top - 2 <= t <= w.bottom + 2 for t in figure_tops) if run else 0
-            if run is not None and w.top - run.bottom <= limit and rows_in <= 1 and not _ITEM.match(norm(w.text)):
+            rows_in = sum(run.top - 2 <= t <= w.top + 2 for t in figure_tops) if run else 0
+            # a wrapped line is no further below than the smaller of the region's gap sizes; a gap of up to a
+            # fifth of a character's height is inside a cell whatever that size (tight layouts)
+            within = w.top - run.bottom <= max(limit, 0.2 * (w.bottom - w.top)) if run is not None else False
+            if run is not None and within and rows_in <= 1 and not _ITEM.match(norm(w.text)):
                 run.texts.append(w.text)
                 run.bottom = w.bottom
             else:
