@@ -388,12 +388,29 @@ def test_a_pdf_whose_tables_have_no_ruling_lines(tmp_path, capsys, example, prod
     assert got == wanted
 
 
-def test_a_lineless_pdf_that_does_not_add_up_is_refused(tmp_path, capsys):
-    """Rebuilt from positions, a figure in the wrong place would go unnoticed; a total that is not the sum of
-    its parts (here one the page itself prints wrong) makes the reading untrustworthy: refused, said why."""
+def test_a_lineless_pdf_with_a_misprinted_total_is_imported_as_published(tmp_path, capsys):
+    """A report may misprint a figure: one that breaks a total or two is imported as published, and the
+    warning names each total and its sum (the check then names them in the workbook too)."""
     pdf = _lineless_pdf(tmp_path, PINGTAN, "chromium", lambda html: html.replace(">217<", ">216<", 1))
+    out = tmp_path / "back.xlsx"
+    assert main(["import", str(pdf), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 个合计与分项之和不符" in err and "印的是 218，分项之和是 217" in err, err
+    _, report = check(out)
+    assert any(f.code == "total-mismatch" and f.position == "依申请公开!J6" for f in report.findings), report.findings
+
+
+def test_a_lineless_pdf_that_does_not_add_up_is_refused(tmp_path, capsys):
+    """Rebuilt from positions, a figure in the wrong place would go unnoticed; more totals that are not the
+    sum of their parts than a misprint makes mean a misreading: refused, said why."""
+    def misprint(html: str) -> str:
+        for old, new in ((">71<", ">70<"), (">29<", ">28<"), (">75<", ">74<")):
+            html = html.replace(old, new, 1)
+        return html
+
+    pdf = _lineless_pdf(tmp_path, PINGTAN, "chromium", misprint)
     err = _refused(pdf, capsys)
-    assert "按文字位置读出的数字对不上" in err and "与分项之和" in err, err
+    assert "按文字位置读出的数字对不上" in err and "个合计与分项之和不符" in err, err
 
 
 def test_an_older_cms_page_laid_out_in_a_table_with_br_paragraphs(tmp_path):

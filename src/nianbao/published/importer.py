@@ -72,25 +72,33 @@ def import_report(path: Path) -> Imported:
     return result
 
 
+# a published report may misprint a total or two (imported as published, the check names them); more than
+# this many in a table rebuilt from word positions means the reading itself went wrong
+_MISPRINTS = 2
+
+
 def _check_rebuilt(form: Form, result: Imported) -> None:
     """Tables rebuilt from word positions are a reading, not a grid: taken only when every figure of the form
-    was found, no row was left over and every total of the form adds up — a figure in the wrong column
-    breaks a sum. Otherwise the import is refused, since a wrong figure would go unnoticed."""
+    was found and no row was left over; a total that is not the sum of its parts is imported as published
+    (the report may misprint one) and named, but more than _MISPRINTS of them mean figures were read into
+    the wrong places, and the import is refused — a wrong figure would otherwise go unnoticed."""
     doubt = next((f.message for f in result.findings if f.code in ("import-unplaced", "import-unknown-row")), "")
+    wrong: list[str] = []
     for table in form.tables.values():
         values: dict[str, Number | None] = {ref: v for ref, v in result.figures.get(table.name, {}).items()
                                             if v is None or isinstance(v, int | Decimal)}
         typed = {ref for ref in table.totals if values.get(ref) is not None}
-        wrong = complete_totals(table, values, typed)
-        if wrong and not doubt:
-            ref = next(iter(wrong))
-            doubt = f"“{'/'.join(table.label_path(ref)[0] + table.label_path(ref)[1])}”读出 {wrong[ref]}，与分项之和 {values[ref]} 不符"
+        for ref, printed in complete_totals(table, values, typed).items():
+            rows, cols = table.label_path(ref)
+            wrong.append(f"“{'/'.join(rows + cols)}”印的是 {printed}，分项之和是 {values[ref]}")
+    if not doubt and len(wrong) > _MISPRINTS:
+        doubt = f"{len(wrong)} 个合计与分项之和不符，如{wrong[0]}"
     if doubt:
         raise SourceError(f"统计表没有表格线，按文字位置读出的数字对不上（{doubt}），无法可靠导入；"
                           "请改用同一份报告的 Word（.docx）或网页文件")
-    result.findings.append(Finding.of(
-        "import-rebuilt", "PDF 中的统计表没有表格线，已按文字的位置读取；每个数字都已找到，各项合计与分项之和一致。"
-        "请再与原报告对照一遍"))
+    added = (f"；但有 {len(wrong)} 个合计与分项之和不符（{'；'.join(wrong)}），可能是原报告印错，也可能是读错了位置，"
+             "请对照原文逐格核实" if wrong else "，各项合计与分项之和一致。请再与原报告对照一遍")
+    result.findings.append(Finding.of("import-rebuilt", f"PDF 中的统计表没有表格线，已按文字的位置读取；每个数字都已找到{added}"))
 
 
 def _unknown_rows(src: Source, form: Form, result: Imported) -> None:
