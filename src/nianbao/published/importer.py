@@ -108,8 +108,8 @@ def _unknown_rows(src: Source, form: Form, result: Imported) -> None:
     for ti, ri, row in _candidate_rows(src):
         if ti not in tables_used or (ti, ri) in result.placed:
             continue
-        numbers = [c for c in row if c and _NUMBER.match(c.replace(",", ""))]
-        labels = list(dict.fromkeys(c for c in row if c and not _NUMBER.match(c.replace(",", ""))))
+        numbers = [c for c in row if _is_figure(c)]
+        labels = list(dict.fromkeys(c for c in row if c and not _is_figure(c)))
         if numbers and labels:
             result.findings.append(Finding.of(
                 "import-unknown-row",
@@ -244,11 +244,16 @@ def _is_figure(cell: str) -> bool:
     return bool(_NUMBER.match(cell.replace(",", "")))
 
 
+def _is_label(cell: str) -> bool:
+    """Text that is neither a figure nor a mark standing for one."""
+    return not (_is_figure(cell) or _NO_FIGURE.match(cell))
+
+
 def _figure_cells(cells: list[str], width: int) -> list[str]:
     """The cells after a row's last label: figures, or marks standing where a figure would be. The grid's
     padding at a short row's end (a page that left its trailing cells out) is dropped when there are more
     cells than the form has figures."""
-    last_label = max((i for i, c in enumerate(cells) if not (_is_figure(c) or _NO_FIGURE.match(c))), default=-1)
+    last_label = max((i for i, c in enumerate(cells) if _is_label(c)), default=-1)
     values = cells[last_label + 1:]
     while len(values) > width and values[-1] == "":
         values.pop()
@@ -283,7 +288,7 @@ def _column_labels(grid: list[list[str]]) -> list[list[tuple[int, str]]]:
         seen: list[tuple[int, str]] = []
         for r, row in enumerate(grid):
             cell = row[c] if c < len(row) else ""
-            if cell and not (_is_figure(cell) or _NO_FIGURE.match(cell)) and (not seen or seen[-1][1] != cell):
+            if cell and _is_label(cell) and (not seen or seen[-1][1] != cell):
                 seen.append((r, cell))
         columns.append(seen)
     return columns
@@ -344,7 +349,7 @@ def _place(src: Source, table: Table, heading: str, result: Imported) -> None:
             for ti, ri, cells in rows:
                 if (ti, ri) in used:
                     continue
-                texts = [c for c in cells if not (_is_figure(c) or _NO_FIGURE.match(c))]
+                texts = [c for c in cells if _is_label(c)]
                 joined = "".join(dict.fromkeys(texts))
                 if leaf and leaf in joined and all(lab in joined for lab in need):
                     numbers = _figure_cells(cells, len(refs))
