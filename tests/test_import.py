@@ -277,7 +277,7 @@ def test_sub_headings_numbered_yi_shi_split_section_one(tmp_path):
     ["本年度，一是规范发布。", "二是做好解读。"],  # not at the paragraph's start
 ], ids=["under-a-heading", "gap", "sentence", "mid-paragraph"])
 def test_yi_shi_lists_that_are_not_sub_headings_stay_text(paragraphs):
-    from nianbao.published.importer import _blocks
+    from nianbao.published.narrative import _blocks
 
     blocks = _blocks(paragraphs, enumerated=True)
     text = "\n".join(body for _, body in blocks)
@@ -595,7 +595,7 @@ def test_columns_are_found_by_their_headers_not_their_order(tmp_path):
     """Table 三 with its 商业企业 and 科研机构 columns swapped, table 四 with 行政复议's columns reversed:
     every figure lands under its own header. Table 三 without its 其他 column: the column is named and
     left empty, never filled from its neighbour."""
-    from nianbao.published.source import read
+    from nianbao.published.reading import read
 
     conv = convert(PINGTAN, formats=("docx", "html"))
     page = tmp_path / "report.html"

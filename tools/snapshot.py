@@ -13,6 +13,7 @@ everything else byte for byte. The exit code is 1 when anything differs.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -55,7 +56,8 @@ def take(out: Path) -> int:
                 (r.stdout + r.stderr).replace(str(out).encode(), b"OUT") + f"\nexit {r.returncode}\n".encode()
             )
             r = _nianbao("check", str(ex), "--json")
-            (out / f"{stem}.check.json").write_bytes(r.stdout + f"\nexit {r.returncode}\n".encode())
+            (out / f"{stem}.check.json").write_bytes(  # the checkout's path is not an output
+                r.stdout.replace(str(ex).encode(), b"EXAMPLE") + f"\nexit {r.returncode}\n".encode())
             broken = Path(tmp) / f"{stem}-broken.xlsx"
             _broken_copy(ex, broken)
             r = _nianbao("check", str(broken), "--json", "--annotate", str(out / f"{stem}-broken.annotated.xlsx"))
@@ -76,7 +78,29 @@ def take(out: Path) -> int:
         text = (r.stdout + r.stderr).replace(str(out).encode(), b"OUT").replace(str(inbox).encode(), b"INBOX")
         text = re.sub(rb"\d+\.\d \xe7\xa7\x92", b"N \xe7\xa7\x92", text)  # "用时 0.6 秒": the run's time
         (out / "batch.txt").write_bytes(text + f"\nexit {r.returncode}\n".encode())
+        _imports(Path(tmp), out / "import")
     return 0
+
+
+# the shared reference material beside the checkout (NIANBAO_SHARED for a checkout elsewhere, e.g. a worktree)
+SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared")) / "fixtures" / "published"
+
+
+def _imports(tmp: Path, out: Path) -> None:
+    """nianbao import of every published form there is here: the examples as web page, Word file and PDF
+    (LibreOffice), and the real published reports beside the checkout (../shared), when present."""
+    out.mkdir(parents=True, exist_ok=True)
+    sources: list[Path] = []
+    for ex in EXAMPLES:
+        _nianbao("convert", str(ex), "-o", str(tmp / f"{ex.stem}.docx"), "--format", "docx,html,pdf")
+        sources += [p for p in (tmp / f"{ex.stem}.docx", tmp / f"{ex.stem}.html", tmp / f"{ex.stem}.pdf") if p.exists()]
+    if SHARED.is_dir():
+        sources += sorted(SHARED.glob("*.html")) + sorted((SHARED / "outside").glob("*.pdf"))
+    for src in sources:
+        name = src.name.replace(".", "_")
+        r = _nianbao("import", str(src), "-o", str(out / f"{name}.xlsx"))
+        text = (r.stdout + r.stderr).replace(str(out).encode(), b"OUT").replace(str(src.parent).encode(), b"SRC")
+        (out / f"{name}.txt").write_bytes(text + f"\nexit {r.returncode}\n".encode())
 
 
 def _parts(data: bytes) -> dict[str, bytes]:

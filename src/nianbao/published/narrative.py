@@ -1,0 +1,169 @@
+"""The report's text into the workbook's sections: sections by their headings, sub-headings of every kind
+sites use, section 六's 信息处理费 sentence back into its figures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nianbao.findings import Finding
+from nianbao.form import layout as L
+from nianbao.form.model import Form, NumKind
+from nianbao.published.placement import number
+from nianbao.published.source import Source
+from nianbao.published.text import norm
+
+# a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph
+# ("（一）主动公开方面。有序推进……", as many sites publish it)
+_SUB = re.compile(r"（([一二三四五六七八九十]+)）([^。：:（）\n]{2,24})(?:[。：:]|(?=\n)|$)")
+_SITE_CHROME = re.compile(r"扫一扫|版权所有|网站标识码|ICP备|公安备案|主办单位|联系我们|友情链接|打印本页|关闭窗口|分享到|浏览器"
+                          r"|^附件下载$|^相关附件|^相关链接|^上一篇|^下一篇|^【(?:打印|关闭)】|^责任编辑|^网站地图")
+
+
+@dataclass
+class Narrative:
+    general: list[tuple[str, str]] = field(default_factory=list)  # 一: (sub-heading, text)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # 五
+    other: dict[str, object] = field(default_factory=dict)  # 六: Field key -> text or fee figure
+    findings: list[Finding] = field(default_factory=list)
+    date: str | None = None  # the signature's date, where the article ends
+
+
+def read_narrative(src: Source, form: Form, agency: str) -> Narrative:
+    result = Narrative()
+    text_sections: dict[str, list[str]] = {}
+    current = None
+    headings = {norm(s.heading): s.no for s in form.sections}
+    # a heading whose number Word's automatic numbering drew ("总体情况" on a line of its own)
+    bare = {norm(s.heading).split("、", 1)[-1]: s.no for s in form.sections}
+    for text in src.paragraphs:
+        compact = norm(text)
+        found = next((no for h, no in headings.items() if compact.startswith(h)), bare.get(compact.rstrip("。：:")))
+        if found is not None:
+            current = found
+            heading = next(s.heading for s in form.sections if s.no == found)
+            rest = text.split(heading[-2:], 1)[1].strip() if heading[-2:] in text else ""
+            text_sections.setdefault(current, [])
+            if rest:
+                text_sections[current].append(rest)
+            continue
+        if current == "六" and _SITE_CHROME.search(text):
+            break  # the site's footer: the article has ended
+        if current is not None:
+            text_sections.setdefault(current, []).append(text)
+    result.general = _blocks(text_sections.get("一", []), src.headings, run_in=src.run_in, enumerated=True)
+    result.problems = _blocks(text_sections.get("五", []), src.headings, run_in=src.run_in)
+    signature = r"\d{4}年\d{1,2}月\d{1,2}日|" + re.escape(agency)
+    six = [p for p in text_sections.get("六", []) if not re.fullmatch(signature, p)]
+    signed = [p for p in text_sections.get("六", []) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", p)]
+    if signed:  # the signature's date, where the article ends (a site's footer may follow it)
+        result.date = "{}年{}月{}日".format(*[int(x) for x in re.findall(r"\d+", signed[-1])])
+    _section_six("\n".join(six), result, src.headings, src.run_in)
+    return result
+
+
+# a sub-heading numbered "1." / "1、" on a line of its own (no sentence in it)
+_NUMBERED = re.compile(r"^\d{1,2}[.．、]\s*([^。；;]{2,24}?)[：:]?$")
+# "一是主动公开方面。……": a sub-heading run into its paragraph, numbered 一是, 二是 … in turn
+_ENUMERATED = re.compile(r"^([一二三四五六七八九十]{1,2})是\s*([^。：:；;，,、\n]{2,24})[。：:；;]\s*")
+_NUMERALS = "一二三四五六七八九十"
+# the number a run-in heading may carry before its words: "（一）", "一是", "1."
+_LEAD_NUMBER = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]{1,2}是|\d{1,2}[.．、])\s*")
+
+
+def _enumerated_headings(lines: list[str]) -> dict[int, re.Match[str]]:
+    """The lines that open 一是, 二是, 三是 … in turn, each with a short phrase before its first full stop
+    or colon — sub-headings, when the section has no other kind. Anything less (a gap, a line opening 二是
+    with a long clause) is a list inside the text and splits nothing."""
+    opening = [(i, re.match(r"^([一二三四五六七八九十]{1,2})是", line.strip())) for i, line in enumerate(lines)]
+    found = [(i, m.group(1)) for i, m in opening if m]
+    numerals = [n for _, n in found]
+    if len(found) < 2 or numerals != list(_NUMERALS[: len(found)]):
+        return {}
+    matches = {i: _ENUMERATED.match(lines[i].strip()) for i, _ in found}
+    if not all(matches.values()):
+        return {}
+    return {i: m for i, m in matches.items() if m}
+
+
+def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset(), *,
+            run_in: dict[str, str] | None = None, enumerated: bool = False) -> list[tuple[str, str]]:
+    """Paragraphs grouped under their sub-headings: "（一）主动公开" on a line of its own or run into its
+    paragraph ("（一）主动公开方面。有序推进……"), "1.主动公开" on a line of its own, or a short paragraph
+    set as a heading (bold, a heading style). When the section has none of those: paragraphs opening with
+    a bold (or 黑体/楷体) run ("**主动公开方面。**全年……", run_in); then, with enumerated (section 一),
+    "一是主动公开方面。……". What comes before the first is an untitled introduction."""
+    lines = [line for p in paragraphs for line in (p.split("\n") if "\n" in p else [p])]
+
+    def heading_of(line: str) -> tuple[str, str] | None:
+        m = _SUB.match(line.strip())
+        if m:
+            return m.group(2).strip(), line.strip()[m.end():].strip()
+        n = _NUMBERED.match(line.strip())
+        if n or (line in marked and len(line) <= 30 and not line.endswith("。")):
+            return (n.group(1) if n else line).strip().rstrip("：:"), ""
+        return None
+
+    heads: dict[int, tuple[str, str]] = {i: h for i, line in enumerate(lines) if (h := heading_of(line))}
+    if run_in and not heads:
+        heads = {i: (_LEAD_NUMBER.sub("", run_in[line]).rstrip("。：:；").strip(), line[len(run_in[line]):].strip())
+                 for i, line in enumerate(lines) if line in run_in}
+    if enumerated and not heads:
+        heads = {i: (m.group(2).strip(), lines[i].strip()[m.end():].strip())
+                 for i, m in _enumerated_headings(lines).items()}
+    blocks: list[tuple[str, list[str]]] = [("", [])]
+    for i, line in enumerate(lines):
+        if i in heads:
+            heading, rest = heads[i]
+            blocks.append((heading, [rest] if rest else []))
+        else:
+            blocks[-1][1].append(line)
+    return [(h, "\n".join(b).strip()) for h, b in blocks if "".join(b).strip()]
+
+
+def _section_six(text: str, result: Narrative, marked: set[str] | frozenset[str] = frozenset(),
+                 run_in: dict[str, str] | None = None) -> None:
+    """六: the 信息处理费 sentence back into its three figures; the items under their labels (2021 form);
+    anything else is 其他需要报告的事项."""
+    items: dict[str, list[str]] = {}
+    fees_seen = False
+    found_fees: dict[str, object] = {}
+    for heading, body in _blocks(text.split("\n"), marked, run_in=run_in) or [("", "")]:
+        fees = _fees(body)
+        if fees is not None and (not heading or "信息处理费" in heading or not fees_seen):
+            fees_seen = True
+            found_fees = fees
+            sentence = re.compile(r"[^。\n]*信息处理费[^。\n]*。?")
+            body = sentence.sub("", body, count=1).strip() if not heading or "信息处理费" not in heading else ""
+            if not body:
+                continue
+        key = next((f.key for f in L.OTHER_FIELDS if heading and (norm(f.label) in norm(heading) or norm(heading) in norm(f.label))), "other")
+        items.setdefault(key, []).append(body if key != "other" or not heading or heading == "其他事项" else f"{heading}。{body}")
+    result.other = {key: "\n".join(paras) for key, paras in items.items()}
+    if fees_seen:
+        result.other.update(found_fees)
+    else:  # blank, never the template's 0: the clerk fills them in and check asks until then
+        result.other.update({"fee_notices": None, "fee_billed": None, "fee_collected": None})
+        result.findings.append(Finding.of(
+            "import-unplaced", "六、其他需要报告的事项：没有找到收取信息处理费的情况，三个收费数字导入后为空",
+            L.SHEET_OTHER, f"B{L.field_row(L.SECTION6_FIELDS, 'fee_notices')}"))
+
+
+_AMOUNT = r"([\d,]+(?:\.\d+)?)\s*元"
+
+
+def _fees(text: str) -> dict[str, object] | None:
+    """The 信息处理费 figures a sentence states ("发出收费通知2件，应收信息处理费300元，实际收取300元";
+    "未收取信息处理费"), or None when it says nothing about them."""
+    if "信息处理费" not in text and "收费通知" not in text:
+        return None
+    notices = re.search(r"收费通知\D{0,4}?(\d+)\s*件", text)
+    billed = re.search(r"应收(?:取)?(?:信息处理费)?(?:金额)?\D{0,3}?" + _AMOUNT, text)
+    got = re.search(r"实(?:际)?收(?:取)?(?:信息处理费)?(?:金额)?\D{0,3}?" + _AMOUNT, text)
+    if notices or billed or got:
+        def amount(m: re.Match[str] | None) -> object:
+            return number(m.group(1).replace(",", ""), NumKind.DECIMAL_GE0) if m else 0
+        return {"fee_notices": int(notices.group(1)) if notices else 0, "fee_billed": amount(billed), "fee_collected": amount(got)}
+    if re.search(r"(未|无|没有|不存在|不涉及)[^。]{0,12}(收取|收费|发出)|(收取|收费)[^。]{0,8}(为|共)?(0|零)\s*元", text):
+        return {"fee_notices": 0, "fee_billed": 0, "fee_collected": 0}
+    return None

@@ -1,0 +1,162 @@
+"""A PDF as offices and browsers print it, read through pdfplumber: words with their positions, tables by
+their ruling lines (or rebuilt from word positions when there are none), paragraphs from indents and
+line ends."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+import pdfplumber
+
+from nianbao.published.lineless import rebuild
+from nianbao.published.source import Source, SourceError, run_in_lead
+from nianbao.published.text import PAGE_NUMBER, norm, para, unfold
+
+MAX_PDF_PAGES = 60
+
+
+def read_pdf(data: bytes, name: str) -> Source:
+    """Words with their positions (pdfplumber over pdfminer): tables found by their ruling lines, each cell's
+    box placed on the grid of the table's row and column edges (a merged cell covers several); the text
+    outside the tables joined into paragraphs — a line starts one when it is indented, the line before
+    stopped short of the right margin, or the typeface changes. A short paragraph whose Chinese is set in
+    another typeface than the body's (bold, 黑体, 楷体 — how 公文 set their sub-headings) is a heading; one
+    that only opens so has its sub-heading run in. Page numbers are left out."""
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font warnings of its own, not the user's business
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) > MAX_PDF_PAGES:
+            raise SourceError(f"“{name}”有 {len(pdf.pages)} 页，超过 {MAX_PDF_PAGES} 页，不像是一份年度报告")
+        tables: list[list[list[str]]] = []
+        # text, x0, x1, size, typefaces of its Chinese, (character, typeface) each; "" for a table
+        lines: list[tuple[str, float, float, float, frozenset[str], tuple[tuple[str, str], ...]]] = []
+        typefaces: Counter[str] = Counter()  # Chinese characters per typeface
+        images = 0
+        right = 0.0
+        for page in pdf.pages:
+            images += len(page.images)
+            found = page.find_tables()
+            boxes = [t.bbox for t in found]
+            items: list[tuple[float, str, float, float, float, frozenset[str], tuple[tuple[str, str], ...]]] = []
+            for t in found:
+                grid = _pdf_grid(page, t)
+                if grid:
+                    tables.append(grid)
+                    items.append((t.bbox[1], "", 0.0, 0.0, 0.0, frozenset(), ()))
+            outside = page.filter(_outside(boxes))
+            for line in outside.extract_text_lines(return_chars=True):
+                # word spacing the PDF's layout adds between Chinese and digits ("2024 年") removed
+                text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])", "", unfold(line["text"].strip()))
+                if not text or PAGE_NUMBER.match(text):
+                    continue
+                size = max((c.get("size", 0) for c in line["chars"]), default=10.5)
+                faces = Counter(_typeface(c) for c in line["chars"] if _CJK.match(c.get("text", "")))
+                typefaces.update(faces)
+                glyphs = tuple((str(c.get("text", "")), _typeface(c)) for c in line["chars"])
+                items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces), glyphs))
+                right = max(right, line["x1"])
+            lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
+        rebuilt = not tables
+        if rebuilt:  # no ruling lines anywhere: the tables, if any, from where their words stand
+            tables = rebuild([page.extract_words(x_tolerance=1.5, y_tolerance=2) for page in pdf.pages])
+    if not tables and not lines:
+        raise SourceError(f"“{name}”中没有可读取的文字（可能是扫描件或图片），无法导入")
+    text = "".join(line[0] for line in lines) + "".join(c for t in tables for row in t for c in row)
+    unmapped = len(re.findall(r"\(cid:\d+\)", text))
+    if unmapped >= 20 and unmapped * 8 > len(text) / 5:  # "(cid:12)": 8 characters for one; a fifth of the text
+        raise SourceError(f"“{name}”中的文字无法正确提取：PDF 里的字体没有附带字符编码（复制出来是乱码），"
+                          "无法导入；请改用同一份报告的 Word（.docx）或网页文件")
+    if not tables and images:
+        raise SourceError("这不是可以导入的政府信息公开工作年度报告：统计表是图片，无法读取数字")
+    left = min((line[1] for line in lines if line[0]), default=0.0)
+    body = typefaces.most_common(1)[0][0] if typefaces else ""
+    paragraphs: list[str] = []
+    headings: set[str] = set()
+    run_in: dict[str, str] = {}
+    current = ""
+    current_apart = ended = True
+    first: tuple[tuple[str, str], ...] = ()  # the glyphs of the paragraph's first line
+
+    def flush() -> None:
+        paragraphs.append(para(current))
+        if current_apart and len(current) <= 30:
+            headings.add(paragraphs[-1])
+        elif not current_apart and (lead := run_in_lead(paragraphs[-1], para(_opening(first, body)))):
+            run_in[paragraphs[-1]] = lead
+
+    for text, x0, x1, size, line_faces, glyphs in lines:
+        apart = bool(line_faces) and body not in line_faces  # its Chinese is all in another typeface than the body's
+        if current and (not text or ended or x0 > left + size * 0.9 or apart != current_apart):
+            flush()
+            current = ""
+        if not text:  # a table stood here
+            ended = True
+            continue
+        if not current:
+            first = glyphs
+        current_apart = apart
+        current += text
+        ended = x1 < right - size * 1.5 or bool(re.search(r"[。：:]$", text) and x1 < right - size * 0.5)
+    if current:
+        flush()
+    return Source(paragraphs, tables, "", headings=headings, run_in=run_in, rebuilt=rebuilt)  # title: first paragraphs
+
+
+def _opening(glyphs: tuple[tuple[str, str], ...], body: str) -> str:
+    """A line's opening set in another typeface than the body's: up to its first Chinese character in the
+    body's face (punctuation and digits go with either)."""
+    out: list[str] = []
+    apart = False
+    for ch, face in glyphs:
+        if _CJK.match(ch):
+            if face == body:
+                break
+            apart = True
+        out.append(ch)
+    return re.sub(r"\s+", "", unfold("".join(out))) if apart else ""
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _typeface(char: dict) -> str:
+    """The font's name without the subset tag ("BAAAAA+NotoSerifCJKjp-Regular" → "NotoSerifCJKjp-Regular")."""
+    return str(char.get("fontname", "")).split("+", 1)[-1]
+
+
+def _outside(boxes: list[tuple[float, float, float, float]]) -> Any:
+    return lambda obj: not any(_inside(obj, b) for b in boxes)
+
+
+def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    return bool(obj.get("x0", 0) >= x0 - 1 and obj.get("x1", 0) <= x1 + 1 and obj.get("top", 0) >= top - 1
+                and obj.get("bottom", 0) <= bottom + 1)
+
+
+def _centred(obj: dict, box: tuple[float, float, float, float]) -> bool:
+    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    return bool(box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
+
+
+def _pdf_grid(page: Any, table: Any) -> list[list[str]]:
+    cells = [c for c in table.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
+    if not cells:
+        return []
+    xs = sorted({round(c[0], 1) for c in cells})
+    tops = sorted({round(c[1], 1) for c in cells})
+    grid: dict[tuple[int, int], str] = {}
+    for x0, top, x1, bottom in cells:
+        # a character belongs to the cell its centre is in (glyph boxes overhang thin cells' ruling lines)
+        inside = page.filter(lambda o, b=(x0, top, x1, bottom): o.get("object_type") == "char" and _centred(o, b))
+        text = norm(inside.extract_text() or "")
+        cols = [i for i, x in enumerate(xs) if x0 - 1 <= x < x1 - 1]
+        rows = [i for i, y in enumerate(tops) if top - 1 <= y < bottom - 1]
+        for r in rows:
+            for c in cols:
+                grid[(r, c)] = text
+    return [[grid.get((r, c), "") for c in range(len(xs))] for r in range(len(tops))]

@@ -1,0 +1,282 @@
+"""The report's tables into the form's cells: every figure found by the labels of its row and column
+(never by position alone), with where it came from. What cannot be placed is a finding that says where it
+was in the source; its cell stays empty (never a silent 0), so the workbook's own check names it too.
+Published tables that break the form's relations are placed as published: the relation findings say so."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from nianbao.findings import Finding
+from nianbao.form import layout as L
+from nianbao.form.cells import parse_cell
+from nianbao.form.model import Form, NumKind, Table
+from nianbao.published.source import Source, SourceError
+from nianbao.published.text import norm
+from nianbao.workbook.model import complete_totals
+from nianbao.workbook.values import Number
+
+# a figure as tables print it: "1,234", "+3", "45.5万元" (a unit after an amount), "5件"
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:万元|元|件|个|项)?$")
+_UNIT = re.compile(r"(?:万元|元|件|个|项)$")
+# what published tables print where a figure would be, without one: blank, a dash, a slash, 无
+_NO_FIGURE = re.compile(r"^(?:|[-—–－―/／\\]+|无)$")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a placed figure was in the source: its table and row (0-based), its column when the grid has
+    one, and the text printed there."""
+    table: int
+    row: int
+    column: int | None
+    text: str
+
+
+@dataclass
+class Placed:
+    figures: dict[str, dict[str, object]] = field(default_factory=dict)  # table name -> cell ref -> value
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)  # (table name, cell ref) -> where from
+    findings: list[Finding] = field(default_factory=list)
+    rows: set[tuple[int, int]] = field(default_factory=set)  # (source table, row) whose figures were taken
+
+
+def place_tables(src: Source, form: Form) -> Placed:
+    """Raises SourceError when tables rebuilt from word positions do not hold together (see _check_rebuilt)."""
+    result = Placed()
+    for sec, table in form.section_tables():
+        _place(src, table, sec.heading, result)
+    _unknown_rows(src, form, result)
+    if src.rebuilt:
+        _check_rebuilt(form, result)
+    return result
+
+
+_MISPRINTS = 2
+
+
+def _check_rebuilt(form: Form, result: Placed) -> None:
+    """Tables rebuilt from word positions are a reading, not a grid: taken only when every figure of the form
+    was found and no row was left over; a total that is not the sum of its parts is imported as published
+    (the report may misprint one) and named, but more than _MISPRINTS of them mean figures were read into
+    the wrong places, and the import is refused — a wrong figure would otherwise go unnoticed."""
+    doubt = next((f.message for f in result.findings if f.code in ("import-unplaced", "import-unknown-row")), "")
+    wrong: list[str] = []
+    for table in form.tables.values():
+        values: dict[str, Number | None] = {ref: v for ref, v in result.figures.get(table.name, {}).items()
+                                            if v is None or isinstance(v, int | Decimal)}
+        typed = {ref for ref in table.totals if values.get(ref) is not None}
+        for ref, printed in complete_totals(table, values, typed).items():
+            rows, cols = table.label_path(ref)
+            wrong.append(f"“{'/'.join(rows + cols)}”印的是 {printed}，分项之和是 {values[ref]}")
+    if not doubt and len(wrong) > _MISPRINTS:
+        doubt = f"{len(wrong)} 个合计与分项之和不符，如{wrong[0]}"
+    if doubt:
+        raise SourceError(f"统计表没有表格线，按文字位置读出的数字对不上（{doubt}），无法可靠导入；"
+                          "请改用同一份报告的 Word（.docx）或网页文件")
+    added = (f"；但有 {len(wrong)} 个合计与分项之和不符（{'；'.join(wrong)}），可能是原报告印错，也可能是读错了位置，"
+             "请对照原文逐格核实" if wrong else "，各项合计与分项之和一致。请再与原报告对照一遍")
+    result.findings.append(Finding.of("import-rebuilt", f"PDF 中的统计表没有表格线，已按文字的位置读取；每个数字都已找到{added}"))
+
+
+def _unknown_rows(src: Source, form: Form, result: Placed) -> None:
+    """Rows of figures under labels the form does not have (a 合计 row a site added, a label of another form
+    revision): their figures go nowhere, and the clerk is told where they were."""
+    tables_used = {ti for ti, _ in result.rows}
+    for ti, ri, row in _candidate_rows(src):
+        if ti not in tables_used or (ti, ri) in result.rows:
+            continue
+        numbers = [c for c in row if _is_figure(c)]
+        labels = list(dict.fromkeys(c for c in row if c and not _is_figure(c)))
+        if numbers and labels:
+            result.findings.append(Finding.of(
+                "import-unknown-row",
+                f"第 {ti + 1} 个表格第 {ri + 1} 行：标签“{'/'.join(labels)[:60]}”不在 {form.id} 版表格中，这一行的数字（{'、'.join(list(dict.fromkeys(numbers))[:8])}）没有导入",
+                actual="/".join(labels)[:200]))
+
+
+def number(text: str, kind: NumKind) -> object | None:
+    t = _UNIT.sub("", text.replace(",", "").replace("，", ""))
+    if not _NUMBER.match(t):
+        return None
+    try:
+        d = Decimal(t)
+    except InvalidOperation:
+        return None
+    return d if kind is NumKind.DECIMAL_GE0 else int(d)
+
+
+def _is_figure(cell: str) -> bool:
+    return bool(_NUMBER.match(cell.replace(",", "")))
+
+
+def _is_label(cell: str) -> bool:
+    """Text that is neither a figure nor a mark standing for one."""
+    return not (_is_figure(cell) or _NO_FIGURE.match(cell))
+
+
+def _figure_cells(cells: list[str], width: int) -> list[str]:
+    """The cells after a row's last label: figures, or marks standing where a figure would be. The grid's
+    padding at a short row's end (a page that left its trailing cells out) is dropped when there are more
+    cells than the form has figures."""
+    last_label = max((i for i, c in enumerate(cells) if _is_label(c)), default=-1)
+    values = cells[last_label + 1:]
+    while len(values) > width and values[-1] == "":
+        values.pop()
+    return values
+
+
+def _candidate_rows(src: Source) -> list[tuple[int, int, list[str]]]:
+    """(table number, row number, cells) of every source row, tables split across pages taken together."""
+    return [(ti, ri, row) for ti, t in enumerate(src.tables) for ri, row in enumerate(t)]
+
+
+def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tuple[int, int]]
+                       ) -> tuple[int, int, list[str]] | None:
+    for ti, t in enumerate(src.tables):
+        text = {c for row in t for c in row}
+        joined = "".join(c for row in t for c in row)
+        # every header a cell of the table, or (a header wrapped in its cell, read from a PDF without lines
+        # as two pieces side by side) at least spelled out in its text
+        if not (headers <= text or all(h in joined for h in headers)):
+            continue
+        for ri, row in enumerate(t):
+            numbers = _figure_cells(row, width)
+            if len(numbers) >= width and any(map(_is_figure, numbers)) and (ti, ri) not in used:
+                return ti, ri, numbers
+    return None
+
+
+def _column_labels(grid: list[list[str]]) -> list[list[tuple[int, str]]]:
+    """Each column's label cells from the top down, (row, text), a spanned cell's repeats taken once."""
+    columns: list[list[tuple[int, str]]] = []
+    for c in range(max((len(row) for row in grid), default=0)):
+        seen: list[tuple[int, str]] = []
+        for r, row in enumerate(grid):
+            cell = row[c] if c < len(row) else ""
+            if cell and _is_label(cell) and (not seen or seen[-1][1] != cell):
+                seen.append((r, cell))
+        columns.append(seen)
+    return columns
+
+
+def _header_columns(labels: list[list[tuple[int, str]]], ri: int, table: Table, refs: list[str]) -> dict[str, int]:
+    """The source column of each figure cell of row ri, found by the form's column headers (all of them, in
+    order: "行政诉讼/复议后起诉/结果维持") among the labels above the row in that column (labels:
+    _column_labels of the source table). A row with no headers above it (a table continued on the next
+    page) finds none."""
+    found: dict[str, int] = {}
+    for ref in refs:
+        path = [norm(x) for x in table.label_path(ref)[1]]
+        if not path:
+            continue
+        for c, column in enumerate(labels):
+            it = (text for r, text in column if r < ri)
+            if c not in found.values() and all(any(label == s for s in it) for label in path):
+                found[ref] = c
+                break
+    return found
+
+
+def _place(src: Source, table: Table, heading: str, result: Placed) -> None:
+    """Each figure row of the form: the source row whose labels spell the form row's labels (in order),
+    its numbers in the order of the form's figure columns."""
+    figures: dict[str, object] = {}
+    rows = _candidate_rows(src)
+    by_row: dict[int, list[str]] = {}
+    for ref in table.numeric:
+        by_row.setdefault(parse_cell(ref)[0], []).append(ref)
+    used: set[tuple[int, int]] = set()
+    no_column: dict[tuple[int, str], list[str]] = {}  # (source table, column headers) -> form cells left empty
+    labels_of: dict[int, list[list[tuple[int, str]]]] = {}
+
+    def column_labels(ti: int) -> list[list[tuple[int, str]]]:
+        if src.rebuilt:  # a rebuilt row is its labels then its figures: its columns line up with nothing
+            return []
+        if ti not in labels_of:
+            labels_of[ti] = _column_labels(src.tables[ti])
+        return labels_of[ti]
+
+    headers = {norm(t) for ref, t in table.labels.items() if parse_cell(ref)[0] <= table.header_rows()}
+    leaves = [norm(table.label_path(refs[0])[0][-1]) for refs in by_row.values() if table.label_path(refs[0])[0]]
+    for refs in by_row.values():
+        labels = [norm(x) for x in table.label_path(refs[0])[0]]
+        leaf = labels[-1] if labels else ""
+        match = None
+        if not labels:  # a table without row labels (四): the all-number row under its column headers
+            match = _row_under_headers(src, headers, len(refs), used)
+        # the row whose labels spell the form row's (its own and its parent's); failing that, when the
+        # form row's own label is unique in the table, the row with that label alone — a table split
+        # across pages (a PDF printed from a web page) loses the spanning parent label on the next page
+        wanted = [labels[-2:]] + ([[leaf]] if leaf and len(labels) > 1 and leaves.count(leaf) == 1 else [])
+        # a row with fewer figure cells than the form's (a column the site left out) only when the column
+        # headers above it say which figure is which
+        for need, short in ([] if match else [(w, s) for s in (False, True) for w in wanted]):
+            for ti, ri, cells in rows:
+                if (ti, ri) in used:
+                    continue
+                texts = [c for c in cells if _is_label(c)]
+                joined = "".join(dict.fromkeys(texts))
+                if leaf and leaf in joined and all(lab in joined for lab in need):
+                    numbers = _figure_cells(cells, len(refs))
+                    if (len(numbers) >= len(refs) or (len(refs) == 1 and numbers)
+                            or (short and numbers and _header_columns(column_labels(ti), ri, table, refs))):
+                        match = (ti, ri, numbers)
+                        break
+            if match:
+                break
+        if match is None:
+            for ref in refs:
+                figures[ref] = None
+            what = f"“{'/'.join(labels)}”这一行的数字" if labels else "表格的数字行（表头下的一行数字）"
+            result.findings.append(Finding.of(
+                "import-unplaced", f"{heading}：没有找到{what}，导入后为空",
+                L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]),
+                actual="/".join(labels)))
+            continue
+        ti, ri, numbers = match
+        used.add((ti, ri))
+        result.rows.add((ti, ri))
+        if len(numbers) > len(refs):
+            # a figure cell spanning columns repeats in the grid ("45.5万元" under 采购总金额, two columns wide):
+            # one of each run, if that leaves as many as the form has; else the row's last figures
+            runs = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
+            numbers = runs if len(runs) == len(refs) else numbers[-len(refs):]
+        texts_by_ref = dict(zip(refs, numbers))
+        grid = src.tables[ti]
+        columns = _header_columns(column_labels(ti), ri, table, refs)
+        by_header = {ref: grid[ri][c] for ref, c in columns.items()}
+        if (len(columns) == len(refs) or len(numbers) < len(refs)
+                or any(texts_by_ref.get(ref) != text for ref, text in by_header.items())):
+            # the column headers above the row tell where each figure is: they win over the order, and a
+            # column the source does not have is named rather than filled from its neighbour
+            texts_by_ref = by_header
+            for ref in refs:
+                if ref not in by_header:
+                    figures[ref] = None
+                    no_column.setdefault((ti, "/".join(table.label_path(ref)[1])), []).append(ref)
+        missing: list[tuple[str, str]] = []
+        for ref, text in texts_by_ref.items():
+            value = number(text, table.numeric[ref])
+            figures[ref] = value
+            result.origins[(table.name, ref)] = Origin(ti, ri, columns.get(ref), text)
+            if value is None:
+                missing.append((ref, text))
+        if missing:  # one finding a row, at its first such cell: a table with dashes for zeros is one per row
+            marks = "、".join(dict.fromkeys(f"“{t}”" if t else "空白" for _, t in missing))
+            where = "、".join(L.to_sheet(ref) for ref, _ in missing)
+            result.findings.append(Finding.of(
+                "import-unplaced",
+                f"第 {ti + 1} 个表格第 {ri + 1} 行“{'/'.join(labels) or heading}”：{len(missing)} 格印的是{marks}而不是数字"
+                f"（{where}），导入后为空；请按原报告核实后填写（为零的填 0）",
+                L.TABLE_SHEETS[table.name], L.to_sheet(missing[0][0]), actual="、".join(t for _, t in missing)))
+    for (ti, path), refs in no_column.items():
+        result.findings.append(Finding.of(
+            "import-unplaced", f"第 {ti + 1} 个表格没有“{path}”这一列：这一列的 {len(refs)} 格导入后为空，"
+            "请按原报告核实后填写", L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]), actual=path))
+    # Every figure as published, totals included: a published total that is not the sum of its parts is
+    # kept (check then names it), never repaired. A total not found stays the template's formula; a part
+    # not found is written blank (None), never left as the template's 0, so that check asks for it.
+    result.figures[table.name] = {ref: v for ref, v in figures.items() if not (ref in table.totals and v is None)}
