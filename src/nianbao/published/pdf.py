@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import pdfplumber
+from pdfplumber.utils import obj_to_edges
 
 from nianbao.published.lineless import rebuild
 from nianbao.published.source import Source, SourceError, run_in_lead
@@ -39,7 +40,7 @@ def read_pdf(data: bytes, name: str) -> Source:
         right = 0.0
         for page in pdf.pages:
             images += len(page.images)
-            found = page.find_tables()
+            found = _ruled_tables(page)
             boxes = [t.bbox for t in found]
             items: list[tuple[float, str, float, float, float, frozenset[str], tuple[tuple[str, str], ...]]] = []
             for t in found:
@@ -126,6 +127,59 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def _typeface(char: dict) -> str:
     """The font's name without the subset tag ("BAAAAA+NotoSerifCJKjp-Regular" → "NotoSerifCJKjp-Regular")."""
     return str(char.get("fontname", "")).split("+", 1)[-1]
+
+
+def _ruled_tables(page: Any) -> list[Any]:
+    """The tables drawn with lines: stroked lines and box outlines, and filled rectangles thin enough to be
+    a rule (Chromium and Word draw borders so). A filled rectangle of any other shape is a background —
+    WPS puts a white one behind every line of body text, a highlight or a shaded cell is one — and never
+    makes a table: pdfplumber's own default takes every rectangle's edges for ruling lines."""
+    vertical: list[dict] = []
+    horizontal: list[dict] = []
+    for obj in page.lines + page.rects + page.curves:
+        if obj["object_type"] == "rect" and obj.get("fill") and not obj.get("stroke"):
+            if min(obj["width"], obj["height"]) > _RULE_WIDTH or _white(obj.get("non_stroking_color")):
+                continue  # a background, or a rule drawn in white
+        elif not obj.get("stroke", True) or _white(obj.get("stroking_color")):
+            continue  # a shape filled without an outline, or outlined in white: not a line on the page
+        if obj["object_type"] == "line" and min(obj["width"], obj["height"]) > 1:
+            continue  # a slanted line (the diagonal of a header cell) rules no row or column
+        for edge in obj_to_edges(obj):
+            (vertical if edge["orientation"] == "v" else horizontal).append(edge)
+    horizontal += _closing_edges(vertical)
+    if len(vertical) < 2 or len(horizontal) < 2:
+        return []
+    return list(page.find_tables({"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+                                  "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal}))
+
+
+def _closing_edges(vertical: list[dict]) -> list[dict]:
+    """Where a table breaks across pages, WPS leaves the last row on the page (and the first on the next) open:
+    its column lines run to the page's end with no line under them. A horizontal edge where two or more
+    column lines end together closes such a row (where a ruling line is drawn already, it merges with it)."""
+    ends: dict[int, list[float]] = {}
+    for e in vertical:
+        for y in (e["top"], e["bottom"]):
+            ends.setdefault(round(y), []).append(e["x0"])
+    return [{"x0": min(xs), "x1": max(xs), "top": float(y), "bottom": float(y), "width": max(xs) - min(xs),
+             "orientation": "h", "object_type": "synthetic_edge"}
+            for y, xs in ends.items() if len(xs) >= 2 and max(xs) - min(xs) > 1]
+
+
+# a filled rectangle at most this thick (pt) is a rule; text backgrounds are a line of text high
+_RULE_WIDTH = 2.0
+
+
+def _white(colour: object) -> bool:
+    """A PDF colour that prints as white (or nearly): gray 1, RGB (1, 1, 1), CMYK (0, 0, 0, 0)."""
+    if isinstance(colour, int | float):
+        return float(colour) >= 0.95
+    if isinstance(colour, tuple | list) and all(isinstance(c, int | float) for c in colour):
+        if len(colour) in (1, 3):
+            return all(float(c) >= 0.95 for c in colour)
+        if len(colour) == 4:
+            return all(float(c) <= 0.05 for c in colour)
+    return False
 
 
 def _outside(boxes: list[tuple[float, float, float, float]]) -> Any:
