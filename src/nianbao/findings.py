@@ -103,6 +103,10 @@ CODES: dict[str, str] = {
     "import-unplaced": "导入时没有找到的数字",
     "import-unknown-row": "导入时表格中有格式以外的行",
     "import-rebuilt": "导入的统计表没有表格线，按文字位置读取",
+    "import-label-variant": "导入时表格标签与国家格式略有不同",
+    "import-unit": "导入时金额已换算单位",
+    "import-text-lost": "导入时有文字没有放进工作簿",
+    "import-fee-unclear": "导入时收费情况没有读懂",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -126,6 +130,10 @@ LEVELS: dict[str, Level] = {
     "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
     "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR, "import-unknown-row": Level.WARNING,
     "import-rebuilt": Level.WARNING,
+    "import-label-variant": Level.WARNING,
+    "import-unit": Level.WARNING,
+    "import-text-lost": Level.WARNING,
+    "import-fee-unclear": Level.WARNING,
 }
 
 

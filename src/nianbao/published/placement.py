@@ -5,6 +5,7 @@ Published tables that break the form's relations are placed as published: the re
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.form.cells import parse_cell
-from nianbao.form.model import Form, NumKind, Table
+from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.published.source import Source, SourceError
 from nianbao.published.text import norm
 from nianbao.workbook.model import complete_totals
@@ -47,7 +48,7 @@ def place_tables(src: Source, form: Form) -> Placed:
     """Raises SourceError when tables rebuilt from word positions do not hold together (see _check_rebuilt)."""
     result = Placed()
     for sec, table in form.section_tables():
-        _place(src, table, sec.heading, result)
+        _place(src, form.id, table, sec.heading, result)
     _unknown_rows(src, form, result)
     if src.rebuilt:
         _check_rebuilt(form, result)
@@ -149,6 +150,57 @@ def _row_under_headers(src: Source, headers: set[str], width: int, used: set[tup
     return None
 
 
+# how like the form's label a printed one must be to stand for it (difflib's ratio): "其他法律行政止公开" for
+# "其他法律行政法规禁止公开" is 0.86, the 2019 form's "规范性文件" for "行政规范性文件" 0.83; two rows of one
+# form are at most 0.75 alike ("一、本年新收…申请数量" / "二、上年结转…申请数量"), and a printed label must
+# also be liker its own row than any other
+_LIKE = 0.8
+
+
+def _likeness(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _label_variants(src: Source, form_id: str, table: Table, by_row: dict[int, list[str]],
+                    matches: dict[int, tuple[int, int, list[str]] | None], used: set[tuple[int, int]]
+                    ) -> dict[int, tuple[str, str]]:
+    """Form rows not found by their labels, matched to a source row whose label differs from the form's by
+    a misprint or by the other form revision's wording: only when that row is the one form row it is most
+    like (no other row of the form as close), it is the one source row most like the form row, and it has
+    the row's figures. Fills matches in place; returns form row -> (the label as printed, what differs)."""
+    leaves = {row: norm(table.label_path(refs[0])[0][-1]) for row, refs in by_row.items() if table.label_path(refs[0])[0]}
+    tables_used = {m[0] for m in matches.values() if m}
+    found: dict[int, tuple[str, str]] = {}
+    candidates: list[tuple[int, int, str, list[str]]] = []
+    for ti, ri, cells in _candidate_rows(src):
+        labels = [c for c in cells if _is_label(c)]
+        if ti in tables_used and (ti, ri) not in used and labels:
+            candidates.append((ti, ri, labels[-1], cells))
+    for row, leaf in leaves.items():
+        if matches[row] is not None:
+            continue
+        refs = by_row[row]
+        scored = sorted(((_likeness(printed, leaf), ti, ri, printed, cells) for ti, ri, printed, cells in candidates),
+                        key=lambda x: -x[0])
+        if not scored or scored[0][0] < _LIKE or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
+            continue
+        score, ti, ri, printed, cells = scored[0]
+        # no other row of the form is as like the printed label
+        if any(_likeness(printed, other) >= score for r, other in leaves.items() if r != row):
+            continue
+        numbers = _figure_cells(cells, len(refs))
+        if len(numbers) < len(refs):
+            continue
+        matches[row] = (ti, ri, numbers)
+        used.add((ti, ri))
+        candidates = [c for c in candidates if c[:2] != (ti, ri)]
+        other = next((i for i in FORM_IDS if i != form_id and table.name in load_form(i).tables
+                      and printed in {norm(t) for t in load_form(i).tables[table.name].labels.values()}), None)
+        what = (f"是 {other} 版表格的写法" if other else f"与表格的“{table.label_path(refs[0])[0][-1]}”只差几个字")
+        found[row] = (printed, what)
+    return found
+
+
 def _column_labels(grid: list[list[str]]) -> list[list[tuple[int, str]]]:
     """Each column's label cells from the top down, (row, text), a spanned cell's repeats taken once."""
     columns: list[list[tuple[int, str]]] = []
@@ -180,7 +232,7 @@ def _header_columns(labels: list[list[tuple[int, str]]], ri: int, table: Table, 
     return found
 
 
-def _place(src: Source, table: Table, heading: str, result: Placed) -> None:
+def _place(src: Source, form_id: str, table: Table, heading: str, result: Placed) -> None:
     """Each figure row of the form: the source row whose labels spell the form row's labels (in order),
     its numbers in the order of the form's figure columns."""
     figures: dict[str, object] = {}
@@ -201,7 +253,8 @@ def _place(src: Source, table: Table, heading: str, result: Placed) -> None:
 
     headers = {norm(t) for ref, t in table.labels.items() if parse_cell(ref)[0] <= table.header_rows()}
     leaves = [norm(table.label_path(refs[0])[0][-1]) for refs in by_row.values() if table.label_path(refs[0])[0]]
-    for refs in by_row.values():
+    matches: dict[int, tuple[int, int, list[str]] | None] = {}
+    for row, refs in by_row.items():
         labels = [norm(x) for x in table.label_path(refs[0])[0]]
         leaf = labels[-1] if labels else ""
         match = None
@@ -227,6 +280,13 @@ def _place(src: Source, table: Table, heading: str, result: Placed) -> None:
                         break
             if match:
                 break
+        if match:
+            used.add(match[:2])
+        matches[row] = match
+    variants = _label_variants(src, form_id, table, by_row, matches, used)
+    for row, refs in by_row.items():
+        labels = [norm(x) for x in table.label_path(refs[0])[0]]
+        match = matches[row]
         if match is None:
             for ref in refs:
                 figures[ref] = None
@@ -237,8 +297,14 @@ def _place(src: Source, table: Table, heading: str, result: Placed) -> None:
                 actual="/".join(labels)))
             continue
         ti, ri, numbers = match
-        used.add((ti, ri))
         result.rows.add((ti, ri))
+        if row in variants:
+            printed, what = variants[row]
+            result.findings.append(Finding.of(
+                "import-label-variant",
+                f"第 {ti + 1} 个表格第 {ri + 1} 行的标签印作“{printed}”，{what}，已按“{'/'.join(table.label_path(refs[0])[0])}”"
+                "导入这一行的数字；请对照原报告核实",
+                L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]), expected=table.label_path(refs[0])[0][-1], actual=printed))
         if len(numbers) > len(refs):
             # a figure cell spanning columns repeats in the grid ("45.5万元" under 采购总金额, two columns wide):
             # one of each run, if that leaves as many as the form has; else the row's last figures
