@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from nianbao.findings import Finding
 from nianbao.form import layout as L
@@ -58,7 +59,7 @@ def read_narrative(src: Source, form: Form, agency: str) -> Narrative:
     signed = [p for p in text_sections.get("六", []) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", p)]
     if signed:  # the signature's date, where the article ends (a site's footer may follow it)
         result.date = "{}年{}月{}日".format(*[int(x) for x in re.findall(r"\d+", signed[-1])])
-    _section_six("\n".join(six), result, src.headings, src.run_in)
+    _section_six("\n".join(six), form, result, src.headings, src.run_in)
     return result
 
 
@@ -121,49 +122,100 @@ def _blocks(paragraphs: list[str], marked: set[str] | frozenset[str] = frozenset
     return [(h, "\n".join(b).strip()) for h, b in blocks if "".join(b).strip()]
 
 
-def _section_six(text: str, result: Narrative, marked: set[str] | frozenset[str] = frozenset(),
+def _section_six(text: str, form: Form, result: Narrative, marked: set[str] | frozenset[str] = frozenset(),
                  run_in: dict[str, str] | None = None) -> None:
-    """六: the 信息处理费 sentence back into its three figures; the items under their labels (2021 form);
-    anything else is 其他需要报告的事项."""
+    """六: the 信息处理费 sentences back into the three fee figures (and out of the text, which would repeat
+    them); the items under their labels (2021 form); anything else is 其他需要报告的事项."""
     items: dict[str, list[str]] = {}
-    fees_seen = False
-    found_fees: dict[str, object] = {}
+    fees: Fees | None = None
     for heading, body in _blocks(text.split("\n"), marked, run_in=run_in) or [("", "")]:
-        fees = _fees(body)
-        if fees is not None and (not heading or "信息处理费" in heading or not fees_seen):
-            fees_seen = True
-            found_fees = fees
-            sentence = re.compile(r"[^。\n]*信息处理费[^。\n]*。?")
-            body = sentence.sub("", body, count=1).strip() if not heading or "信息处理费" not in heading else ""
+        found = _fees(body) if fees is None or "信息处理费" in heading else None
+        if found is not None:
+            fees = found
+            body = "" if "信息处理费" in heading else found.rest
             if not body:
                 continue
         key = next((f.key for f in L.OTHER_FIELDS if heading and (norm(f.label) in norm(heading) or norm(heading) in norm(f.label))), "other")
         items.setdefault(key, []).append(body if key != "other" or not heading or heading == "其他事项" else f"{heading}。{body}")
     result.other = {key: "\n".join(paras) for key, paras in items.items()}
-    if fees_seen:
-        result.other.update(found_fees)
-    else:  # blank, never the template's 0: the clerk fills them in and check asks until then
-        result.other.update({"fee_notices": None, "fee_billed": None, "fee_collected": None})
+    where = (L.SHEET_OTHER, f"B{L.field_row(L.SECTION6_FIELDS, 'fee_notices')}")
+    if fees is None:
+        if form.fees_in_six:  # blank, never the template's 0: the clerk fills them in and check asks until then
+            result.other.update(dict.fromkeys(_FEE_KEYS))
+            result.findings.append(Finding.of(
+                "import-unplaced", "六、其他需要报告的事项：没有找到收取信息处理费的情况，三个收费数字导入后为空", *where))
+        return  # the 2019 form asks nothing about fees: the cells keep the template's values
+    result.other.update(fees.figures)
+    for note in fees.notes:
+        result.findings.append(Finding.of("import-unit", f"六、其他需要报告的事项：{note}", *where))
+    blank = [_FEE_NAMES[k] for k in _FEE_KEYS if fees.figures[k] is None]
+    if blank and fees.understood:
         result.findings.append(Finding.of(
-            "import-unplaced", "六、其他需要报告的事项：没有找到收取信息处理费的情况，三个收费数字导入后为空",
-            L.SHEET_OTHER, f"B{L.field_row(L.SECTION6_FIELDS, 'fee_notices')}"))
+            "import-unplaced", f"六、其他需要报告的事项：原文“{fees.sentence}”没有写{'、'.join(blank)}，这几格导入后为空，"
+            "请按实际情况填写（没有的填 0）", *where, actual=fees.sentence))
+    elif not fees.understood:
+        result.findings.append(Finding.of(
+            "import-fee-unclear", f"六、其他需要报告的事项：没有读懂原文中收费的说法“{fees.sentence}”，三个收费数字导入后为空，"
+            "这句话留在正文中；请按原报告填写", *where, actual=fees.sentence))
 
 
-_AMOUNT = r"([\d,]+(?:\.\d+)?)\s*元"
+_FEE_KEYS = ("fee_notices", "fee_billed", "fee_collected")
+_FEE_NAMES = {"fee_notices": "收费通知件数", "fee_billed": "应收金额", "fee_collected": "实收金额"}
 
 
-def _fees(text: str) -> dict[str, object] | None:
-    """The 信息处理费 figures a sentence states ("发出收费通知2件，应收信息处理费300元，实际收取300元";
-    "未收取信息处理费"), or None when it says nothing about them."""
-    if "信息处理费" not in text and "收费通知" not in text:
+@dataclass
+class Fees:
+    figures: dict[str, object]  # fee key -> figure (元, 件), None where the text does not say
+    sentence: str  # the sentences read, as published
+    rest: str  # the text without them (all of it when they were not understood)
+    understood: bool = True
+    notes: list[str] = field(default_factory=list)  # amounts converted from 万元
+
+
+# the sentences of 六 about fees: 信息处理费, 收费通知, or 收费 at all ("未发生收费情况")
+_FEE_SENTENCE = re.compile(r"[^。；;\n]*(?:信息处理费|收费)[^。；;\n]*[。；;]?")
+_AMOUNT = r"(\d[\d,，]*(?:\.\d+)?|零)\s*(万元|元)"
+_FEE_PATTERNS = {
+    "fee_notices": re.compile(r"收费通知(?:书|单)?[^\d。；，,]{0,6}?(\d+|零)\s*(件|份|次|个)"),
+    "fee_billed": re.compile(r"应收(?:取)?[^\d。；]{0,16}?" + _AMOUNT),
+    "fee_collected": re.compile(r"(?:实(?:际)?收(?:取|到)?|(?<!应)收取|共收|累计收)[^\d。；]{0,16}?" + _AMOUNT),
+}
+# "未收取信息处理费", "无收取信息处理费情况", "未发生收费情况", "不涉及收费"
+_NO_FEES = re.compile(r"(?:未|无|没有|不存在|不涉及|均未)[^。；，,\d]{0,12}(?:收取|收费|发出)|(?:免费|不收费|零收费)")
+
+
+def _fees(text: str) -> Fees | None:
+    """The 信息处理费 figures the fee sentences state ("发出收费通知2件，应收信息处理费300元，实际收取300元";
+    "全年收取信息处理费3940元"; "未收取信息处理费"; "未发生收费情况"), amounts in 元 (万元 converted);
+    a figure the text does not state is None unless every stated one is 0 (the office says none were sent,
+    billed or collected). None when the text says nothing about fees."""
+    sentences = [m for m in _FEE_SENTENCE.finditer(text) if m.group().strip()]
+    if not sentences:
         return None
-    notices = re.search(r"收费通知\D{0,4}?(\d+)\s*件", text)
-    billed = re.search(r"应收(?:取)?(?:信息处理费)?(?:金额)?\D{0,3}?" + _AMOUNT, text)
-    got = re.search(r"实(?:际)?收(?:取)?(?:信息处理费)?(?:金额)?\D{0,3}?" + _AMOUNT, text)
-    if notices or billed or got:
-        def amount(m: re.Match[str] | None) -> object:
-            return number(m.group(1).replace(",", ""), NumKind.DECIMAL_GE0) if m else 0
-        return {"fee_notices": int(notices.group(1)) if notices else 0, "fee_billed": amount(billed), "fee_collected": amount(got)}
-    if re.search(r"(未|无|没有|不存在|不涉及)[^。]{0,12}(收取|收费|发出)|(收取|收费)[^。]{0,8}(为|共)?(0|零)\s*元", text):
-        return {"fee_notices": 0, "fee_billed": 0, "fee_collected": 0}
-    return None
+    said = "".join(m.group().strip() for m in sentences)
+    rest = _FEE_SENTENCE.sub("", text).strip()
+    figures: dict[str, object] = dict.fromkeys(_FEE_KEYS)
+    notes: list[str] = []
+    for key, pattern in _FEE_PATTERNS.items():
+        m = pattern.search(said)
+        if not m:
+            continue
+        digits = "0" if m.group(1) == "零" else m.group(1).replace(",", "").replace("，", "")
+        if key == "fee_notices":
+            figures[key] = int(digits)
+            continue
+        value = number(digits, NumKind.DECIMAL_GE0)
+        if isinstance(value, Decimal) and m.group(2) == "万元":
+            yuan = value * 10000
+            yuan = yuan.to_integral_value() if yuan == yuan.to_integral_value() else yuan.normalize()
+            notes.append(f"“{m.group(0)}”以万元计，已换算为 {yuan:f} 元")
+            value = yuan
+        figures[key] = value
+    stated = [v for v in figures.values() if v is not None]
+    if not stated and _NO_FEES.search(said):
+        return Fees(dict.fromkeys(_FEE_KEYS, 0), said, rest)
+    if not stated:
+        return Fees(figures, said, text, understood=False)
+    if all(v == 0 for v in stated):  # "收取信息处理费0元": none sent, billed or collected
+        figures = dict.fromkeys(_FEE_KEYS, 0)
+    return Fees(figures, said, rest, notes=notes)
