@@ -194,6 +194,8 @@ class Form:
     first_year: int = 0  # the report years it applies to
     last_year: int | None = None
     fees_in_six: bool = False  # section 六 states the 信息处理费 figures (the 2021 form; the 2019 form has none)
+    # section number -> words a published heading of that section holds besides its number (see the YAML)
+    section_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table_sections(self) -> list[Section]:
         return [s for s in self.sections if s.kind == "table"]
@@ -329,4 +331,5 @@ def load_form(form_id: str) -> Form:
         tables[sec.table] = _table(sec.table, spec)
     years = raw.get("years", {})
     return Form(str(raw["form"]), raw["issued_by"], sections, tables, raw.get("title", ""), int(years.get("first", 0)),
-                years.get("last"), bool(raw.get("fees_in_six", False)))
+                years.get("last"), bool(raw.get("fees_in_six", False)),
+                {str(no): tuple(words) for no, words in raw.get("section_words", {}).items()})

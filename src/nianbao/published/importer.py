@@ -55,7 +55,23 @@ def import_report(path: Path) -> Imported:
     if text.date:
         meta["date"] = text.date
     return Imported(form, meta, placed.figures, text.general, text.problems, text.other,
-                    placed.findings + text.findings, placed.rows, placed.origins)
+                    placed.findings + text.findings + _tables_of_text(src, placed.rows), placed.rows, placed.origins)
+
+
+def _tables_of_text(src: Source, rows: set[tuple[int, int]]) -> list[Finding]:
+    """Tables none of whose rows were the report's figures but which hold sentences — a paragraph boxed in
+    a frame, a text set out in a layout table: their text is in no section, and the clerk is told."""
+    used = {ti for ti, _ in rows}
+    found = []
+    for ti, grid in enumerate(src.tables):
+        cells = list(dict.fromkeys(c for row in grid for c in row if c))
+        sentences = [c for c in cells if "。" in c and len(c) >= 30]
+        if ti not in used and sentences:
+            chars = sum(len(c) for c in cells)
+            found.append(Finding.of(
+                "import-text-lost", f"第 {ti + 1} 个表格不是统计表，其中 {chars} 字的文字（“{sentences[0][:30]}……”）"
+                "没有导入；如是报告正文，请对照原报告补入", actual=sentences[0][:200]))
+    return found
 
 
 # a published report may misprint a total or two (imported as published, the check names them); more than

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from nianbao.findings import Finding
+from nianbao.findings import Finding, Level
 from nianbao.form import layout as L
+from nianbao.form.cells import cell_ref
 from nianbao.form.model import Form, NumKind
 from nianbao.published.placement import number
 from nianbao.published.source import Source
@@ -34,16 +35,10 @@ def read_narrative(src: Source, form: Form, agency: str) -> Narrative:
     result = Narrative()
     text_sections: dict[str, list[str]] = {}
     current = None
-    headings = {norm(s.heading): s.no for s in form.sections}
-    # a heading whose number Word's automatic numbering drew ("总体情况" on a line of its own)
-    bare = {norm(s.heading).split("、", 1)[-1]: s.no for s in form.sections}
     for text in src.paragraphs:
-        compact = norm(text)
-        found = next((no for h, no in headings.items() if compact.startswith(h)), bare.get(compact.rstrip("。：:")))
+        found = _section_heading(text, form, current)
         if found is not None:
-            current = found
-            heading = next(s.heading for s in form.sections if s.no == found)
-            rest = text.split(heading[-2:], 1)[1].strip() if heading[-2:] in text else ""
+            current, rest = found
             text_sections.setdefault(current, [])
             if rest:
                 text_sections[current].append(rest)
@@ -60,7 +55,78 @@ def read_narrative(src: Source, form: Form, agency: str) -> Narrative:
     if signed:  # the signature's date, where the article ends (a site's footer may follow it)
         result.date = "{}年{}月{}日".format(*[int(x) for x in re.findall(r"\d+", signed[-1])])
     _section_six("\n".join(six), form, result, src.headings, src.run_in)
+    _text_accounted(form, text_sections, result)
     return result
+
+
+_ORDER = "一二三四五六"
+# a section heading as published: its number, then its words, then (run into its text) a full stop or colon
+_SECTION_NUMBER = re.compile(r"^([一二三四五六])[、.．，,]")
+
+
+def _section_heading(text: str, form: Form, current: str | None) -> tuple[str, str] | None:
+    """(section number, the text run in after the heading) when a paragraph is a section heading: the form's
+    own heading; its title alone (Word's automatic numbering drew the number: "总体情况"); or the section's
+    number with one of its words (form.section_words) in a heading-length opening — "五、存在的主要问题及
+    整改措施", "五、政府信息公开工作存在的主要问题及改进情况". Sections only go forward: a list item "二、…"
+    inside 五 is text."""
+    compact = norm(text)
+    for sec in form.sections:
+        heading = norm(sec.heading)
+        if compact.startswith(heading) or compact.rstrip("。：:") == heading.split("、", 1)[-1]:
+            rest = text.split(sec.heading[-2:], 1)[1].strip() if sec.heading[-2:] in text else ""
+            return sec.no, rest
+    m = _SECTION_NUMBER.match(compact)
+    if not m or (current is not None and _ORDER.index(m.group(1)) <= _ORDER.index(current)):
+        return None
+    no = m.group(1)
+    # the heading: up to the first full stop or colon (run in), or the whole paragraph when it is short
+    stop = re.search(r"[。：:]", text)
+    head = text[: stop.start()] if stop else text
+    if len(norm(head)) > 40 or not any(word in head for word in form.section_words.get(no, ())):
+        return None
+    return no, (text[stop.end():].strip() if stop else "")
+
+
+# how much of a section's text may go unplaced (sub-heading numbers, signature lines) before it is named
+_UNPLACED_SHARE = 0.1
+
+
+def _text_accounted(form: Form, sections: dict[str, list[str]], result: Narrative) -> None:
+    """No text lost in silence: a narrative section whose heading was not found (its text then went under
+    the section before it), or whose text was not all placed, is named with how much was found; text under
+    the table sections (二、三、四) has no place in the workbook and is named for the clerk to look at."""
+    placed = {"一": sum(len(norm(h + t)) for h, t in result.general),
+              "五": sum(len(norm(h + t)) for h, t in result.problems)}
+    later_found = [no for no in _ORDER if no in sections]
+    for sec in form.sections:
+        title = sec.heading
+        if sec.kind == "narrative" and sec.no in placed:
+            source = sum(len(norm(p)) for p in sections.get(sec.no, []))
+            if sec.no not in sections and later_found and later_found[-1] > sec.no:
+                result.findings.append(Finding.of(
+                    "import-text-lost", f"没有找到“{title}”这一部分的标题：这一部分导入后为空，它的文字可能并入了前一部分；"
+                    "请对照原报告核实", *_sheet_of(sec.no)))
+            elif source and placed[sec.no] < source * (1 - _UNPLACED_SHARE):
+                result.findings.append(Finding.of(
+                    "import-text-lost", f"“{title}”：原文这一部分有 {source} 字，导入了 {placed[sec.no]} 字；请对照原报告补全",
+                    *_sheet_of(sec.no), expected=str(source), actual=str(placed[sec.no])))
+        elif sec.kind == "table":
+            extra = [p for p in sections.get(sec.no, []) if len(norm(p)) > 1]
+            chars = sum(len(norm(p)) for p in extra)
+            if chars > _TABLE_NOTE:
+                result.findings.append(Finding.of(
+                    "import-text-lost", f"“{title}”：表格以外还有 {chars} 字的文字（“{extra[0][:30]}……”），工作簿中没有对应的位置，"
+                    "没有导入（报告会按统计表重新生成这一部分的说明文字）", level=Level.INFO, actual=extra[0][:200]))
+
+
+# text under a table section up to this many characters is its caption or "（见下表）", not a paragraph
+_TABLE_NOTE = 80
+
+
+def _sheet_of(no: str) -> tuple[str, str]:
+    """The first text cell of a narrative section's sheet (正文 of its first row)."""
+    return L.NARRATIVE_SHEETS[no], cell_ref(L.LIST_FIRST_ROW, 1 + L.LIST_COLUMNS.index("正文"))
 
 
 # a sub-heading numbered "1." / "1、" on a line of its own (no sentence in it)

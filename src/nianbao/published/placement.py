@@ -161,6 +161,24 @@ def _likeness(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+def _in_form_unit(value: object, text: str, table: Table, ref: str, ti: int, ri: int, result: Placed) -> object:
+    """An amount printed with its unit ("251000元") in the unit of the form's column (本年收费金额（单位：万元）),
+    said in a finding: written as printed it would be 10,000 times too large in next year's report."""
+    printed = re.search(r"(万元|元)$", text.replace(" ", ""))
+    wanted = next((m.group(1) for label in table.label_path(ref)[1] if (m := re.search(r"(万元|元)", label))), None)
+    if not isinstance(value, Decimal | int) or not printed or not wanted or printed.group(1) == wanted:
+        return value
+    factor = Decimal(10000) if printed.group(1) == "万元" else Decimal("0.0001")
+    converted = Decimal(value) * factor
+    converted = converted.to_integral_value() if converted == converted.to_integral_value() else converted.normalize()
+    if table.numeric[ref] is not NumKind.DECIMAL_GE0 and converted != converted.to_integral_value():
+        return value  # a count cell: no unit to convert to
+    result.findings.append(Finding.of(
+        "import-unit", f"第 {ti + 1} 个表格第 {ri + 1} 行印的是“{text}”，表格的单位是{wanted}，已换算为 {converted:f}{wanted}导入；"
+        "请对照原报告核实", L.TABLE_SHEETS[table.name], L.to_sheet(ref), expected=f"{converted:f}", actual=text))
+    return converted
+
+
 def _label_variants(src: Source, form_id: str, table: Table, by_row: dict[int, list[str]],
                     matches: dict[int, tuple[int, int, list[str]] | None], used: set[tuple[int, int]]
                     ) -> dict[int, tuple[str, str]]:
@@ -326,6 +344,7 @@ def _place(src: Source, form_id: str, table: Table, heading: str, result: Placed
         missing: list[tuple[str, str]] = []
         for ref, text in texts_by_ref.items():
             value = number(text, table.numeric[ref])
+            value = _in_form_unit(value, text, table, ref, ti, ri, result)
             figures[ref] = value
             result.origins[(table.name, ref)] = Origin(ti, ri, columns.get(ref), text)
             if value is None:
