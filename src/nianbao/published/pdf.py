@@ -38,7 +38,9 @@ def read_pdf(data: bytes, name: str) -> Source:
         typefaces: Counter[str] = Counter()  # Chinese characters per typeface
         images = 0
         right = 0.0
-        for page in pdf.pages:
+        parts: list[tuple[int, list[list[str]]]] = []  # (page number, grid) of each ruled table, in order
+        pages = [page.filter(_outside(boxes)) for page, boxes in zip(pdf.pages, _furniture(pdf.pages))]
+        for pno, page in enumerate(pages):
             images += len(page.images)
             found = _ruled_tables(page)
             boxes = [t.bbox for t in found]
@@ -46,7 +48,7 @@ def read_pdf(data: bytes, name: str) -> Source:
             for t in found:
                 grid = _pdf_grid(page, t)
                 if grid:
-                    tables.append(grid)
+                    parts.append((pno, grid))
                     items.append((t.bbox[1], "", 0.0, 0.0, 0.0, frozenset(), ()))
             outside = page.filter(_outside(boxes))
             for line in outside.extract_text_lines(return_chars=True):
@@ -61,9 +63,10 @@ def read_pdf(data: bytes, name: str) -> Source:
                 items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces), glyphs))
                 right = max(right, line["x1"])
             lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
+        tables = _join_split_rows(parts)
         rebuilt = not tables
         if rebuilt:  # no ruling lines anywhere: the tables, if any, from where their words stand
-            tables = rebuild([page.extract_words(x_tolerance=1.5, y_tolerance=2) for page in pdf.pages])
+            tables = rebuild([page.extract_words(x_tolerance=1.5, y_tolerance=2) for page in pages])
     if not tables and not lines:
         raise SourceError(f"“{name}”中没有可读取的文字（可能是扫描件或图片），无法导入")
     text = "".join(line[0] for line in lines) + "".join(c for t in tables for row in t for c in row)
@@ -127,6 +130,63 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def _typeface(char: dict) -> str:
     """The font's name without the subset tag ("BAAAAA+NotoSerifCJKjp-Regular" → "NotoSerifCJKjp-Regular")."""
     return str(char.get("fontname", "")).split("+", 1)[-1]
+
+
+# what browsers and office programs print in a page's margins: a page number ("3/7", "- 3 -", "第 3 页 共 7 页"),
+# the page's address, the date and time of printing ("12/3/26, 2:35 PM", "2025/3/10 10:21", "2025-03-10")
+_FURNITURE = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页|共\s*\d+\s*页$|(?:^|\s)\d{1,3}\s*/\s*\d{1,3}$"
+                        r"|(?:file|https?)://|^www\.|^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}(?:[\s,，]+\d{1,2}:\d{2})?")
+# the margins where page furniture stands: this share of the page's height at its top and bottom
+_MARGIN = 0.09
+
+
+def _furniture(pages: list[Any]) -> list[list[tuple[float, float, float, float]]]:
+    """Each page's furniture as boxes to leave out before tables and paragraphs are read: lines in the top or
+    bottom margin that are a page number, an address or a printing date, or that recur (digits aside) in
+    the same margin of other pages — a browser's page title, an office header. A line of figures alone is
+    never furniture (a table row may end a page)."""
+    found: list[list[tuple[float, float, float, float, str, str]]] = []
+    for page in pages:
+        band = []
+        for line in page.extract_text_lines():
+            where = "top" if line["bottom"] < page.height * _MARGIN else "bottom" if line["top"] > page.height * (1 - _MARGIN) else ""
+            if where:
+                band.append((line["x0"], line["top"], line["x1"], line["bottom"], where, line["text"].strip()))
+        found.append(band)
+    recurring = Counter((where, re.sub(r"\d+", "#", text)) for band in found for *_, where, text in band)
+    boxes: list[list[tuple[float, float, float, float]]] = []
+    for band in found:
+        page_boxes = []
+        for x0, top, x1, bottom, where, text in band:
+            masked = re.sub(r"\d+", "#", text)
+            if _FURNITURE.search(text) or (recurring[(where, masked)] >= max(2, len(pages) // 2)
+                                            and not re.fullmatch(r"[#\s.,，]+", masked)):
+                page_boxes.append((x0 - 1, top - 1, x1 + 1, bottom + 1))
+        boxes.append(page_boxes)
+    return boxes
+
+
+def _join_split_rows(parts: list[tuple[int, list[list[str]]]]) -> list[list[list[str]]]:
+    """Tables as read page by page, with a row that a page break split in two put back together: when the
+    first table of a page opens with a row of labels only, each in a column where the last row of the table
+    ending the page before has a label, that row is the rest of those labels ("2.申请人逾期未按收费通知要求
+    缴纳费用、" / "行政机关不再处理其政府信息公开申请")."""
+    tables: list[list[list[str]]] = []
+    previous_page = -1  # the page of the last table part read
+    for pno, grid in parts:
+        head, tail = grid[0], tables[-1][-1] if tables else []
+        if (pno == previous_page + 1 and len(tail) == len(head) and any(map(_FIGURE_CELL.match, tail))
+                and all(not c or (p and not _FIGURE_CELL.match(p) and not _FIGURE_CELL.match(c)) for c, p in zip(head, tail))
+                and any(c and c != p for c, p in zip(head, tail))):
+            tables[-1][-1] = [p + c if c and c != p else p for p, c in zip(tail, head)]
+            grid = grid[1:]
+        if grid:
+            tables.append(grid)
+        previous_page = pno
+    return tables
+
+
+_FIGURE_CELL = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?(?:万元|元|件)?$")
 
 
 def _ruled_tables(page: Any) -> list[Any]:
