@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -13,6 +15,14 @@ EXAMPLES = ROOT / "examples"
 DAZHUANG = EXAMPLES / "大庄乡人民政府2024.xlsx"
 PINGTAN = EXAMPLES / "平潭综合实验区2024.xlsx"
 SHARED = ROOT.parent / "shared"
+
+
+def strict_json(text: str | bytes) -> Any:
+    """JSON as a strict parser reads it: NaN and Infinity (which Python's json writes by default and no
+    other parser accepts) are an error."""
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+    return json.loads(text, parse_constant=refuse)
 
 
 def sha256(path: Path) -> str:

@@ -266,7 +266,7 @@ def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[s
         out[".fragment.html"] = fragment(sub, ctx).encode("utf-8")
     if "json" in formats:
 
-        out[".json"] = json.dumps(export(sub, ctx), ensure_ascii=False, indent=1).encode("utf-8")
+        out[".json"] = json.dumps(export(sub, ctx), ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8")
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -137,6 +139,19 @@ LEVELS: dict[str, Level] = {
 }
 
 
+def _no_nan(value: Any) -> Any:
+    """None for what stands for a blank (float NaN, pandas' NA and NaT: none equals itself); an infinite
+    float as its text."""
+    try:
+        if value is not None and value != value:
+            return None
+    except (TypeError, ValueError):  # pandas.NA: its comparison has no truth value
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return str(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -151,6 +166,8 @@ class Finding:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"unknown finding code {self.code!r}")
+        for key in ("expected", "actual"):  # a blank cell as read (NaN) is no value: JSON has no NaN
+            object.__setattr__(self, key, _no_nan(getattr(self, key)))
 
     @classmethod
     def of(cls, code: str, message: str, sheet: str | None = None, cell: str | None = None, *,

@@ -368,7 +368,7 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
             done = annotate(src, report, annotate_to)
         click.echo(f"已生成标注副本：{annotate_to}" if done else "该文件无法作为工作簿打开，未生成标注副本。", err=True)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, allow_nan=False, indent=2))
     else:
         _print_findings(report, err=False)
         for item in report.not_assessed:

@@ -220,7 +220,7 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
     write_summary(result)
     atomic_write_bytes(outdir / CACHE_NAME, json.dumps(
         {"schema": "nianbao.batch-cache/1", "items": {it.sha256: asdict(it) | {"skipped": False} for it in items}},
-        ensure_ascii=False).encode("utf-8"))
+        ensure_ascii=False, allow_nan=False).encode("utf-8"))
     return result
 
 

@@ -139,4 +139,4 @@ def write_summary(result: BatchResult) -> None:
         "items": [{k: v for k, v in asdict(it).items() if k != "figures"} | {"status": it.status.short} for it in result.items],
         "aggregate": result.aggregate,
     }
-    atomic_write_bytes(result.outdir / SUMMARY_JSON, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    atomic_write_bytes(result.outdir / SUMMARY_JSON, json.dumps(data, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8"))

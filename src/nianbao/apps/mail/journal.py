@@ -102,7 +102,7 @@ class Journal:
             self.db.execute(
                 "INSERT INTO messages (key, folder, uidvalidity, uid, sender, subject, files, outcome, state, reply,"
                 " reply_to, reply_id, received, converted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (key, folder, uidvalidity, uid, sender, subject, json.dumps(files, ensure_ascii=False), outcome, state,
+                (key, folder, uidvalidity, uid, sender, subject, json.dumps(files, ensure_ascii=False, allow_nan=False), outcome, state,
                  reply, reply_to, reply_id, received, time.time()))
 
     def mark_sending(self, key: str) -> bool:

@@ -61,7 +61,7 @@ class JobStore:
         for kind, data in (files or {}).items():
             if kind in KINDS:
                 atomic_write_bytes(d / f"{kind}.bin", data)
-        atomic_write_bytes(d / "job.json", json.dumps(asdict(job), ensure_ascii=False).encode("utf-8"))
+        atomic_write_bytes(d / "job.json", json.dumps(asdict(job), ensure_ascii=False, allow_nan=False).encode("utf-8"))
 
     def get(self, job_id: str, owner: str | None) -> Job:
         """The job, if it exists, has not expired and belongs to this caller; KeyError otherwise (the same
