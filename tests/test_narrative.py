@@ -66,3 +66,23 @@ def test_claims_are_checked_against_the_tables(edit, text, changes):
 def test_claim_that_holds_passes(edit):
     zero = {f"复议诉讼!{c}6": 0 for c in "BCDGHILMN"} | {"复议诉讼!A6": 7, "复议诉讼!K6": 19}
     assert narrative_findings(edit, "行政复议、行政诉讼案件均获维持，其他处理3件。", zero) == []
+
+
+@pytest.mark.parametrize("text,blanks,found", [
+    # blanks elsewhere: the figures the text names are whole, so the text is checked as ever
+    ("全年新收政府信息公开申请275件，其他处理3件。", {"依申请公开!D11": None}, [("narrative-figure", "218", "275")]),
+    ("全年新收政府信息公开申请218件，予以公开71件，占43.4%。", {"依申请公开!D11": None}, [("narrative-percent", "32.6%", "43.4%")]),
+    ("行政复议均获维持。", {"复议诉讼!A6": None, "复议诉讼!C6": None}, [("narrative-claim", None, "均获维持")]),
+    # a blank inside the figure named: less than what is filled in is wrong whatever the blank holds …
+    ("全年新收政府信息公开申请200件，其他处理3件。", {"依申请公开!E6": None}, [("narrative-figure", "≥ 217", "200")]),
+    # … and a share larger than any the filled-in cells allow
+    ("全年新收政府信息公开申请218件，予以公开71件，占40.5%。", {"依申请公开!E6": None},
+     [("narrative-percent", "32.6%", "40.5%")]),
+    # … but more than is filled in may be right: nothing said until the blank is filled
+    ("全年新收政府信息公开申请218件，其他处理3件。", {"依申请公开!D6": None}, []),
+])
+def test_text_is_checked_when_some_cells_are_blank(edit, text, blanks, found):
+    """Blank cells (each its own error) do not silence the text checks: a figure the text names whose
+    cells are all filled is compared as ever, and one with a blank cell is at least what is filled in."""
+    got = narrative_findings(edit, text, blanks)
+    assert [(f.code, f.expected, f.actual) for f in got] == found

@@ -145,6 +145,34 @@ def _sum(sub: Submission, names: tuple[str, ...]) -> Decimal | None:
     return total
 
 
+def _at_least(sub: Submission, names: tuple[str, ...]) -> tuple[Decimal, int]:
+    """What the roles' figure is at least, and how many of its cells are blank: a total that cannot be
+    computed is its parts, blank parts (each already an error) count as 0 — a text that states less than
+    the cells filled in is wrong whatever the blank ones hold."""
+    total, blank = Decimal(0), 0
+
+    def add(table: str, ref: str) -> None:
+        nonlocal total, blank
+        value = sub.figures.get(table, {}).get(ref) if table in sub.readable else None
+        parts = sub.form.tables[table].totals.get(ref, ())
+        if value is None and parts and table in sub.readable:
+            for part in parts:
+                add(table, part)
+        elif value is None:
+            blank += 1
+        else:
+            total += Decimal(value)
+
+    for name in names:
+        if name.startswith("other:"):
+            value = _lookup(sub, name)
+            total, blank = (total + value, blank) if value is not None else (total, blank + 1)
+            continue
+        for table, ref in sub.role_cells(name):
+            add(table, ref)
+    return total, blank
+
+
 def _position(sub: Submission, names: tuple[str, ...]) -> str:
     positions = []
     for name in names:
@@ -210,9 +238,19 @@ def _compare(sub: Submission, t: Text, m: re.Match[str], quantity: Quantity) -> 
     if unit == "万元" and quantity.name == "信息处理费":
         written *= 10000
     actual = [(desc, cells, v) for desc, cells in quantity.candidates if (v := _sum(sub, cells)) is not None]
-    if not actual:
-        return
     sentence = _sentence(t.text, m.start(), m.end())
+    if not actual:
+        # some cells are blank: the figure is at least what is filled in; a text stating less is wrong anyway
+        bounds = [(desc, cells, *_at_least(sub, cells)) for desc, cells in quantity.candidates]
+        if bounds and all(least > written for _, _, least, _ in bounds):
+            both = "；".join(f"{d}（{_position(sub, c)}）已填的格子合计 {format_number(least)}，另有 {n} 格空白"
+                            for d, c, least, n in bounds)
+            yield Finding.of("narrative-figure",
+                             f"正文写“{m.group(0)}”，少于统计表：{both}（空白格填上后只会更多）。原句：“{sentence}”",
+                             t.sheet, t.cell, expected=f"≥ {format_number(bounds[0][2])}", actual=format_number(written))
+        elif m.group(3):
+            yield from _percent(sub, t, m, written, sentence)
+        return
     if not any(v == written for _, _, v in actual):
         both = "；".join(f"{d}（{_position(sub, c)}）为 {format_number(v)}" for d, c, v in actual)
         yield Finding.of("narrative-figure",
@@ -246,6 +284,15 @@ def _percent(sub: Submission, t: Text, m: re.Match[str], count: Decimal, sentenc
     written = Decimal(text)
     places = len(text.split(".")[1]) if "." in text else 0
     options = _denominators(sub)
+    if not options:  # blank cells in the denominator: the share is at most count / what is filled in
+        least, blank = _at_least(sub, ("new_requests",))
+        if least and written > (count * 100 / least).quantize(Decimal(1).scaleb(-places)) + Decimal(1).scaleb(-places) / 2:
+            most = (count * 100 / least).quantize(Decimal(1).scaleb(-places))
+            yield Finding.of("narrative-percent",
+                             f"正文中的比例“{text}%”与数字对不上：{format_number(count)} 件按本年新收计算最多为 {most}%"
+                             f"（本年新收已填 {format_number(least)} 件，另有 {blank} 格空白）。原句：“{sentence}”",
+                             t.sheet, t.cell, expected=f"≤ {most}%", actual=f"{text}%")
+        return
     computed = [(d, (count * 100 / v).quantize(Decimal(1).scaleb(-places))) for d, v in options]
     if options and not any(abs(c - written) <= Decimal(1).scaleb(-places) / 2 + Decimal("1e-9") for _, c in computed):
         what = "；".join(f"按{d}计算为 {c}%" for d, c in computed)
@@ -269,7 +316,8 @@ _CLAIMS: list[tuple[str, str, tuple[str, ...]]] = [
 def _claims(sub: Submission, t: Text) -> Iterator[Finding]:
     for pattern, meaning, cells in _CLAIMS:
         m = re.search(pattern, t.text)
-        if m and (total := _sum(sub, cells)) is not None and total != 0:
+        # blank cells count as 0: a figure filled in already contradicts the claim
+        if m and _at_least(sub, cells)[0] != 0:
             yield Finding.of("narrative-claim",
                           f"正文说“{m.group(0)}”，与统计表不符（{meaning}）。原句：“{_sentence(t.text, m.start(), m.end())}”",
                           t.sheet, t.cell, actual=m.group(0))
