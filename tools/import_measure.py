@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -21,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from nianbao.form.model import Form, load_form  # noqa: E402  (the checkout's own package)
+from nianbao.form.model import Form  # noqa: E402  (the checkout's own package)
 from nianbao.published.importer import import_report  # noqa: E402
 from nianbao.published.source import SourceError  # noqa: E402
 
@@ -52,8 +53,8 @@ def expected_cells(form: Form, spec: dict) -> dict[tuple[str, str], object]:
                 path = "/".join(cols)
                 if path in s4.get("columns", []):
                     value = s4["values"][s4["columns"].index(path)]
-            if value != "absent":
-                out[(name, ref)] = value
+            if value != "absent":  # a decimal as the importer gives it (96171.6 read by YAML as a float)
+                out[(name, ref)] = Decimal(str(value)) if isinstance(value, float) else value
     return out
 
 

@@ -8,6 +8,7 @@ import io
 import logging
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import pdfplumber
@@ -38,7 +39,7 @@ def read_pdf(data: bytes, name: str) -> Source:
         typefaces: Counter[str] = Counter()  # Chinese characters per typeface
         images = 0
         right = 0.0
-        parts: list[tuple[int, list[list[str]]]] = []  # (page number, grid) of each ruled table, in order
+        parts: list[Part] = []  # each ruled table as found on its page, in order
         pages = [page.filter(_outside(boxes)) for page, boxes in zip(pdf.pages, _furniture(pdf.pages))]
         for pno, page in enumerate(pages):
             images += len(page.images)
@@ -48,7 +49,7 @@ def read_pdf(data: bytes, name: str) -> Source:
             for t in found:
                 grid = _pdf_grid(page, t)
                 if grid:
-                    parts.append((pno, grid))
+                    parts.append(Part(pno, grid))
                     items.append((t.bbox[1], "", 0.0, 0.0, 0.0, frozenset(), ()))
             outside = page.filter(_outside(boxes))
             for line in outside.extract_text_lines(return_chars=True):
@@ -62,7 +63,12 @@ def read_pdf(data: bytes, name: str) -> Source:
                 glyphs = tuple((str(c.get("text", "")), _typeface(c)) for c in line["chars"])
                 items.append((line["top"], text, line["x0"], line["x1"], size, frozenset(faces), glyphs))
                 right = max(right, line["x1"])
-            lines += [item[1:] for item in sorted(items, key=lambda i: i[0])]
+            ordered = sorted(items, key=lambda i: i[0])
+            page_parts = [part for part in parts if part.page == pno]
+            if page_parts and ordered:  # a table that opens or closes the page may go on across its break
+                page_parts[0].opens_page = not ordered[0][1]
+                page_parts[-1].closes_page = not ordered[-1][1]
+            lines += [item[1:] for item in ordered]
         tables = _join_split_rows(parts)
         rebuilt = not tables
         if rebuilt:  # no ruling lines anywhere: the tables, if any, from where their words stand
@@ -166,24 +172,46 @@ def _furniture(pages: list[Any]) -> list[list[tuple[float, float, float, float]]
     return boxes
 
 
-def _join_split_rows(parts: list[tuple[int, list[list[str]]]]) -> list[list[list[str]]]:
-    """Tables as read page by page, with a row that a page break split in two put back together: when the
-    first table of a page opens with a row of labels only, each in a column where the last row of the table
-    ending the page before has a label, that row is the rest of those labels ("2.申请人逾期未按收费通知要求
-    缴纳费用、" / "行政机关不再处理其政府信息公开申请")."""
+@dataclass
+class Part:
+    """A ruled table as found on one page."""
+    page: int
+    grid: list[list[str]]
+    opens_page: bool = False  # nothing but page furniture above it on its page
+    closes_page: bool = False  # nothing but page furniture below it
+
+
+def _join_split_rows(parts: list[Part]) -> list[list[list[str]]]:
+    """Tables as read page by page, a table that a page break cut in two put back together: a table that
+    closes its page and one that opens the next, of the same number of columns, are one; and when the second
+    part opens with a row of labels only, each in a column where the first part's last row has a label, that
+    row is the rest of those labels — of a figure row ("2.申请人逾期未按收费通知要求缴纳费用、" / "行政机关不再
+    处理其政府信息公开申请"), or of a header row ("未经复议" / "直接起诉"), which a header repeated on the new
+    page is not: that one repeats every cell."""
     tables: list[list[list[str]]] = []
-    previous_page = -1  # the page of the last table part read
-    for pno, grid in parts:
-        head, tail = grid[0], tables[-1][-1] if tables else []
-        if (pno == previous_page + 1 and len(tail) == len(head) and any(map(_FIGURE_CELL.match, tail))
-                and all(not c or (p and not _FIGURE_CELL.match(p) and not _FIGURE_CELL.match(c)) for c, p in zip(head, tail))
-                and any(c and c != p for c, p in zip(head, tail))):
-            tables[-1][-1] = [p + c if c and c != p else p for p, c in zip(tail, head)]
-            grid = grid[1:]
-        if grid:
+    previous: Part | None = None
+    for part in parts:
+        grid = part.grid
+        if (previous is not None and part.page == previous.page + 1 and previous.closes_page and part.opens_page
+                and len(grid[0]) == len(tables[-1][0])):
+            tail = tables[-1][-1]
+            if _continues(tail, grid[0]):
+                tables[-1][-1] = [p + c if c and c != p else p for p, c in zip(tail, grid[0])]
+                grid = grid[1:]
+            tables[-1].extend(grid)
+        else:
             tables.append(grid)
-        previous_page = pno
+        previous = part
     return tables
+
+
+def _continues(tail: list[str], head: list[str]) -> bool:
+    def label(cell: str) -> bool:
+        return bool(cell) and not _FIGURE_CELL.match(cell)
+
+    return (any(head) and all(not c or (label(c) and label(p)) for c, p in zip(head, tail))
+            and any(c and c != p for c, p in zip(head, tail))
+            and (any(map(_FIGURE_CELL.match, tail)) or any(not c and label(p) for c, p in zip(head, tail))))
 
 
 _FIGURE_CELL = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?(?:万元|元|件)?$")
