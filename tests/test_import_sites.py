@@ -56,6 +56,9 @@ def test_real_wps_pdfs_import_every_figure_and_all_their_text(spec):
     for no, blocks in (("一", imported.general), ("五", imported.problems)):
         numbers = sum(1 for heading, _ in blocks if heading)  # "（一）" … : one numeral a sub-heading
         assert source[no] - numbers <= placed[no] <= source[no], (no, placed[no], source[no])
+    # paragraphs as published: none cut mid-sentence (a body set in two 仿宋 fonts is still one body)
+    cut = [p for _, text in imported.general + imported.problems for p in text.split("\n") if p and p[-1] not in "。；：！？”）"]
+    assert cut == []
     codes = [f.code for f in imported.findings]
     assert "import-text-lost" not in codes
     assert imported.meta["agency"] == hand["agency"].removeprefix("淮安市") or imported.meta["agency"] == hand["agency"]
@@ -270,3 +273,22 @@ def test_the_published_pingtan_page_printed_by_a_browser(tmp_path, size):
     assert printed.figures == original.figures
     assert [h for h, _ in printed.general] == [h for h, _ in original.general]
     assert not [f.message for f in printed.findings if f.code != "import-text-lost"]
+
+
+def test_a_row_labelled_in_the_other_forms_wording_is_matched_and_named(tmp_path):
+    """A 2021 report whose table 二 keeps the 2019 wording "规范性文件": its figures are placed under
+    行政规范性文件, with a warning that says so; a label like no row (a row the site added) is not."""
+    page = re.sub(r"(<t[dh][^>]*>)\s*行政规范性文件\s*(</t[dh]>)", r"\1规范性文件\2", _example_page(PINGTAN), count=1)
+    assert ">规范性文件<" in page
+    source = tmp_path / "report.html"
+    source.write_text(page, "utf-8")
+    imported = import_report(source)
+    assert imported.figures == import_report(_html_of(tmp_path, PINGTAN)).figures
+    variant = [f for f in imported.findings if f.code == "import-label-variant"]
+    assert len(variant) == 1 and "“规范性文件”" in variant[0].message and "2019 版表格的写法" in variant[0].message
+
+
+def _html_of(tmp_path: Path, example: Path) -> Path:
+    path = tmp_path / f"{example.stem}.html"
+    path.write_text(_example_page(example), "utf-8")
+    return path

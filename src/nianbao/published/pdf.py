@@ -15,7 +15,7 @@ import pdfplumber
 from pdfplumber.utils import obj_to_edges
 
 from nianbao.published.lineless import rebuild
-from nianbao.published.source import Source, SourceError, run_in_lead
+from nianbao.published.source import HEADING_FACE, Source, SourceError, run_in_lead
 from nianbao.published.text import PAGE_NUMBER, norm, para, unfold
 
 MAX_PDF_PAGES = 60
@@ -99,7 +99,9 @@ def read_pdf(data: bytes, name: str) -> Source:
             run_in[paragraphs[-1]] = lead
 
     for text, x0, x1, size, line_faces, glyphs in lines:
-        apart = bool(line_faces) and body not in line_faces  # its Chinese is all in another typeface than the body's
+        # its Chinese is all in another typeface than the body's, and one that headings are set in (a report
+        # may mix two 仿宋 fonts in its body: 仿宋_GB2312 and 方正仿宋_GBK)
+        apart = bool(line_faces) and body not in line_faces and any(map(_PDF_HEADING_FACE.search, line_faces))
         if current and (not text or ended or x0 > left + size * 0.9 or apart != current_apart):
             flush()
             current = ""
@@ -117,13 +119,13 @@ def read_pdf(data: bytes, name: str) -> Source:
 
 
 def _opening(glyphs: tuple[tuple[str, str], ...], body: str) -> str:
-    """A line's opening set in another typeface than the body's: up to its first Chinese character in the
-    body's face (punctuation and digits go with either)."""
+    """A line's opening set in a heading typeface other than the body's: up to its first Chinese character in
+    any other face (punctuation and digits go with either)."""
     out: list[str] = []
     apart = False
     for ch, face in glyphs:
         if _CJK.match(ch):
-            if face == body:
+            if face == body or not _PDF_HEADING_FACE.search(face):
                 break
             apart = True
         out.append(ch)
@@ -131,6 +133,9 @@ def _opening(glyphs: tuple[tuple[str, str], ...], body: str) -> str:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# typefaces of 公文 headings as PDFs name them: 黑体, 楷体, 小标宋 and bold cuts, by their Chinese or Latin names
+# and 方正's abbreviations (FZHTK 黑体, FZKTK 楷体, FZXBSK 小标宋)
+_PDF_HEADING_FACE = re.compile(HEADING_FACE.pattern + r"|FZHT|FZKT|FZXBS|FZDBS|SimHei|STKaiti|标宋|xbs", re.I)
 
 
 def _typeface(char: dict) -> str:

@@ -92,10 +92,25 @@ def _unknown_rows(src: Source, form: Form, result: Placed) -> None:
         numbers = [c for c in row if _is_figure(c)]
         labels = list(dict.fromkeys(c for c in row if c and not _is_figure(c)))
         if numbers and labels:
+            other = _other_form(form.id, None, labels[-1])
+            hint = (f"；这是 {other} 版表格的写法，{form.id} 版把这一项分成了几行，请按实际情况分项填写"
+                    if other and labels[-1] in {norm(t) for tb in form.tables.values() for t in tb.labels.values()} else "")
             result.findings.append(Finding.of(
                 "import-unknown-row",
-                f"第 {ti + 1} 个表格第 {ri + 1} 行：标签“{'/'.join(labels)[:60]}”不在 {form.id} 版表格中，这一行的数字（{'、'.join(list(dict.fromkeys(numbers))[:8])}）没有导入",
+                f"第 {ti + 1} 个表格第 {ri + 1} 行：标签“{'/'.join(labels)[:60]}”不在 {form.id} 版表格中，这一行的数字（{'、'.join(list(dict.fromkeys(numbers))[:8])}）没有导入{hint}",
                 actual="/".join(labels)[:200]))
+
+
+def _other_form(form_id: str, table_name: str | None, printed: str) -> str | None:
+    """The other form revision whose table (table_name, or any) has this label as a row or column label."""
+    for i in FORM_IDS:
+        if i == form_id:
+            continue
+        tables = load_form(i).tables
+        if any(printed in {norm(t) for t in tb.labels.values()}
+               for name, tb in tables.items() if table_name is None or name == table_name):
+            return i
+    return None
 
 
 def number(text: str, kind: NumKind) -> object | None:
@@ -212,8 +227,7 @@ def _label_variants(src: Source, form_id: str, table: Table, by_row: dict[int, l
         matches[row] = (ti, ri, numbers)
         used.add((ti, ri))
         candidates = [c for c in candidates if c[:2] != (ti, ri)]
-        other = next((i for i in FORM_IDS if i != form_id and table.name in load_form(i).tables
-                      and printed in {norm(t) for t in load_form(i).tables[table.name].labels.values()}), None)
+        other = _other_form(form_id, table.name, printed)
         what = (f"是 {other} 版表格的写法" if other else f"与表格的“{table.label_path(refs[0])[0][-1]}”只差几个字")
         found[row] = (printed, what)
     return found
