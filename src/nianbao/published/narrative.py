@@ -96,14 +96,14 @@ def _text_accounted(form: Form, sections: dict[str, list[str]], result: Narrativ
     """No text lost in silence: a narrative section whose heading was not found (its text then went under
     the section before it), or whose text was not all placed, is named with how much was found; text under
     the table sections (二、三、四) has no place in the workbook and is named for the clerk to look at."""
-    placed = {"一": sum(len(norm(h + t)) for h, t in result.general),
-              "五": sum(len(norm(h + t)) for h, t in result.problems)}
-    later_found = [no for no in _ORDER if no in sections]
+    placed = {"一": sum(_weight(h + t) for h, t in result.general),
+              "五": sum(_weight(h + t) for h, t in result.problems)}
+    last_found = max((_ORDER.index(no) for no in sections), default=-1)
     for sec in form.sections:
         title = sec.heading
         if sec.kind == "narrative" and sec.no in placed:
-            source = sum(len(norm(p)) for p in sections.get(sec.no, []))
-            if sec.no not in sections and later_found and later_found[-1] > sec.no:
+            source = sum(_weight(p, numbered=True) for p in sections.get(sec.no, []))
+            if sec.no not in sections and last_found > _ORDER.index(sec.no):
                 result.findings.append(Finding.of(
                     "import-text-lost", f"没有找到“{title}”这一部分的标题：这一部分导入后为空，它的文字可能并入了前一部分；"
                     "请对照原报告核实", *_sheet_of(sec.no)))
@@ -118,6 +118,18 @@ def _text_accounted(form: Form, sections: dict[str, list[str]], result: Narrativ
                 result.findings.append(Finding.of(
                     "import-text-lost", f"“{title}”：表格以外还有 {chars} 字的文字（“{extra[0][:30]}……”），工作簿中没有对应的位置，"
                     "没有导入（报告会按统计表重新生成这一部分的说明文字）", level=Level.INFO, actual=extra[0][:200]))
+
+
+# what a sub-heading's number looks like where it opens a line: "（一）", "一是", "1." — dropped on import
+_NUMBERING = re.compile(r"(?:^|(?<=\n))\s*(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]{1,2}是|\d{1,2}[.．、])")
+
+
+def _weight(text: str, *, numbered: bool = False) -> int:
+    """Characters that carry the text (ideographs, letters, digits), the sub-headings' numbers left out of
+    the source's count (the import drops them; a report adds them back)."""
+    if numbered:
+        text = _NUMBERING.sub("", text)
+    return len(re.findall(r"[\u3400-\u9fff0-9A-Za-z]", text))
 
 
 # text under a table section up to this many characters is its caption or "（见下表）", not a paragraph
