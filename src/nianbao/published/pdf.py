@@ -230,7 +230,8 @@ def _ruled_tables(page: Any) -> list[Any]:
     vertical: list[dict] = []
     horizontal: list[dict] = []
     for obj in page.lines + page.rects + page.curves:
-        if obj["object_type"] == "rect" and obj.get("fill") and not obj.get("stroke"):
+        if obj["object_type"] != "line" and obj.get("fill") and not obj.get("stroke"):
+            # a filled shape (a rectangle, or a path drawn as one: Word's borders) is a rule when it is thin
             if min(obj["width"], obj["height"]) > _RULE_WIDTH or _white(obj.get("non_stroking_color")):
                 continue  # a background, or a rule drawn in white
         elif not obj.get("stroke", True) or _white(obj.get("stroking_color")):
