@@ -27,6 +27,8 @@ ALLOWED = {
     "nianbao.checks": {"nianbao.form", "nianbao.findings", "nianbao.workbook"},
     "nianbao.published": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.output": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
+    "nianbao.season": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.published",
+                       "nianbao.conversion"},
     "nianbao.conversion": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.checks", "nianbao.output", "nianbao.published"},
 }
 

@@ -442,17 +442,30 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
 @format_option("报告格式：docx、pdf，或 docx,pdf（PDF 需要 LibreOffice）")
 @option("--previous", "previous", type=_Path(file_okay=False), metavar="上年文件夹",
         help="上年各单位的工作簿或已发布的报告（.xlsx/.html/.docx/.pdf）所在的文件夹：按机关名称对应，做跨年度核对")
-def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str, previous: str | None) -> None:
+@option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
+        help="应报送的单位名单（nianbao roster 生成）：按单位列出报送情况（报送情况.xlsx），每个单位只计最新收到的一份")
+@option("--year", "year", type=click.IntRange(2019, 2100), metavar="年度",
+        help="本次收集的报告年度（与 --roster 一起用）；不写时取多数文件的年度")
+def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate: bool, fmt: str, previous: str | None,
+              roster: str | None, year: int | None) -> None:
     from nianbao.apps.batch.run import (  # openpyxl (汇总.xlsx) and the worker pool
         BatchError,
         Item,
         run_batch,
     )
+    from nianbao.season.roster import RosterError, read_roster  # openpyxl, as above
 
     formats = _formats(fmt)
     src = Path(inbox)
     if not src.exists():
         raise click.UsageError(f"找不到“{inbox}”")
+    if year is not None and roster is None:
+        raise click.UsageError("--year 需要与 --roster 一起使用")
+    try:
+        units = read_roster(_input_path(roster)) if roster else None
+    except RosterError as exc:
+        click.echo(f"无法使用报送名单：{exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int, item: Item) -> None:
@@ -465,7 +478,7 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
     try:
         with writing(output):
             result = run_batch(src, Path(output), jobs=jobs, force=force, aggregate=aggregate, progress=progress, formats=formats,
-                               previous=_input_dir(previous) if previous else None)
+                               previous=_input_dir(previous) if previous else None, roster=units, year=year)
     except (BatchError, PdfError) as exc:
         raise Failure(str(exc)) from exc
     c = result.counts()
@@ -475,7 +488,24 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
         for form_id, data in result.aggregate["forms"].items():
             bad = len(data["findings"])
             click.echo(f"{form_id} 版合计：{data['agencies']} 个单位" + (f"，合计数有 {bad} 处关系不成立" if bad else "，各项关系成立"), err=True)
+    if result.season is not None:
+        click.echo(f"{result.season.year} 年度报送情况：{result.season.headline()}。"
+                   f"报送情况表：{Path(output) / '报送情况.xlsx'}", err=True)
+        sys.exit(EXIT_OK if all(u.status == "ok" for u in result.season.units) and not result.season.unmatched else EXIT_FINDINGS)
     sys.exit(EXIT_OK if all(it.status is Status.OK for it in result.items) else EXIT_FINDINGS)
+
+
+@command("roster", "生成空白的报送名单（应报送年报的单位、联系人、邮箱），填好后用于 batch --roster。")
+@option("-o", "--output", "output", type=_Path(dir_okay=False), default="报送名单.xlsx", show_default=True, help="输出文件")
+def roster_cmd(output: str) -> None:
+    from nianbao.season.roster import blank_roster  # openpyxl
+
+    out = Path(output)
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+    with writing(out):
+        atomic_write_bytes(out, blank_roster())
+    click.echo(f"已生成空白报送名单：{out}（每个单位一行，只有“单位全称”必填）", err=True)
 
 
 @command("import", "导入已发布的年度报告（网页 .html/.htm、Word .docx 或 PDF），生成填好的工作簿。")

@@ -85,6 +85,13 @@ def _condition(rel: Relation) -> str:
     return f"{_sum_expr(rel.lhs)}{'=' if rel.op == '==' else '<='}{_sum_expr(rel.rhs)}"
 
 
+def wrapped_lines(text: str, width_chars: float) -> int:
+    """Lines a wrapped text takes in a column of this width (Excel's units: a Chinese character takes two),
+    each of its own lines ("\n") counted apart."""
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E80 else 1 for ch in part) / max(width_chars - 1.5, 1)))
+               for part in str(text).split("\n"))
+
+
 def row_height(text: str, width_chars: float) -> float:
     # CJK glyphs are about two width units each in Excel's column-width measure.
     units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

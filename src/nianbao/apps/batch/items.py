@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.conversion import Status
+from nianbao.season.status import Season
+
+REPORT_DIR, ANNOTATED_DIR = "报告", "标注"  # the output folder's subfolders
 
 
 @dataclass
@@ -46,6 +49,7 @@ class BatchResult:
     outdir: Path
     seconds: float
     aggregate: dict[str, Any] | None = None
+    season: Season | None = None  # with a roster: where each unit stands
 
     def counts(self) -> dict[str, int]:
         """Files by status, in the words of 汇总.xlsx, those that need a person first."""

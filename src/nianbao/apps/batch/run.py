@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.apps.batch.aggregate import aggregate_items
-from nianbao.apps.batch.items import BatchResult, Item, Outcome
+from nianbao.apps.batch.collect import received_times, run_season, write_season_sheet
+from nianbao.apps.batch.items import ANNOTATED_DIR, REPORT_DIR, BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
 from nianbao.conversion import Status, convert, last_year, report_name, staging_path, warm
 from nianbao.files import atomic_write_bytes, safe_filename
@@ -30,8 +31,8 @@ from nianbao.findings import Finding
 from nianbao.output.pdf import PdfError, soffice
 from nianbao.output.pdf import convert as pdf_convert
 from nianbao.published import PUBLISHED_SUFFIXES
+from nianbao.season.roster import Roster
 
-REPORT_DIR, ANNOTATED_DIR = "报告", "标注"
 CACHE_NAME = ".nianbao-batch.json"
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_ZIP_MEMBERS = 2000
@@ -165,9 +166,13 @@ Progress = Callable[[int, int, Item], None]
 
 def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = False,
               aggregate: bool = False, progress: Progress | None = None,
-              formats: list[str] | tuple[str, ...] = ("docx",), previous: Path | None = None) -> BatchResult:
+              formats: list[str] | tuple[str, ...] = ("docx",), previous: Path | None = None,
+              roster: Roster | None = None, year: int | None = None) -> BatchResult:
     """previous: a folder of last year's workbooks or published reports, matched to this year's by agency name
-    (every file is then processed again: its cross-year findings depend on that folder too)."""
+    (every file is then processed again: its cross-year findings depend on that folder too). roster: the
+    units that must report — the run is then a collection season (collect.py): each file matched to its
+    unit, the version that counts chosen (of the report year `year`, else the year most files carry), and
+    only counted versions summed."""
     started = time.perf_counter()
     if not inbox.exists():
         raise BatchError(f"找不到“{inbox}”")
@@ -215,8 +220,14 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
     flag_duplicates(items)
     items.sort(key=lambda it: (it.status.rank, -it.errors, -it.warnings, it.file))
     result = BatchResult(items, outdir, round(time.perf_counter() - started, 3))
+    counted = items
+    if roster is not None:
+        result.season = run_season(items, roster, outdir, received_times(inbox), year)
+        keys = {(s.counted.sha256, s.counted.path) for s in result.season.units if s.counted}
+        counted = [it for it in items if (it.sha256, it.file) in keys]
+        write_season_sheet(result.season, outdir)
     if aggregate:
-        result.aggregate = aggregate_items(items)
+        result.aggregate = aggregate_items(counted)
     write_summary(result)
     atomic_write_bytes(outdir / CACHE_NAME, json.dumps(
         {"schema": "nianbao.batch-cache/1", "items": {it.sha256: asdict(it) | {"skipped": False} for it in items}},

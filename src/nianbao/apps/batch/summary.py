@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from nianbao.apps.batch.aggregate import AGGREGATE_SHEET
+from nianbao.apps.batch.collect import season_json
 from nianbao.apps.batch.items import BatchResult, Item
 from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
@@ -139,4 +140,6 @@ def write_summary(result: BatchResult) -> None:
         "items": [{k: v for k, v in asdict(it).items() if k != "figures"} | {"status": it.status.short} for it in result.items],
         "aggregate": result.aggregate,
     }
+    if result.season is not None:
+        data |= season_json(result.season)
     atomic_write_bytes(result.outdir / SUMMARY_JSON, json.dumps(data, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8"))

@@ -1,0 +1,116 @@
+"""One record of the season: every file received — from the inbox folder, the mailbox or the web page —
+once, with where and when it came and what the check made of it. SQLite by default (one file beside the
+collection, no server), opened in WAL mode with a busy timeout so that a batch run, the mail gateway and
+the web page can write at the same time; plain SQL (INSERT … ON CONFLICT) that PostgreSQL runs as well."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+RECORD_NAME = "报送记录.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS received (
+    sha256     TEXT NOT NULL,
+    source     TEXT NOT NULL,   -- folder | mail | web
+    path       TEXT NOT NULL,   -- the file as received: its path in the inbox, or the attachment's name
+    sender     TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    received   TEXT NOT NULL,   -- ISO 8601: mail date, upload time, or the file's time
+    agency     TEXT NOT NULL DEFAULT '',
+    year       INTEGER,
+    status     TEXT NOT NULL,   -- ok | errors | unreadable (nianbao.conversion.Status)
+    errors     INTEGER NOT NULL DEFAULT 0,
+    warnings   INTEGER NOT NULL DEFAULT 0,
+    first      TEXT NOT NULL DEFAULT '',  -- the first problem to fix, as a line
+    report     TEXT,            -- relative to the output folder
+    annotated  TEXT,
+    recorded   TEXT NOT NULL,
+    PRIMARY KEY (sha256, source, path)
+);
+CREATE TABLE IF NOT EXISTS pins (        -- a person chose the version that counts for a unit
+    unit   TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    pinned TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS assignments ( -- a person said which unit a file belongs to
+    sha256 TEXT PRIMARY KEY,
+    unit   TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class Received:
+    sha256: str
+    source: str
+    path: str
+    received: str
+    status: str
+    sender: str = ""
+    message_id: str = ""
+    agency: str = ""
+    year: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    first: str = ""
+    report: str | None = None
+    annotated: str | None = None
+    recorded: str = ""
+
+
+_COLUMNS = [f.name for f in fields(Received)]
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class SeasonRecord:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+        self.db.execute("PRAGMA busy_timeout=30000")  # writers wait for each other instead of failing
+        self.db.executescript(_SCHEMA)
+
+    def __enter__(self) -> SeasonRecord:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+    def add(self, rec: Received) -> None:
+        """Record a file once: the same content from the same place again updates what the check made of
+        it (a newer nianbao, outputs moved), never the time it was first received."""
+        rec.recorded = rec.recorded or now()
+        values = [getattr(rec, c) for c in _COLUMNS]
+        update = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("sha256", "source", "path", "received", "recorded"))
+        self.db.execute(f"INSERT INTO received ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+                        f"ON CONFLICT (sha256, source, path) DO UPDATE SET {update}", values)
+
+    def all(self) -> list[Received]:
+        rows = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM received ORDER BY received, path").fetchall()
+        return [Received(*row) for row in rows]
+
+    def set_outputs(self, sha256: str, source: str, path: str, report: str | None, annotated: str | None) -> None:
+        self.db.execute("UPDATE received SET report = ?, annotated = ? WHERE sha256 = ? AND source = ? AND path = ?",
+                        (report, annotated, sha256, source, path))
+
+    def pin(self, unit: str, sha256: str) -> None:
+        self.db.execute("INSERT INTO pins (unit, sha256, pinned) VALUES (?, ?, ?) "
+                        "ON CONFLICT (unit) DO UPDATE SET sha256 = excluded.sha256, pinned = excluded.pinned",
+                        (unit, sha256, now()))
+
+    def pins(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT unit, sha256 FROM pins").fetchall())
+
+    def assign(self, sha256: str, unit: str) -> None:
+        self.db.execute("INSERT INTO assignments (sha256, unit) VALUES (?, ?) "
+                        "ON CONFLICT (sha256) DO UPDATE SET unit = excluded.unit", (sha256, unit))
+
+    def assignments(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT sha256, unit FROM assignments").fetchall())

@@ -1,0 +1,228 @@
+"""The county office's collection season over its inbox folder: the roster of who must report, every file
+matched to its unit, the latest received version of the season's year counted (whatever its name), last
+year's files listed and never counted, the county total over counted versions only, reruns that change
+nothing, 报送情况.xlsx on paper."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from nianbao.apps.batch.run import run_batch
+from nianbao.apps.cli import main
+from nianbao.form import layout as L
+from nianbao.season.matching import match
+from nianbao.season.roster import Roster, RosterError, Unit, read_roster
+from nianbao.season.status import compute
+from nianbao.season.record import Received
+
+from conftest import PINGTAN, agency_workbook, strict_json
+
+YEAR_CELL = f"{L.SHEET_META}!B{L.field_row(L.META_FIELDS, 'year')}"
+NEW, PUBLISHED = "依申请公开!D6", "依申请公开!D8"  # 本年新收 and 予以公开 · 自然人: what each version changes
+
+
+def _version(name: str, extra: int, **changes: object) -> bytes:
+    """The Pingtan figures under a unit's name, with `extra` more applications received and published by
+    natural persons (every relation still holds)."""
+    base = openpyxl.load_workbook(PINGTAN)["依申请公开"]
+    return agency_workbook(name, {NEW: base["D6"].value + extra, PUBLISHED: base["D8"].value + extra} | changes)
+
+
+def _roster(path: Path, units: list[tuple[str, str, str]]) -> Path:
+    """A roster filled as an office would: 单位全称, 机关类型, 联系人, 邮箱, 别名 (and an extra column)."""
+    assert main(["roster", "-o", str(path)]) == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    ws.cell(1, 8, "备注")  # a column of the office's own
+    for r, (name, email, alias) in enumerate(units, start=2):
+        ws.cell(r, 1, name)
+        ws.cell(r, 2, "乡镇街道")
+        ws.cell(r, 3, f"联系人{r} 0571-0000{r:04d}")
+        ws.cell(r, 4, email)
+        ws.cell(r, 5, alias)
+    wb.save(path)
+    return path
+
+
+def test_the_blank_roster_has_the_contracted_columns(tmp_path, capsys):
+    out = tmp_path / "报送名单.xlsx"
+    assert main(["roster", "-o", str(out)]) == 0
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    assert [c.value for c in ws[1]][:6] == ["单位全称", "机关类型", "联系人", "邮箱", "别名", "上级"]
+    assert ws.max_row == 1, "one header row, no sample units to delete"
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda ws: ws.cell(1, 1, "单位名称"), "没有“单位全称”这一列"),
+    (lambda ws: (ws.cell(2, 1, "白沙镇人民政府"), ws.cell(3, 1, "白沙镇人民政府")), "第 3 行的单位“白沙镇人民政府”与第 2 行重复"),
+    (lambda ws: ws.cell(2, 4, "a@b.cn"), "第 2 行没有填写单位全称"),
+    (lambda ws: None, "没有单位"),
+])
+def test_a_roster_filled_wrongly_is_named(tmp_path, edit, message):
+    path = tmp_path / "名单.xlsx"
+    assert main(["roster", "-o", str(path)]) == 0
+    wb = openpyxl.load_workbook(path)
+    edit(wb.worksheets[0])
+    wb.save(path)
+    with pytest.raises(RosterError, match=message):
+        read_roster(path)
+
+
+@pytest.mark.parametrize(("written", "sender", "file", "unit", "how"), [
+    ("青山县白沙镇人民政府", "", "", "青山县白沙镇人民政府", "机关全称"),
+    ("白沙镇人民政府", "", "", "青山县白沙镇人民政府", "机关全称"),          # the county's name left out
+    ("白沙镇", "", "", "青山县白沙镇人民政府", "机关全称"),                  # 人民政府 too
+    ("青山县白沙镇人民政府（盖章）", "", "", "青山县白沙镇人民政府", "机关全称"),
+    ("浙江省 青山县白沙镇人民政府", "", "", "青山县白沙镇人民政府", "机关全称"),
+    ("沙镇府", "", "", "青山县白沙镇人民政府", "别名"),
+    ("", "BaiSha@qs.gov.cn", "", "青山县白沙镇人民政府", "发件人"),
+    ("", "", "黄土镇（最终版）.xlsx", "青山县黄土镇人民政府", "文件名"),      # an unreadable file, by its name
+    ("青山县人民政府办公室", "", "", "青山县人民政府办公室", "机关全称"),      # not 青山县人民政府
+    ("人民政府", "", "", None, ""),                                          # fits three: left for a person
+    ("红星乡人民政府", "", "", None, ""),
+])
+def test_a_file_is_matched_to_one_unit_or_left_for_a_person(written, sender, file, unit, how):
+    roster = Roster([Unit("青山县白沙镇人民政府", emails=("baisha@qs.gov.cn",), aliases=("沙镇府",)), Unit("青山县黄土镇人民政府"),
+                     Unit("青山县人民政府"), Unit("青山县人民政府办公室")])
+    m = match(roster, written, sender, file)
+    assert (m.unit.name if m.unit else None, m.how if m.unit else "") == (unit, how)
+
+
+def _day(n: int, hour: int = 9) -> float:
+    return dt.datetime(2026, 1, 10 + n, hour).timestamp()
+
+
+def _put(inbox: Path, name: str, data: bytes, day: int, hour: int = 9) -> Path:
+    path = inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (_day(day, hour), _day(day, hour)))
+    return path
+
+
+def _units(summary: Path) -> dict[str, dict]:
+    return {u["unit"]: u for u in strict_json(summary.read_bytes())["units"]}
+
+
+def test_a_season_over_simulated_days(tmp_path, capsys):
+    """30 units. Day 1: 24 send; one sends last year's workbook; one an unreadable file; one a file of a
+    unit not on the roster. Day 2: one unit resends (the new file's name sorts first), another sends a
+    fix named 最终版, the unreadable one resends a good one, the one with last year's file sends this
+    year's. After each run: every unit's status, counted file and superseded files exactly; the county
+    total equals the sum of the counted versions; a rerun converts nothing and adds no file."""
+    names = [f"青山县第{i:02d}镇人民政府" for i in range(30)]
+    roster = _roster(tmp_path / "报送名单.xlsx", [(n, f"u{i}@qs.gov.cn", "") for i, n in enumerate(names)])
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    for i in range(24):
+        _put(inbox, f"{names[i].removeprefix('青山县')}.xlsx", _version(names[i], i), 1)
+    _put(inbox, "第24镇2023年报.xlsx", agency_workbook(names[24], {YEAR_CELL: 2023}), 1)       # last year's workbook
+    _put(inbox, "第25镇.xlsx", b"PK\x03\x04 not a workbook at all", 1)                         # unreadable, named after the unit
+    _put(inbox, "红星乡.xlsx", agency_workbook("青山县红星乡人民政府"), 1)                      # not on the roster
+    # units 26-29 never send anything
+
+    result = run_batch(inbox, out, jobs=2, roster=read_roster(roster), aggregate=True)
+    units = _units(out / "summary.json")
+    assert [units[n]["status"] for n in names] == ["ok"] * 24 + ["wrong_year", "unreadable"] + ["not_submitted"] * 4
+    assert units[names[0]]["counted"] == "第00镇人民政府.xlsx" and units[names[0]]["superseded"] == []
+    assert units[names[24]]["counted"] is None and units[names[24]]["other_years"][0]["path"] == "第24镇2023年报.xlsx"
+    assert units[names[25]]["matched_by"] == "文件名"
+    unmatched = strict_json((out / "summary.json").read_bytes())["unmatched"]
+    assert [u["path"] for u in unmatched] == ["红星乡.xlsx"]
+    assert result.season is not None and result.season.headline().startswith("应报 30 · 已报 25 · 通过 24 · 有错误 0 · 无法读取 1 · 未报 4")
+    total = result.aggregate["forms"]["2021"]["totals"]["table3"]
+    base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
+    assert Decimal(total["D4"]) == sum(base + i for i in range(24)), "the county total: the 24 counted versions, not 2023's"
+
+    # day 2
+    _put(inbox, "00新版.xlsx", _version(names[0], 300), 2)     # sorts before the old name
+    _put(inbox, "第01镇人民政府（最终版）.xlsx", _version(names[1], 400), 2, 8)
+    _put(inbox, "第02镇人民政府-错.xlsx", _version(names[2], 0, **{NEW: -1}), 2)                  # a newer version with an error
+    _put(inbox, "第25镇（重发）.xlsx", agency_workbook(names[25]), 2)
+    _put(inbox, "第24镇2024年报.xlsx", agency_workbook(names[24]), 2)
+    result = run_batch(inbox, out, jobs=2, roster=read_roster(roster), aggregate=True)
+    units = _units(out / "summary.json")
+    assert units[names[0]]["counted"] == "00新版.xlsx" and units[names[0]]["superseded"] == ["第00镇人民政府.xlsx"]
+    assert units[names[1]]["counted"] == "第01镇人民政府（最终版）.xlsx"
+    assert units[names[2]]["status"] == "errors" and units[names[2]]["counted"] == "第02镇人民政府-错.xlsx"
+    assert "依申请公开!D6" in units[names[2]]["problem"]
+    assert units[names[24]]["status"] == "ok" and [f["path"] for f in units[names[24]]["other_years"]] == ["第24镇2023年报.xlsx"]
+    assert units[names[25]]["status"] == "ok" and units[names[25]]["superseded"] == ["第25镇.xlsx"]
+    assert [units[n]["status"] for n in names[26:]] == ["not_submitted"] * 4
+    counted_new = [base + 300, base + 400] + [base + i for i in range(3, 24)] + [base, base]  # unit 2 has errors: not summed
+    assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == sum(counted_new)
+    # one current report per unit, named by the unit; superseded ones aside, never deleted
+    reports = sorted(p.name for p in (out / "报告").iterdir())
+    assert reports == sorted([f"{names[i]}2024年政府信息公开工作年度报告.docx" for i in range(26) if i != 2]
+                             + ["青山县红星乡人民政府2024年政府信息公开工作年度报告.docx"])  # the unmatched file's own
+    # aside: units 0, 1 and 2's first versions (2's is superseded by a newer one with errors) and 24's of 2023
+    assert sorted(p.name for p in (out / "旧版").iterdir()) == sorted(
+        [f"{names[i]}2024年政府信息公开工作年度报告.docx" for i in (0, 1, 2)] + [f"{names[24]}2023年政府信息公开工作年度报告.docx"])
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.suffix in (".docx", ".xlsx") and p.name != "汇总.xlsx"}
+
+    # the same inbox again: nothing converted, nothing added, the same answer
+    again = run_batch(inbox, out, jobs=2, roster=read_roster(roster), aggregate=True)
+    assert all(it.skipped for it in again.items)
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.suffix in (".docx", ".xlsx") and p.name not in ("汇总.xlsx", "报送情况.xlsx")}
+    assert after == {p: t for p, t in before.items() if p.name != "报送情况.xlsx"}
+    assert _units(out / "summary.json") == units
+
+    # the office's sheet and the command line's headline
+    ws = openpyxl.load_workbook(out / "报送情况.xlsx").worksheets[0]
+    rows = {ws.cell(r, 2).value: ws.cell(r, 3).value for r in range(3, 33)}
+    assert rows[names[2]] == "有错误" and rows[names[26]] == "未报送" and rows[names[0]] == "通过"
+    assert "红星乡.xlsx" in [ws.cell(r, 4).value for r in range(33, ws.max_row + 1)]
+    capsys.readouterr()
+    assert main(["batch", str(inbox), "-o", str(out), "--roster", str(roster), "--year", "2024"]) == 1
+    err = capsys.readouterr().err
+    assert "2024 年度报送情况：应报 30 · 已报 26 · 通过 25 · 有错误 1 · 无法读取 0 · 未报 4 · 未对应的文件 1" in err
+
+
+def test_status_of_a_large_season_is_computed_from_records(tmp_path):
+    """compute() over records alone (what the mail gateway and the web page will feed): the latest received
+    of the year counts, a pin wins, files of another year are listed."""
+    roster = Roster([Unit(f"第{i}局") for i in range(3)])
+    recs = [Received("a", "mail", "x.xlsx", "2026-01-11T09:00:00+08:00", "ok", agency="第0局", year=2025),
+            Received("b", "web", "y.xlsx", "2026-01-12T09:00:00+08:00", "errors", agency="第0局", year=2025),
+            Received("c", "folder", "z.xlsx", "2026-01-13T09:00:00+08:00", "ok", agency="第1局", year=2024)]
+    season = compute(roster, recs, 2025)
+    assert [(u.status, u.counted.path if u.counted else None) for u in season.units] == [
+        ("errors", "y.xlsx"), ("wrong_year", None), ("not_submitted", None)]
+    pinned = compute(roster, recs, 2025, pins={"第0局": "a"})
+    assert (pinned.units[0].status, pinned.units[0].pinned, [r.path for r in pinned.units[0].superseded]) == ("ok", True, ["y.xlsx"])
+
+
+@pytest.mark.soffice
+def test_the_status_sheet_prints_on_a4_one_page_wide_in_three_pages_for_60_units(tmp_path):
+    soffice = shutil.which("soffice")
+    if not (soffice and shutil.which("pdfinfo") and Path("/usr/lib/libreoffice/program/libsclo.so").exists()):
+        if os.environ.get("NIANBAO_REQUIRE_SOFFICE") == "1":
+            pytest.fail("LibreOffice Calc and poppler are needed")
+        pytest.skip("LibreOffice Calc and poppler are needed")
+    from nianbao.season.sheet import season_sheet
+
+    roster = Roster([Unit(f"青山县第{i:02d}街道办事处", contact=f"王明 0571-8888{i:04d}", emails=(f"jd{i}@qs.gov.cn",)) for i in range(60)])
+    recs = [Received(f"s{i}", "folder", f"街道{i:02d}（修改后最终版）.xlsx", f"2026-01-{10 + i % 15:02d}T09:00:00+08:00",
+                     "errors" if i % 4 else "ok", agency=f"青山县第{i:02d}街道办事处", year=2025, errors=i % 4, warnings=2,
+                     first="错误 依申请公开!J6：一、本年新收政府信息公开申请数量 · 总计：应为 218（D6:I6 之和），实际为 217")
+            for i in range(50)]
+    book = tmp_path / "报送情况.xlsx"
+    book.write_bytes(season_sheet(compute(roster, recs, 2025)))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(book)], check=True, capture_output=True, timeout=180)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "报送情况.pdf")], capture_output=True, text=True).stdout
+    pages = int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+    size = next(line for line in info.splitlines() if line.startswith("Page size:"))
+    assert pages <= 3, pages
+    width, height = (float(x) for x in size.split(":")[1].split("pts")[0].split(" x "))
+    assert "(A4)" in size and width > height, size  # A4 landscape, one page wide
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "报送情况.pdf"), "-"], capture_output=True, text=True).stdout
+    assert text.count("单位全称") == pages, "the header row on every page"
+    assert "青山县第59街道办事处" in text and "未报送" in text
