@@ -4,6 +4,7 @@
     python benchmarks/bench.py --quick    # fewer repetitions and 60 workbooks for the batch
     python benchmarks/bench.py --profile  # where the in-process conversion spends its time
     python benchmarks/bench.py --import   # only reading published reports (web page, Word, PDF)
+    python benchmarks/bench.py --season   # only the collection season: status of 2,000 files, an unchanged rerun
 
 Rows: in-process conversion against the bare floor (calamine read + docxtpl render and save with a ready
 context); a cold `nianbao convert` process against importing pandas, openpyxl and docxtpl; `nianbao batch`
@@ -265,6 +266,51 @@ def profile(paths: list[Path]) -> None:
     pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
 
+def bench_season(rng: random.Random, runs: int) -> tuple[list[tuple[str, float, float, str]], list[str]]:
+    """A season's status: 2,000 files of 500 units (resubmissions, other years, unmatched) read from the
+    season record and computed, against reading the records alone; and a rerun of batch --roster over an
+    unchanged inbox of 500 workbooks (it must convert nothing) against the first run."""
+    from nianbao.apps.batch.run import run_batch
+    from nianbao.season.record import Received, SeasonRecord
+    from nianbao.season.roster import Roster, Unit
+    from nianbao.season.status import compute
+
+    roster = Roster([Unit(f"青山县第{i:03d}街道办事处", emails=(f"u{i}@qs.gov.cn",), aliases=(f"第{i:03d}街道",)) for i in range(500)])
+    notes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with SeasonRecord(Path(tmp) / "record.sqlite") as record:
+            for n in range(2000):
+                unit = rng.randrange(520)  # some files belong to no unit of the roster
+                record.add(Received(f"{n:064x}", rng.choice(["folder", "mail", "web"]), f"file{n}.xlsx",
+                                    f"2026-01-{1 + rng.randrange(28):02d}T{rng.randrange(24):02d}:00:00+08:00",
+                                    rng.choice(["ok", "ok", "errors", "unreadable"]), agency=f"第{unit:03d}街道办事处",
+                                    year=rng.choice([2025] * 9 + [2024])))
+            ours = median_seconds(lambda: compute(roster, record.all(), 2025, record.pins(), record.assignments()), runs)
+            base = median_seconds(record.all, runs)
+        rows = [("season status of 2,000 files / 500 units vs reading the records", ours, base, "ours < 1 s")]
+        inbox, out = Path(tmp) / "inbox", Path(tmp) / "out"
+        inbox.mkdir()
+        template = realistic(0, rng)
+        import openpyxl  # the unit's name written into each copy
+
+        for i in range(500):
+            wb = openpyxl.load_workbook(io.BytesIO(template))
+            wb["基本信息"]["B3"] = roster.units[i].name
+            wb.save(inbox / f"{i:03d}.xlsx")
+        t = time.perf_counter()
+        first = run_batch(inbox, out, jobs=2, roster=roster)
+        first_s = time.perf_counter() - t
+        t = time.perf_counter()
+        again = run_batch(inbox, out, jobs=2, roster=roster)
+        again_s = time.perf_counter() - t
+        converted = sum(not it.skipped for it in again.items)
+        rows.append(("batch --roster rerun over 500 unchanged files vs the first run", again_s, first_s, "converts nothing"))
+        assert first.season is not None
+        notes.append(f"season rerun: {converted} of {len(again.items)} files converted again (target 0); "
+                     f"{first.season.headline()}")
+    return rows, notes
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -272,7 +318,12 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=None, help="workbooks in the batch benchmark (default 200)")
     ap.add_argument("--cold", action="store_true", help="only the cold-start row (11 interleaved runs)")
     ap.add_argument("--import", dest="import_", action="store_true", help="only reading published reports")
+    ap.add_argument("--season", action="store_true", help="only the collection season (status and an unchanged rerun)")
     args = ap.parse_args()
+    if args.season:
+        rows, notes = bench_season(random.Random(2025), 5 if args.quick else 11)
+        print_table(rows, notes)
+        return 0
     if args.cold:
         print_table(bench_cold(11), [])
         return 0
@@ -299,6 +350,9 @@ def main() -> int:
     pdf_rows, pdf_notes = bench_pdf(20 if args.quick else 50, rng)
     rows += pdf_rows
     notes += pdf_notes
+    season_rows, season_notes = bench_season(rng, 5 if args.quick else 11)
+    rows += season_rows
+    notes += season_notes
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
     print()
     print_table(rows, notes)

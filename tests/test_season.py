@@ -6,12 +6,14 @@ nothing, 报送情况.xlsx on paper."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import openpyxl
 import pytest
 
@@ -23,7 +25,7 @@ from nianbao.season.roster import Roster, RosterError, Unit, read_roster
 from nianbao.season.status import compute
 from nianbao.season.record import Received
 
-from conftest import PINGTAN, agency_workbook, strict_json
+from conftest import PINGTAN, ROOT, agency_workbook, strict_json
 
 YEAR_CELL = f"{L.SHEET_META}!B{L.field_row(L.META_FIELDS, 'year')}"
 NEW, PUBLISHED = "依申请公开!D6", "依申请公开!D8"  # 本年新收 and 予以公开 · 自然人: what each version changes
@@ -134,7 +136,9 @@ def test_a_season_over_simulated_days(tmp_path, capsys):
     assert units[names[0]]["counted"] == "第00镇人民政府.xlsx" and units[names[0]]["superseded"] == []
     assert units[names[24]]["counted"] is None and units[names[24]]["other_years"][0]["path"] == "第24镇2023年报.xlsx"
     assert units[names[25]]["matched_by"] == "文件名"
-    unmatched = strict_json((out / "summary.json").read_bytes())["unmatched"]
+    summary = strict_json((out / "summary.json").read_bytes())
+    jsonschema.validate(summary, json.loads((ROOT / "docs" / "summary.schema.json").read_text("utf-8")))
+    unmatched = summary["unmatched"]
     assert [u["path"] for u in unmatched] == ["红星乡.xlsx"]
     assert result.season is not None and result.season.headline().startswith("应报 30 · 已报 25 · 通过 24 · 有错误 0 · 无法读取 1 · 未报 4")
     total = result.aggregate["forms"]["2021"]["totals"]["table3"]
