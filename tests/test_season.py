@@ -19,11 +19,14 @@ import pytest
 
 from nianbao.apps.batch.run import run_batch
 from nianbao.apps.cli import main
+from nianbao.apps.mail.config import load_config
+from nianbao.apps.mail.gateway import Gateway
 from nianbao.form import layout as L
 from nianbao.season.matching import match
+from nianbao.season.record import Received
 from nianbao.season.roster import Roster, RosterError, Unit, read_roster
 from nianbao.season.status import compute
-from nianbao.season.record import Received
+from test_mail import _msg, dovecot, gateway_config, needs_dovecot, smtp  # noqa: F401  (the real servers' fixtures)
 
 from conftest import PINGTAN, ROOT, agency_workbook, strict_json
 
@@ -230,3 +233,39 @@ def test_the_status_sheet_prints_on_a4_one_page_wide_in_three_pages_for_60_units
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "报送情况.pdf"), "-"], capture_output=True, text=True).stdout
     assert text.count("单位全称") == pages, "the header row on every page"
     assert "青山县第59街道办事处" in text and "未报送" in text
+
+
+@needs_dovecot
+def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_path):  # noqa: F811 (fixtures)
+    """The mail gateway writes every workbook it answers into the season's record: a unit that only mailed
+    its workbook (twice: the later one counts), one that mailed a file nothing can read (matched by its
+    sender's address on the roster); the folder run then shows them, and the county total sums the mailed
+    version with the folder's."""
+    names = [f"青山县第{i:02d}镇人民政府" for i in range(3)]
+    roster_path = _roster(tmp_path / "报送名单.xlsx", [(n, f"zhen{i}@county.gov.cn", "") for i, n in enumerate(names)])
+    out = tmp_path / "输出"
+    config = gateway_config.with_name("season.toml")
+    config.write_text(gateway_config.read_text("utf-8").replace("[gateway]", f'[gateway]\nseason = "{out / "报送记录.sqlite"}"'), "utf-8")
+    folder = load_config(config).imap.folder
+    dovecot.deliver(folder, _msg(sender="zhen0@county.gov.cn", subject="年报", attach=[("第00镇.xlsx", _version(names[0], 5))],
+                                 headers={"Date": "Mon, 12 Jan 2026 09:00:00 +0800"}))
+    dovecot.deliver(folder, _msg(sender="zhen0@county.gov.cn", subject="年报（改）", attach=[("第00镇.xlsx", _version(names[0], 7))],
+                                 headers={"Date": "Tue, 13 Jan 2026 09:00:00 +0800"}))
+    dovecot.deliver(folder, _msg(sender="zhen1@county.gov.cn", subject="年报", attach=[("年报.xlsx", b"PK\x03\x04 broken")]))
+    gateway = Gateway(load_config(config))
+    try:
+        assert gateway.poll() == 3
+    finally:
+        gateway.journal.close()
+    smtp.wait(3)
+    inbox = tmp_path / "收件箱"
+    _put(inbox, "第02镇.xlsx", _version(names[2], 1), 1)
+    result = run_batch(inbox, out, jobs=1, roster=read_roster(roster_path), aggregate=True)
+    units = _units(out / "summary.json")
+    assert (units[names[0]]["status"], units[names[0]]["counted"], units[names[0]]["matched_by"]) == ("ok", "第00镇.xlsx", "机关全称")
+    assert units[names[0]]["received"].startswith("2026-01-13T09:00:00")
+    assert len(units[names[0]]["superseded"]) == 1
+    assert (units[names[1]]["status"], units[names[1]]["matched_by"]) == ("unreadable", "发件人")
+    assert units[names[2]]["status"] == "ok"
+    base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
+    assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == (base + 7) + (base + 1)

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS received (
     errors     INTEGER NOT NULL DEFAULT 0,
     warnings   INTEGER NOT NULL DEFAULT 0,
     first      TEXT NOT NULL DEFAULT '',  -- the first problem to fix, as a line
+    form       TEXT NOT NULL DEFAULT '',
+    figures    TEXT NOT NULL DEFAULT '{}',  -- JSON {table: {cell: figure}} of a workbook that could be read: the sum
     report     TEXT,            -- relative to the output folder
     annotated  TEXT,
     recorded   TEXT NOT NULL,
@@ -57,6 +59,8 @@ class Received:
     errors: int = 0
     warnings: int = 0
     first: str = ""
+    form: str = ""
+    figures: str = "{}"  # JSON {table: {cell: figure}}: what the region's total adds up
     report: str | None = None
     annotated: str | None = None
     recorded: str = ""

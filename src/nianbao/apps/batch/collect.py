@@ -5,6 +5,7 @@ moved aside (never deleted), the counted one named by the unit and year; 报送�
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import zipfile
 from dataclasses import asdict
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.apps.batch.items import ANNOTATED_DIR, REPORT_DIR, Item
-from nianbao.conversion import report_name
+from nianbao.conversion import Status, report_name
 from nianbao.files import atomic_write_bytes
 from nianbao.season.record import RECORD_NAME, Received, SeasonRecord
 from nianbao.season.roster import Roster
@@ -45,7 +46,9 @@ def run_season(items: list[Item], roster: Roster, outdir: Path, received: dict[s
         for it in items:
             record.add(Received(it.sha256, "folder", it.file, received.get(it.file) or _iso(0), it.status.value,
                                 agency=it.agency, year=it.year, errors=it.errors, warnings=it.warnings,
-                                first=it.first[0] if it.first else "", report=it.report, annotated=it.annotated))
+                                first=it.first[0] if it.first else "", form=it.form,
+                                figures=json.dumps(it.figures, ensure_ascii=False, allow_nan=False),
+                                report=it.report, annotated=it.annotated))
         records = [r for r in record.all() if r.source != "folder" or r.path in present]
         chosen_year = year or season_year(records) or dt.date.today().year - 1
         season = compute(roster, records, chosen_year, record.pins(), record.assignments())
@@ -55,6 +58,14 @@ def run_season(items: list[Item], roster: Roster, outdir: Path, received: dict[s
             for rec in _files_of(state):
                 record.set_outputs(rec.sha256, rec.source, rec.path, rec.report, rec.annotated)
     return season
+
+
+def counted_items(season: Season) -> list[Item]:
+    """The version each unit counts with, wherever it came from (folder, mail, web page), as what the
+    region's total adds up."""
+    return [Item(s.counted.path, s.counted.sha256, status=Status(s.counted.status), agency=s.counted.agency,
+                 year=s.counted.year, form=s.counted.form, figures=json.loads(s.counted.figures or "{}"))
+            for s in season.units if s.counted is not None]
 
 
 def _files_of(state: UnitState) -> list[Received]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.apps.batch.aggregate import aggregate_items
-from nianbao.apps.batch.collect import received_times, run_season, write_season_sheet
+from nianbao.apps.batch.collect import counted_items, received_times, run_season, write_season_sheet
 from nianbao.apps.batch.items import ANNOTATED_DIR, REPORT_DIR, BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
 from nianbao.conversion import Status, convert, last_year, report_name, staging_path, warm
@@ -223,8 +223,7 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
     counted = items
     if roster is not None:
         result.season = run_season(items, roster, outdir, received_times(inbox), year)
-        keys = {(s.counted.sha256, s.counted.path) for s in result.season.units if s.counted}
-        counted = [it for it in items if (it.sha256, it.file) in keys]
+        counted = counted_items(result.season)
         write_season_sheet(result.season, outdir)
     if aggregate:
         result.aggregate = aggregate_items(counted)

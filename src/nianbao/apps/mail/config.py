@@ -70,6 +70,7 @@ class MailConfig:
     max_attachments: int = 10
     contact: str = ""  # a person to ask, printed under every reply
     max_replies_per_hour: int = 10  # per sender: a responder the headers do not reveal cannot start a loop
+    season: Path | None = None  # the collection season's record: every workbook received is written there too
 
 
 def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
@@ -161,4 +162,10 @@ def load_config(path: Path) -> MailConfig:
         journal=_journal(gw, base),
         poll_seconds=max(0.2, poll), max_message_bytes=int(max_mb * 1024 * 1024),
         contact=str(gw.get("contact", "")).strip(), max_replies_per_hour=max(1, per_hour),
+        season=_relative(str(gw["season"]), base) if gw.get("season") else None,
     )
+
+
+def _relative(path: str, base: Path) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else base / p

@@ -13,7 +13,9 @@ listed by `--status` as 结果不明，已重发. Messages that keep failing are
 
 from __future__ import annotations
 
+import email.utils
 import fcntl
+import hashlib
 import imaplib
 import json as _json
 import logging
@@ -34,6 +36,8 @@ from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
 from nianbao.conversion import Conversion, Status, convert, staging_path
+from nianbao.season.record import Received, SeasonRecord
+from nianbao.season.record import now as season_now
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
 QUARANTINE = "$NianbaoQuarantine"  # set on a message that failed MAX_ATTEMPTS times: left for a person
@@ -295,10 +299,29 @@ class Gateway:
             return "replied-no-attachment", [(n, NOT_WORKBOOK) for n in contents.others], \
                 self._reply(incoming, body, files)
         conversions = self._convert(contents.workbooks)
+        if self.cfg.season is not None:
+            self._record_season(incoming, contents.workbooks, conversions)
         body, files = mailmsg.body_for(conversions, contents.others, contents.over_limit, contents.duplicates)
         statuses = {c.status for c in conversions}
         outcome = "replied-ok" if statuses == {Status.OK} else "replied-unreadable" if statuses == {Status.UNREADABLE} else "replied-errors"
         return outcome, [(c.name, c.status) for c in conversions], self._reply(incoming, body, files)
+
+    def _record_season(self, incoming: mailmsg.Incoming, workbooks: list[mailmsg.Attachment], conversions: list[Conversion]) -> None:
+        """Each workbook of the message into the season's record (the office's, shared with batch and the web
+        page): who sent it and when (the message's Date), and what the check made of it."""
+        assert self.cfg.season is not None
+        try:
+            when = email.utils.parsedate_to_datetime(str(incoming.headers.get("Date", ""))).isoformat(timespec="seconds")
+        except (TypeError, ValueError):
+            when = season_now()
+        with SeasonRecord(self.cfg.season) as record:
+            for att, conv in zip(workbooks, conversions):
+                first = (conv.report.errors or conv.report.warnings)[:1]
+                record.add(Received(hashlib.sha256(att.data).hexdigest(), "mail", att.name, when, conv.status.value,
+                                    sender=incoming.sender, message_id=incoming.message_id, agency=conv.agency,
+                                    year=conv.year, errors=conv.errors, warnings=conv.warnings,
+                                    first=first[0].line() if first else "", form=conv.form,
+                                    figures=_json.dumps(conv.figures, ensure_ascii=False, allow_nan=False)))
 
     def _reply(self, incoming: mailmsg.Incoming, body: str, files: list[tuple[str, bytes, str]]) -> mailmsg.EmailMessage:
         try:
