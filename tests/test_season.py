@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -236,12 +237,12 @@ def test_the_status_sheet_prints_on_a4_one_page_wide_in_three_pages_for_60_units
 
 
 @needs_dovecot
-def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_path):  # noqa: F811 (fixtures)
+def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_path, capsys):  # noqa: F811 (fixtures)
     """The mail gateway writes every workbook it answers into the season's record: a unit that only mailed
     its workbook (twice: the later one counts), one that mailed a file nothing can read (matched by its
     sender's address on the roster); the folder run then shows them, and the county total sums the mailed
     version with the folder's."""
-    names = [f"青山县第{i:02d}镇人民政府" for i in range(3)]
+    names = [f"青山县第{i:02d}镇人民政府" for i in range(4)]  # the fourth never sends anything
     roster_path = _roster(tmp_path / "报送名单.xlsx", [(n, f"zhen{i}@county.gov.cn", "") for i, n in enumerate(names)])
     out = tmp_path / "输出"
     config = gateway_config.with_name("season.toml")
@@ -269,3 +270,23 @@ def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_pa
     assert units[names[2]]["status"] == "ok"
     base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
     assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == (base + 7) + (base + 1)
+
+    # reminders: a dry run lists them and sends nothing; --send writes to exactly the units due, each with
+    # its own problem, the blank workbook to the one that sent nothing; a second --send sends nothing
+    capsys.readouterr()
+    assert main(["remind", str(out), "--roster", str(roster_path)]) == 0
+    listed = capsys.readouterr().err
+    assert f"将提醒 {names[1]}【无法读取】→ zhen1@county.gov.cn" in listed and f"将提醒 {names[3]}【未报送】" in listed
+    assert names[0] not in listed.split("将提醒", 1)[1] and "没有发送" in listed
+    time.sleep(1)
+    assert len(smtp.received) == 3, "a dry run sends nothing"
+    assert main(["remind", str(out), "--roster", str(roster_path), "--config", str(config), "--send",
+                 "--deadline", "2026年1月25日"]) == 0
+    sent = {r.rcpt_tos[0]: r.message for r in smtp.wait(5)[3:]}
+    assert set(sent) == {"zhen1@county.gov.cn", "zhen3@county.gov.cn"}
+    assert "无法读取" in sent["zhen1@county.gov.cn"]["Subject"] and "2026年1月25日" in sent["zhen1@county.gov.cn"].get_body().get_content()
+    assert [a.get_filename() for a in sent["zhen3@county.gov.cn"].iter_attachments()] == ["年报填报模板.xlsx"]
+    assert not list(sent["zhen1@county.gov.cn"].iter_attachments())
+    assert main(["remind", str(out), "--roster", str(roster_path), "--config", str(config), "--send"]) == 0
+    time.sleep(1)
+    assert len(smtp.received) == 5, "never twice within the interval"

@@ -568,6 +568,57 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
     click.echo("邮件网关已停止。", err=True)
 
 
+@command("remind", "提醒未报送或需要修改的单位：默认只列出将发送的提醒，加 --send 才通过邮件网关的发信设置发送。")
+@click.argument("output", metavar="输出文件夹")
+@option("--roster", "roster", type=_Path(dir_okay=False), required=True, metavar="报送名单.xlsx", help="应报送的单位名单")
+@option("-c", "--config", "config", type=_Path(dir_okay=False), metavar="配置.toml", help="邮件网关的配置文件（用其中的发信设置）")
+@option("--send", is_flag=True, help="真正发送（不加时只列出）")
+@option("--year", "year", type=click.IntRange(2019, 2100), metavar="年度", help="本次收集的报告年度，默认取上次 batch 的年度")
+@option("--deadline", default="", metavar="截止日期", help="写进提醒的报送截止日期，如“2026年1月25日”")
+@option("--interval-hours", "interval", type=_FloatRange(0, 24 * 90), default=72, show_default=True,
+        help="同一单位在多少小时内不重复提醒")
+def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: int | None, deadline: str, interval: float) -> None:
+    import datetime as dt
+
+    from nianbao.apps.mail.remind import plan, season_of  # the season record and openpyxl (the roster)
+    from nianbao.apps.mail.remind import send as send_reminders  # SMTP, as above
+    from nianbao.season.roster import RosterError, read_roster  # openpyxl, as above
+
+    outdir = _input_dir(output)
+    if not (outdir / "报送记录.sqlite").is_file():
+        raise click.UsageError(f"“{output}”中没有报送记录：请先运行 nianbao batch 收件夹/ -o {output} --roster 报送名单.xlsx")
+    if send and not config:
+        raise click.UsageError("发送提醒需要用 --config 指定邮件网关的配置文件")
+    try:
+        units = read_roster(_input_path(roster))
+        cfg = load_config(_input_path(config)) if config else None
+    except RosterError as exc:
+        click.echo(f"无法使用报送名单：{exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    except ConfigError as exc:
+        raise Failure(str(exc)) from exc
+    season = season_of(outdir, units, year)
+    due = plan(season, outdir, dt.timedelta(hours=interval))
+    click.echo(f"{season.year} 年度报送情况：{season.headline()}", err=True)
+    if not due:
+        click.echo("没有需要提醒的单位。", err=True)
+        return
+    if not send or cfg is None:
+        for r in due:
+            to = "、".join(r.to) or "名单中没有邮箱，请电话联系" + (f"（{r.state.unit.contact}）" if r.state.unit.contact else "")
+            note = f"（{r.skipped}，本次不发）" if r.skipped else ""
+            click.echo(f"将提醒 {r.state.unit.name}【{r.state.label}】→ {to}{note}", err=True)
+        click.echo("以上为预览，没有发送；确认后加 --send 发送。", err=True)
+        return
+    with writing(outdir / "报送记录.sqlite"):
+        results = send_reminders(due, season, cfg, outdir, deadline)
+    for r, what in results:
+        click.echo(f"{r.state.unit.name}【{r.state.label}】：{what}", err=True)
+    sent = sum(what == "已发送" for _, what in results)
+    click.echo(f"共发送 {sent} 个单位的提醒。", err=True)
+    sys.exit(EXIT_OK if all(what == "已发送" or not r.to or r.skipped for r, what in results) else EXIT_FAILED)
+
+
 @command("serve", "网页版：在内网提供下载模板、上传检查、下载报告的网页和 JSON 接口。")
 @option("--host", default="127.0.0.1", show_default=True, help="监听地址；供内网其他电脑访问时用 0.0.0.0")
 @option("--port", type=_IntRange(1, 65535), default=8000, show_default=True, help="端口")

@@ -38,6 +38,12 @@ CREATE TABLE IF NOT EXISTS pins (        -- a person chose the version that coun
     sha256 TEXT NOT NULL,
     pinned TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reminders (   -- every reminder sent, so that none goes twice within the interval
+    unit    TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status  TEXT NOT NULL,   -- the unit's status it reminded of
+    sent    TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS assignments ( -- a person said which unit a file belongs to
     sha256 TEXT PRIMARY KEY,
     unit   TEXT NOT NULL
@@ -111,6 +117,13 @@ class SeasonRecord:
 
     def pins(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT unit, sha256 FROM pins").fetchall())
+
+    def remind(self, unit: str, address: str, status: str) -> None:
+        self.db.execute("INSERT INTO reminders (unit, address, status, sent) VALUES (?, ?, ?, ?)", (unit, address, status, now()))
+
+    def last_reminded(self) -> dict[str, str]:
+        """unit -> when it was last reminded (ISO 8601)."""
+        return dict(self.db.execute("SELECT unit, MAX(sent) FROM reminders GROUP BY unit").fetchall())
 
     def assign(self, sha256: str, unit: str) -> None:
         self.db.execute("INSERT INTO assignments (sha256, unit) VALUES (?, ?) "

@@ -37,6 +37,7 @@ journal = "nianbao-mail.sqlite"        # 处理记录（相对路径相对于本
 poll_seconds = 20
 max_message_mb = 15
 contact = "县政务公开办 张同志 0000-12345678"  # 写在每封回复的末尾，供填报人咨询
+# season = "输出/报送记录.sqlite"     # 收集季的报送记录：收到的每份工作簿也记入这里（与 batch --roster -o 输出/ 共用）
 max_replies_per_hour = 10              # 同一发件人每小时最多回复几封（防止与自动回复程序来回通信）
 """
 
