@@ -578,7 +578,7 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
 @option("--interval-hours", "interval", type=_FloatRange(0, 24 * 90), default=72, show_default=True,
         help="同一单位在多少小时内不重复提醒")
 def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: int | None, deadline: str, interval: float) -> None:
-    import datetime as dt
+    from datetime import timedelta  # (with the imports below: only this command needs them)
 
     from nianbao.apps.mail.remind import plan, season_of  # the season record and openpyxl (the roster)
     from nianbao.apps.mail.remind import send as send_reminders  # SMTP, as above
@@ -598,7 +598,7 @@ def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: i
     except ConfigError as exc:
         raise Failure(str(exc)) from exc
     season = season_of(outdir, units, year)
-    due = plan(season, outdir, dt.timedelta(hours=interval))
+    due = plan(season, outdir, timedelta(hours=interval))
     click.echo(f"{season.year} 年度报送情况：{season.headline()}", err=True)
     if not due:
         click.echo("没有需要提醒的单位。", err=True)

@@ -43,16 +43,6 @@ def _forms(key: str) -> set[str]:
     return out
 
 
-def _fits(written: str, name: str) -> str:
-    """"exact", "end" (one ends with the other: a county or province name left out or added), or ""."""
-    a, b = _forms(name_key(written)), _forms(name_key(name))
-    if a & b:
-        return "exact"
-    if any((x.endswith(y) or y.endswith(x)) and min(len(x), len(y)) >= _SHORTEST for x in a for y in b):
-        return "end"
-    return ""
-
-
 def _tails(key: str) -> set[str]:
     """A name and what is left of it without the places before it ("青山县黄土镇" → "黄土镇"): file names
     leave the county out."""
@@ -61,22 +51,69 @@ def _tails(key: str) -> set[str]:
     return {t for t in out if t not in _SUFFIXES}
 
 
+@dataclass(frozen=True)
+class _Known:
+    """A unit's names as compared, worked out once for a roster."""
+    unit: Unit
+    names: tuple[frozenset[str], ...]  # the forms of its full name
+    aliases: tuple[frozenset[str], ...]
+    tails: frozenset[str]  # what a file name may hold of its name or aliases
+
+
+class Index:
+    """A roster made ready for matching many files: every unit's name forms computed once, answers
+    remembered (a season's files carry a few hundred distinct names)."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.known = [_Known(u, (frozenset(_forms(name_key(u.name))),), tuple(frozenset(_forms(name_key(a))) for a in u.aliases),
+                             frozenset(t for n in (u.name, *u.aliases) for f in _forms(name_key(n)) for t in _tails(f)))
+                      for u in roster.units]
+        # form -> units, and each form's endings (of _SHORTEST characters or more) -> units, for names and aliases
+        self.by_form: dict[str, dict[str, list[Unit]]] = {"name": {}, "alias": {}}
+        self.by_ending: dict[str, dict[str, list[Unit]]] = {"name": {}, "alias": {}}
+        for k in self.known:
+            for kind, groups in (("name", k.names), ("alias", k.aliases)):
+                for forms in groups:
+                    for f in forms:
+                        self.by_form[kind].setdefault(f, []).append(k.unit)
+                        for i in range(len(f) - _SHORTEST + 1):
+                            self.by_ending[kind].setdefault(f[i:], []).append(k.unit)
+        self.by_email: dict[str, list[Unit]] = {}
+        for u in roster.units:
+            for e in u.emails:
+                self.by_email.setdefault(e, []).append(u)
+        self.memo: dict[tuple[str, str, str], Match] = {}
+
+    def match(self, agency: str = "", sender: str = "", filename: str = "") -> Match:
+        key = (agency, sender.strip().lower(), "" if agency else filename)
+        if key not in self.memo:
+            self.memo[key] = self._match(*key)
+        return self.memo[key]
+
+    def _match(self, agency: str, sender: str, filename: str) -> Match:
+        if agency:
+            written = _forms(name_key(agency))
+            for kind, how in (("name", BY_NAME), ("alias", BY_ALIAS)):
+                exact = [u for f in written for u in self.by_form[kind].get(f, [])]
+                # one name ends with the other: a unit's form that is an ending of the written one, or the
+                # written one an ending of a unit's form
+                ends = [u for x in written for i in range(len(x) - _SHORTEST + 1) for u in self.by_form[kind].get(x[i:], [])]
+                ends += [u for x in written if len(x) >= _SHORTEST for u in self.by_ending[kind].get(x, [])]
+                for units in (exact, ends):
+                    if units:
+                        return Match(tuple(dict.fromkeys(units)), how)
+        if sender:
+            found = tuple(self.by_email.get(sender, ()))
+            if found:
+                return Match(found, BY_SENDER)
+        if filename and not agency:
+            stem = name_key(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", filename.rsplit("/", 1)[-1]))
+            found = tuple(k.unit for k in self.known if any(t in stem for t in k.tails))
+            if found:
+                return Match(found, BY_FILENAME)
+        return Match(())
+
+
 def match(roster: Roster, agency: str = "", sender: str = "", filename: str = "") -> Match:
-    if agency:
-        for how, names in ((BY_NAME, lambda u: (u.name,)), (BY_ALIAS, lambda u: u.aliases)):
-            for degree in ("exact", "end"):
-                found = tuple(u for u in roster.units if any(_fits(agency, n) == degree for n in names(u)))
-                if found:
-                    return Match(found, how)
-    if sender:
-        address = sender.strip().lower()
-        found = tuple(u for u in roster.units if address in u.emails)
-        if found:
-            return Match(found, BY_SENDER)
-    if filename and not agency:
-        stem = name_key(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", filename.rsplit("/", 1)[-1]))
-        found = tuple(u for u in roster.units
-                      if any(k in stem for n in (u.name, *u.aliases) for f in _forms(name_key(n)) for k in _tails(f)))
-        if found:
-            return Match(found, BY_FILENAME)
-    return Match(())
+    """One file against a roster (for many files, build an Index once)."""
+    return Index(roster).match(agency, sender, filename)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from nianbao.season.matching import BY_PERSON, match
+from nianbao.season.matching import BY_PERSON, Index
 from nianbao.season.record import Received
 from nianbao.season.roster import Roster, Unit
 
@@ -77,6 +77,7 @@ def season_year(records: list[Received]) -> int | None:
 def compute(roster: Roster, records: list[Received], year: int, pins: dict[str, str] | None = None,
             assignments: dict[str, str] | None = None) -> Season:
     pins, assignments = pins or {}, assignments or {}
+    index = Index(roster)
     by_unit: dict[str, list[tuple[Received, str]]] = {}
     unmatched: list[tuple[Received, tuple[Unit, ...]]] = []
     for rec in records:
@@ -84,7 +85,7 @@ def compute(roster: Roster, records: list[Received], year: int, pins: dict[str, 
         if assigned is not None:
             by_unit.setdefault(assigned.name, []).append((rec, BY_PERSON))
             continue
-        m = match(roster, rec.agency, rec.sender, rec.path)
+        m = index.match(rec.agency, rec.sender, rec.path)
         if m.unit is None:
             unmatched.append((rec, m.units))
         else:
