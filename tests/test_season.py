@@ -290,3 +290,37 @@ def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_pa
     assert main(["remind", str(out), "--roster", str(roster_path), "--config", str(config), "--send"]) == 0
     time.sleep(1)
     assert len(smtp.received) == 5, "never twice within the interval"
+
+
+def test_uploads_on_the_web_page_join_the_season_and_the_office_sees_it(tmp_path):
+    """nianbao serve --season --roster: every upload is recorded; /office shows every unit's status to the
+    office's token only (404 to anyone else); batch --roster then counts the uploads with the folder's."""
+    import httpx
+
+    from webserver import Server
+
+    names = [f"青山县第{i:02d}镇人民政府" for i in range(3)]
+    roster_path = _roster(tmp_path / "报送名单.xlsx", [(n, "", "") for n in names])
+    out = tmp_path / "输出"
+    token = "office-" + "x" * 20
+    server = Server(tmp_path / "web", "--season", str(out / "报送记录.sqlite"), "--roster", str(roster_path),
+                    env={"NIANBAO_OFFICE_TOKEN": token})
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for name, data in (("第00镇.xlsx", _version(names[0], 2)), ("第01镇.xlsx", _version(names[1], 0, **{NEW: -5}))):
+                assert client.post("/api/jobs", files={"file": (name, data, "application/octet-stream")}).status_code == 201
+            assert client.get("/office").status_code == 404
+            assert client.get("/office", params={"token": "office-wrong-token-xxxx"}).status_code == 404
+            page = client.get("/office", params={"token": token})
+            assert page.status_code == 200
+            assert "应报 3 · 已报 2 · 通过 1 · 有错误 1 · 无法读取 0 · 未报 1" in page.text
+            assert page.text.index(names[2]) < page.text.index(names[1]) < page.text.index(names[0]), "who needs a call first"
+            assert client.get("/office", headers={"X-Office-Token": token}).status_code == 200
+    finally:
+        assert "Traceback" not in server.stop()
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    run_batch(inbox, out, jobs=1, roster=read_roster(roster_path))
+    units = _units(out / "summary.json")
+    assert [(units[n]["status"], units[n]["counted"]) for n in names] == [
+        ("ok", "第00镇.xlsx"), ("errors", "第01镇.xlsx"), ("not_submitted", None)]

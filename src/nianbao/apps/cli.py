@@ -630,8 +630,12 @@ def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: i
         help="请求头多少秒内未发完即断开连接（防止慢速攻击）")
 @option("--max-connections", "max_connections", type=_IntRange(10, 100000), default=500, show_default=True,
         help="同时保持的连接数上限，超过时回答 503")
+@option("--season", "season", type=_Path(dir_okay=False), metavar="报送记录.sqlite",
+        help="收集季的报送记录（与 batch --roster 的输出文件夹中的同名文件共用）：每次上传都记入")
+@option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
+        help="与 --season 一起用：在 /office 页面按单位显示报送情况（需环境变量 NIANBAO_OFFICE_TOKEN 中的口令）")
 def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None,
-              header_timeout: float, max_connections: int) -> None:
+              header_timeout: float, max_connections: int, season: str | None, roster: str | None) -> None:
     try:  # the optional web extra (FastAPI, uvicorn): only this command needs it
         import uvicorn
 
@@ -644,8 +648,14 @@ def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: f
             pass
     except OSError as exc:
         raise Failure(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请用 --port 换一个") from exc
+    if roster and not season:
+        raise click.UsageError("--roster 需要与 --season 一起使用")
+    token = os.environ.get("NIANBAO_OFFICE_TOKEN") or None
+    if roster and (token is None or len(token) < 12):
+        raise click.UsageError("显示报送情况需要口令：请在环境变量 NIANBAO_OFFICE_TOKEN 中设置至少 12 个字符的口令")
     settings = WebSettings(data_dir=Path(data_dir) if data_dir else None, keep_minutes=keep, max_upload_mb=max_mb,
-                           jobs=jobs or os.cpu_count() or 1)
+                           jobs=jobs or os.cpu_count() or 1, season=Path(season) if season else None,
+                           roster=_input_path(roster) if roster else None, office_token=token)
     try:
         app = create_app(settings)
     except OSError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import multiprocessing
 import os
 import secrets
@@ -35,6 +37,10 @@ from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
 from nianbao.conversion import Conversion, Status, convert, staging_path, warm
 from nianbao.findings import Level
 from nianbao.output.pdf import PdfError, pdf_bytes
+from nianbao.season.record import Received, SeasonRecord
+from nianbao.season.record import now as season_now
+from nianbao.season.roster import read_roster
+from nianbao.season.status import STATUSES, Season, compute, season_year
 from nianbao.workbook.blank import template_bytes
 
 COOKIE = "nianbao_owner"
@@ -67,6 +73,9 @@ class WebSettings:
     max_upload_mb: float = 10.0
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_waiting: int = 100  # uploads queued beyond this get "busy, try again" instead of a long wait
+    season: Path | None = None  # the collection season's record: every upload is also recorded there
+    roster: Path | None = None  # with season and office_token: the office's status page /office
+    office_token: str | None = None  # the office's secret for /office (never shown to the units)
 
 
 # --- API models (they make the OpenAPI description) ----------------------------------------------------
@@ -234,6 +243,34 @@ class Runner:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _record_upload(record_path: Path, digest: str, name: str, conv: Conversion) -> None:
+    first = (conv.report.errors or conv.report.warnings)[:1]
+    with SeasonRecord(record_path) as record:
+        record.add(Received(digest, "web", name, season_now(), conv.status.value,
+                            agency=conv.agency, year=conv.year, errors=conv.errors, warnings=conv.warnings,
+                            first=first[0].line() if first else "", form=conv.form,
+                            figures=json.dumps(conv.figures, ensure_ascii=False, allow_nan=False)))
+
+
+def office_page(season: Season, keep_text: str) -> str:
+    order = sorted(season.units, key=lambda u: (list(STATUSES).index(u.status), u.unit.name))
+    units = [{"name": u.unit.name, "label": u.label, "css": {"ok": "info", "errors": "error"}.get(u.status, "warning"),
+              "file": u.counted.path if u.counted else "", "received": (u.received or "")[5:16].replace("T", " "),
+              "errors": u.counted.errors if u.counted else "", "problem": u.problem(season.year),
+              "contact": "；".join(x for x in (u.unit.contact, "、".join(u.unit.emails)) if x)} for u in order]
+    unmatched = [f"{r.path}（{r.agency or '机关名称未识别'}，{r.received[:10]}）" for r, _ in season.unmatched]
+    return webpages.render("office", year=season.year, headline=season.headline(), units=units, unmatched=unmatched,
+                           keep_text=keep_text)
+
+
+def _season_now(record_path: Path, roster_path: Path) -> Season:
+    roster = read_roster(roster_path)
+    with SeasonRecord(record_path) as record:
+        records = record.all()
+        year = season_year(records) or 0
+        return compute(roster, records, year, record.pins(), record.assignments())
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
     own_dir = settings.data_dir is None
@@ -297,6 +334,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 prev_path = staging_path(store.dir(job.id) / "previous", prev_name)
                 with prev_path.open("wb") as fh:
                     await asyncio.to_thread(shutil.copyfileobj, previous.file, fh, 1 << 20)
+            # the season records the upload by its content (the conversion removes the uploaded file)
+            digest = await asyncio.to_thread(lambda: hashlib.sha256(path.read_bytes()).hexdigest()) if settings.season else ""
             conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name,
                                                          str(prev_path) if prev_path else None)
         except BaseException:
@@ -307,6 +346,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if conv.status is Status.OK and state["pdf"]:  # offered now, made on first download
             job.filenames["pdf"] = Path(conv.filenames["docx"]).with_suffix(".pdf").name
         job.seconds = conv.seconds
+        if settings.season is not None:
+            await asyncio.to_thread(_record_upload, settings.season, digest, name, conv)
         store.save(job, conv.files)
         return job
 
@@ -415,6 +456,17 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def api_delete(job_id: str, request: Request) -> Response:
         store.delete(lookup(job_id, request).id)
         return Response(status_code=204)
+
+    @app.get("/office", response_class=HTMLResponse, include_in_schema=False)
+    async def office(request: Request, token: str = "") -> HTMLResponse:
+        """The office's view of the season: every unit of the roster and where it stands. Only with the
+        office's token (a query parameter or the X-Office-Token header); without one configured, no page."""
+        given = token or request.headers.get("x-office-token", "")
+        if not (settings.office_token and settings.roster and settings.season) or not secrets.compare_digest(
+                given.encode(), settings.office_token.encode()):
+            raise StarletteHTTPException(404)
+        season = await asyncio.to_thread(_season_now, settings.season, settings.roster)
+        return page(office_page(season, keep_text), request)
 
     @app.get("/api/health", summary="运行状态", tags=["服务"])
     async def health() -> dict[str, Any]:

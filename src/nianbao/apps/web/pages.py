@@ -78,7 +78,20 @@ _ERROR = """{% extends "base" %}{% block title %}出错了{% endblock %}{% block
 <p><a class="button light" href="/">返回首页</a></p>
 {% endblock %}"""
 
-_ENV = Environment(loader=DictLoader({"base": _BASE, "index": _INDEX, "job": _JOB, "error": _ERROR}),
+_OFFICE = """{% extends "base" %}{% block title %}报送情况{% endblock %}{% block body %}
+<div class="box" id="status"><h2>{{ year }}年度报送情况</h2><p id="headline">{{ headline }}</p></div>
+<table id="units"><caption class="muted">名单中每个单位一行，需要处理的在前；计入汇总的是最近收到的本年度工作簿</caption>
+<thead><tr><th scope="col">序号</th><th scope="col">单位</th><th scope="col">状态</th><th scope="col">计入汇总的文件</th>
+<th scope="col">收到时间</th><th scope="col">错误</th><th scope="col">首要问题</th><th scope="col">联系人</th></tr></thead>
+<tbody>{% for u in units %}
+<tr class="{{ u.css }}"><td class="no">{{ loop.index }}</td><th scope="row">{{ u.name }}</th><td class="level">{{ u.label }}</td>
+<td>{{ u.file }}</td><td class="no">{{ u.received }}</td><td class="no">{{ u.errors }}</td><td>{{ u.problem }}</td><td>{{ u.contact }}</td></tr>{% endfor %}
+</tbody></table>
+{% if unmatched %}<h2>没有对应到名单中单位的文件（{{ unmatched|length }} 个）</h2>
+<ul>{% for f in unmatched %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
+{% endblock %}"""
+
+_ENV = Environment(loader=DictLoader({"base": _BASE, "index": _INDEX, "job": _JOB, "error": _ERROR, "office": _OFFICE}),
                    autoescape=select_autoescape(default=True, default_for_string=True), undefined=StrictUndefined)
 
 
