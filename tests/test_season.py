@@ -6,6 +6,7 @@ nothing, 报送情况.xlsx on paper."""
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import os
 import shutil
@@ -324,3 +325,93 @@ def test_uploads_on_the_web_page_join_the_season_and_the_office_sees_it(tmp_path
     units = _units(out / "summary.json")
     assert [(units[n]["status"], units[n]["counted"]) for n in names] == [
         ("ok", "第00镇.xlsx"), ("errors", "第01镇.xlsx"), ("not_submitted", None)]
+
+
+@needs_dovecot
+def test_a_season_by_folder_mail_and_web_with_reminders(dovecot, smtp, gateway_config, tmp_path, capsys):  # noqa: F811
+    """The whole season with the real servers: 30 units; files by the inbox folder, by mail (the gateway)
+    and by the web page; one unit resubmitting twice by mail (the newest counts, although its name is the
+    oldest-looking), one sending last year's workbook, one an unreadable file, one file of no unit, four
+    never sending. After each step every unit's status is as expected and the county total is the sum of
+    the counted versions; the reminders go to exactly the units due, each with its own problem."""
+    import httpx
+
+    from webserver import Server
+
+    names = [f"青山县第{i:02d}镇人民政府" for i in range(30)]
+    roster_path = _roster(tmp_path / "报送名单.xlsx", [(n, f"zhen{i}@county.gov.cn", "") for i, n in enumerate(names)])
+    out, inbox = tmp_path / "输出", tmp_path / "收件箱"
+    record = out / "报送记录.sqlite"
+    config = gateway_config.with_name("season.toml")
+    config.write_text(gateway_config.read_text("utf-8").replace("[gateway]", f'[gateway]\nseason = "{record}"'), "utf-8")
+    folder = load_config(config).imap.folder
+    now = dt.datetime.now().astimezone()
+    base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
+
+    def mail(i: int, name: str, data: bytes, days_ago: int) -> None:
+        date = email.utils.format_datetime(now - dt.timedelta(days=days_ago))
+        dovecot.deliver(folder, _msg(sender=f"zhen{i}@county.gov.cn", subject="年报", attach=[(name, data)], headers={"Date": date}))
+
+    def folder_file(name: str, data: bytes, days_ago: int) -> None:
+        path = inbox / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        t = (now - dt.timedelta(days=days_ago)).timestamp()
+        os.utime(path, (t, t))
+
+    def season() -> tuple[dict[str, dict], Decimal]:
+        gateway = Gateway(load_config(config))
+        try:
+            gateway.poll()
+        finally:
+            gateway.journal.close()
+        result = run_batch(inbox, out, jobs=2, roster=read_roster(roster_path), aggregate=True)
+        return _units(out / "summary.json"), Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"])
+
+    # step 1 (five days ago): 20 units by folder, 3 by mail, last year's file, an unreadable one, one of no unit
+    for i in range(20):
+        folder_file(f"第{i:02d}镇.xlsx", _version(names[i], i), 5)
+    folder_file("第20镇-2023.xlsx", agency_workbook(names[20], {YEAR_CELL: 2023}), 5)
+    folder_file("红星乡.xlsx", agency_workbook("青山县红星乡人民政府"), 5)
+    mail(21, "新版年报.xlsx", _version(names[21], 100), 5)
+    mail(22, "年报.xlsx", _version(names[22], 22), 5)
+    mail(23, "年报.xlsx", b"PK\x03\x04 broken", 5)
+    units, total = season()
+    expected = {**{i: "ok" for i in range(20)}, 20: "wrong_year", 21: "ok", 22: "ok", 23: "unreadable"}
+    assert [units[n]["status"] for n in names] == [expected.get(i, "not_submitted") for i in range(30)]
+    assert total == sum(base + i for i in range(20)) + (base + 100) + (base + 22)
+    assert [u["path"] for u in strict_json((out / "summary.json").read_bytes())["unmatched"]] == ["红星乡.xlsx"]
+
+    # step 2 (three days ago, then today): unit 21 resends twice by mail, the newest named like the first;
+    # two units upload on the web page; unit 20 sends this year's by mail; unit 23 its readable one
+    mail(21, "年报（修改）.xlsx", _version(names[21], 200), 3)
+    mail(21, "旧版年报.xlsx", _version(names[21], 300), 1)
+    mail(20, "2024年报.xlsx", _version(names[20], 20), 1)
+    mail(23, "年报.xlsx", _version(names[23], 23), 1)
+    token = "office-" + "y" * 20
+    server = Server(tmp_path / "web", "--season", str(record), "--roster", str(roster_path), env={"NIANBAO_OFFICE_TOKEN": token})
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for i in (24, 25):
+                data = _version(names[i], i) if i == 24 else _version(names[i], 0, **{NEW: -1})
+                assert client.post("/api/jobs", files={"file": (f"第{i}镇.xlsx", data, "application/octet-stream")}).status_code == 201
+            office = client.get("/office", params={"token": token}).text
+    finally:
+        assert "Traceback" not in server.stop()
+    units, total = season()
+    expected.update({20: "ok", 21: "ok", 23: "ok", 24: "ok", 25: "errors"})
+    assert [units[n]["status"] for n in names] == [expected.get(i, "not_submitted") for i in range(30)]
+    assert (units[names[21]]["counted"], len(units[names[21]]["superseded"])) == ("旧版年报.xlsx", 2)
+    assert [f["path"] for f in units[names[20]]["other_years"]] == ["第20镇-2023.xlsx"]
+    assert total == (sum(base + i for i in range(20)) + (base + 300) + sum(base + i for i in (20, 22, 23, 24)))
+    # the office's page before the gateway's next poll: step 1 and the two uploads
+    assert "应报 30 · 已报 25 · 通过 23 · 有错误 1 · 无法读取 1 · 未报 4 · 年度不符 1 · 未对应的文件 1" in office
+
+    # reminders: the four that never sent, and unit 25 (errors) — nobody else
+    capsys.readouterr()
+    received = len(smtp.wait(9))
+    assert main(["remind", str(out), "--roster", str(roster_path), "--config", str(config), "--send"]) == 0
+    sent = {r.rcpt_tos[0]: r.message for r in smtp.wait(received + 5)[received:]}
+    assert set(sent) == {f"zhen{i}@county.gov.cn" for i in (25, 26, 27, 28, 29)}
+    assert "依申请公开!D6" in sent["zhen25@county.gov.cn"].get_body().get_content()
+    assert all(list(m.iter_attachments()) for a, m in sent.items() if a != "zhen25@county.gov.cn"), "the blank workbook"
