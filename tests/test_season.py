@@ -49,11 +49,11 @@ def _roster(path: Path, units: list[tuple[str, str, str]]) -> Path:
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     ws.cell(1, 8, "备注")  # a column of the office's own
-    for r, (name, email, alias) in enumerate(units, start=2):
+    for r, (name, address, alias) in enumerate(units, start=2):
         ws.cell(r, 1, name)
         ws.cell(r, 2, "乡镇街道")
         ws.cell(r, 3, f"联系人{r} 0571-0000{r:04d}")
-        ws.cell(r, 4, email)
+        ws.cell(r, 4, address)
         ws.cell(r, 5, alias)
     wb.save(path)
     return path
