@@ -243,23 +243,28 @@ def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_pa
     its workbook (twice: the later one counts), one that mailed a file nothing can read (matched by its
     sender's address on the roster); the folder run then shows them, and the county total sums the mailed
     version with the folder's."""
-    names = [f"青山县第{i:02d}镇人民政府" for i in range(4)]  # the fourth never sends anything
-    roster_path = _roster(tmp_path / "报送名单.xlsx", [(n, f"zhen{i}@county.gov.cn", "") for i, n in enumerate(names)])
+    names = [f"青山县第{i:02d}镇人民政府" for i in range(5)]  # the fourth never sends anything
+    addresses = [f"zhen{i}@county.gov.cn" for i in range(4)] + ["wang.zhen4@163.com"]  # a personal mailbox
+    roster_path = _roster(tmp_path / "报送名单.xlsx", list(zip(names, addresses, [""] * 5)))
     out = tmp_path / "输出"
     config = gateway_config.with_name("season.toml")
-    config.write_text(gateway_config.read_text("utf-8").replace("[gateway]", f'[gateway]\nseason = "{out / "报送记录.sqlite"}"'), "utf-8")
+    config.write_text(gateway_config.read_text("utf-8").replace(
+        "[gateway]", f'[gateway]\nseason = "{out / "报送记录.sqlite"}"\nroster = "{roster_path}"'), "utf-8")
     folder = load_config(config).imap.folder
     dovecot.deliver(folder, _msg(sender="zhen0@county.gov.cn", subject="年报", attach=[("第00镇.xlsx", _version(names[0], 5))],
                                  headers={"Date": "Mon, 12 Jan 2026 09:00:00 +0800"}))
     dovecot.deliver(folder, _msg(sender="zhen0@county.gov.cn", subject="年报（改）", attach=[("第00镇.xlsx", _version(names[0], 7))],
                                  headers={"Date": "Tue, 13 Jan 2026 09:00:00 +0800"}))
     dovecot.deliver(folder, _msg(sender="zhen1@county.gov.cn", subject="年报", attach=[("年报.xlsx", b"PK\x03\x04 broken")]))
+    # the roster's 163.com address is answered (its domain is not an allowed one); a stranger's is not
+    dovecot.deliver(folder, _msg(sender="wang.zhen4@163.com", subject="年报", attach=[("第4镇.xlsx", _version(names[4], 4))]))
+    dovecot.deliver(folder, _msg(sender="stranger@163.com", subject="年报", attach=[("x.xlsx", _version(names[4], 9))]))
     gateway = Gateway(load_config(config))
     try:
-        assert gateway.poll() == 3
+        gateway.poll()
     finally:
         gateway.journal.close()
-    smtp.wait(3)
+    assert {r.rcpt_tos[0] for r in smtp.wait(4)} == {"zhen0@county.gov.cn", "zhen1@county.gov.cn", "wang.zhen4@163.com"}
     inbox = tmp_path / "收件箱"
     _put(inbox, "第02镇.xlsx", _version(names[2], 1), 1)
     result = run_batch(inbox, out, jobs=1, roster=read_roster(roster_path), aggregate=True)
@@ -270,7 +275,8 @@ def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_pa
     assert (units[names[1]]["status"], units[names[1]]["matched_by"]) == ("unreadable", "发件人")
     assert units[names[2]]["status"] == "ok"
     base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
-    assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == (base + 7) + (base + 1)
+    assert units[names[4]]["status"] == "ok"
+    assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == (base + 7) + (base + 1) + (base + 4)
 
     # reminders: a dry run lists them and sends nothing; --send writes to exactly the units due, each with
     # its own problem, the blank workbook to the one that sent nothing; a second --send sends nothing
@@ -280,17 +286,17 @@ def test_workbooks_by_mail_join_the_season(dovecot, smtp, gateway_config, tmp_pa
     assert f"将提醒 {names[1]}【无法读取】→ zhen1@county.gov.cn" in listed and f"将提醒 {names[3]}【未报送】" in listed
     assert names[0] not in listed.split("将提醒", 1)[1] and "没有发送" in listed
     time.sleep(1)
-    assert len(smtp.received) == 3, "a dry run sends nothing"
+    assert len(smtp.received) == 4, "a dry run sends nothing"
     assert main(["remind", str(out), "--roster", str(roster_path), "--config", str(config), "--send",
                  "--deadline", "2026年1月25日"]) == 0
-    sent = {r.rcpt_tos[0]: r.message for r in smtp.wait(5)[3:]}
+    sent = {r.rcpt_tos[0]: r.message for r in smtp.wait(6)[4:]}
     assert set(sent) == {"zhen1@county.gov.cn", "zhen3@county.gov.cn"}
     assert "无法读取" in sent["zhen1@county.gov.cn"]["Subject"] and "2026年1月25日" in sent["zhen1@county.gov.cn"].get_body().get_content()
     assert [a.get_filename() for a in sent["zhen3@county.gov.cn"].iter_attachments()] == ["年报填报模板.xlsx"]
     assert not list(sent["zhen1@county.gov.cn"].iter_attachments())
     assert main(["remind", str(out), "--roster", str(roster_path), "--config", str(config), "--send"]) == 0
     time.sleep(1)
-    assert len(smtp.received) == 5, "never twice within the interval"
+    assert len(smtp.received) == 6, "never twice within the interval"
 
 
 def test_uploads_on_the_web_page_join_the_season_and_the_office_sees_it(tmp_path):
@@ -415,3 +421,29 @@ def test_a_season_by_folder_mail_and_web_with_reminders(dovecot, smtp, gateway_c
     assert set(sent) == {f"zhen{i}@county.gov.cn" for i in (25, 26, 27, 28, 29)}
     assert "依申请公开!D6" in sent["zhen25@county.gov.cn"].get_body().get_content()
     assert all(list(m.iter_attachments()) for a, m in sent.items() if a != "zhen25@county.gov.cn"), "the blank workbook"
+
+
+def test_a_person_pins_a_version_and_assigns_a_file(tmp_path, capsys):
+    """nianbao season: --pin makes an older version count (the next batch run counts it, moves the newer
+    aside and sums the pinned one); --assign gives a file that fit no unit to the unit a person names."""
+    names = ["青山县白沙镇人民政府", "青山县黄土镇人民政府"]
+    roster = _roster(tmp_path / "报送名单.xlsx", [(n, "", "") for n in names])
+    inbox, out = tmp_path / "收件箱", tmp_path / "输出"
+    _put(inbox, "白沙镇-第一版.xlsx", _version(names[0], 1), 1)
+    _put(inbox, "白沙镇-第二版.xlsx", _version(names[0], 2), 2)
+    _put(inbox, "年报.xlsx", _version("青山县黄土乡人民政府", 3), 1)  # a misspelt name: fits no unit
+    run_batch(inbox, out, jobs=1, roster=read_roster(roster))
+    assert _units(out / "summary.json")[names[0]]["counted"] == "白沙镇-第二版.xlsx"
+    capsys.readouterr()
+    assert main(["season", str(out), "--roster", str(roster), "--pin", f"{names[0]}=白沙镇-第一版.xlsx",
+                 "--assign", f"年报.xlsx={names[1]}"]) == 0
+    err = capsys.readouterr().err
+    assert "已记录" in err and "应报 2 · 已报 2 · 通过 2" in err
+    result = run_batch(inbox, out, jobs=1, roster=read_roster(roster), aggregate=True)
+    units = _units(out / "summary.json")
+    assert (units[names[0]]["counted"], units[names[0]]["pinned"], units[names[0]]["superseded"]) == (
+        "白沙镇-第一版.xlsx", True, ["白沙镇-第二版.xlsx"])
+    assert (units[names[1]]["counted"], units[names[1]]["matched_by"]) == ("年报.xlsx", "人工指定")
+    base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
+    assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == (base + 1) + (base + 3)
+    assert main(["season", str(out), "--roster", str(roster), "--pin", "红星乡=年报.xlsx"]) == 2

@@ -568,6 +568,52 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
     click.echo("邮件网关已停止。", err=True)
 
 
+@command("season", "查看收集季的报送情况；可人工指定某单位以哪份为准（--pin），或把未对应的文件指定给某单位（--assign）。")
+@click.argument("output", metavar="输出文件夹")
+@option("--roster", "roster", type=_Path(dir_okay=False), required=True, metavar="报送名单.xlsx", help="应报送的单位名单")
+@option("--pin", "pins", multiple=True, metavar="单位全称=文件", help="该单位以这份文件为准（可多次使用）")
+@option("--assign", "assigns", multiple=True, metavar="文件=单位全称", help="这份文件属于该单位（可多次使用）")
+@option("--year", "year", type=click.IntRange(2019, 2100), metavar="年度", help="本次收集的报告年度，默认取上次 batch 的年度")
+def season_cmd(output: str, roster: str, pins: tuple[str, ...], assigns: tuple[str, ...], year: int | None) -> None:
+    from nianbao.apps.mail.remind import season_of  # the season record and openpyxl (the roster)
+    from nianbao.season.record import RECORD_NAME, SeasonRecord  # as above
+    from nianbao.season.roster import RosterError, read_roster  # as above
+
+    outdir = _input_dir(output)
+    if not (outdir / RECORD_NAME).is_file():
+        raise click.UsageError(f"“{output}”中没有报送记录：请先运行 nianbao batch 收件夹/ -o {output} --roster 报送名单.xlsx")
+    try:
+        units = read_roster(_input_path(roster))
+    except RosterError as exc:
+        click.echo(f"无法使用报送名单：{exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    with writing(outdir / RECORD_NAME), SeasonRecord(outdir / RECORD_NAME) as record:
+        files = {r.path: r for r in sorted(record.all(), key=lambda r: r.received)}  # the latest of a name wins
+        for text, pin in [(t, True) for t in pins] + [(t, False) for t in assigns]:
+            left, _, right = text.partition("=")
+            unit, path = (left, right) if pin else (right, left)
+            if "=" not in text or units.unit(unit.strip()) is None:
+                raise click.UsageError(f"“{text}”中的单位不在报送名单中（写法：{'单位全称=文件' if pin else '文件=单位全称'}）")
+            if path.strip() not in files:
+                raise click.UsageError(f"报送记录中没有文件“{path.strip()}”")
+            sha = files[path.strip()].sha256
+            if pin:
+                record.pin(unit.strip(), sha)
+            else:
+                record.assign(sha, unit.strip())
+            click.echo(f"已记录：{unit.strip()} {'以' + path.strip() + '为准' if pin else '← ' + path.strip()}", err=True)
+    season = season_of(outdir, units, year)
+    click.echo(f"{season.year} 年度报送情况：{season.headline()}", err=True)
+    for state in season.units:
+        if state.status != "ok":
+            click.echo(f"  {state.label}　{state.unit.name}　{state.problem(season.year)}", err=True)
+    for rec, candidates in season.unmatched:
+        fits = "可能是：" + "、".join(u.name for u in candidates) if candidates else "名单中没有对应的单位"
+        click.echo(f"  未对应　{rec.path}（{rec.agency or '机关名称未识别'}）{fits}；可用 --assign 文件=单位全称 指定", err=True)
+    if pins or assigns:
+        click.echo(f"下次运行 nianbao batch … -o {output} --roster … 时按此整理报告和汇总。", err=True)
+
+
 @command("remind", "提醒未报送或需要修改的单位：默认只列出将发送的提醒，加 --send 才通过邮件网关的发信设置发送。")
 @click.argument("output", metavar="输出文件夹")
 @option("--roster", "roster", type=_Path(dir_okay=False), required=True, metavar="报送名单.xlsx", help="应报送的单位名单")

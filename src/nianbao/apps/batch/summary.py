@@ -17,12 +17,12 @@ from nianbao.apps.batch.items import BatchResult, Item
 from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
 from nianbao.form.model import load_form
-from nianbao.workbook.blank import write_table_sheet
+from nianbao.workbook.blank import wrapped_lines, write_table_sheet
 
 SUMMARY_XLSX, SUMMARY_JSON = "汇总.xlsx", "summary.json"
 STATUS_FILL = {"无法读取": "F4B183", "有错误": "FFC7CE", "已生成": "C6EFCE"}
-COLUMNS = [("序号", 6), ("文件", 32), ("机关全称", 28), ("年度", 7), ("状态", 9), ("错误", 6), ("警告", 6),
-           ("主要问题", 80), ("报告", 30), ("标注副本", 30), ("重复", 30), ("说明", 14), ("PDF", 30)]
+COLUMNS = [("序号", 5), ("文件", 24), ("机关全称", 22), ("年度", 6), ("状态", 8), ("错误", 5), ("警告", 5),
+           ("主要问题", 56), ("报告", 24), ("标注副本", 22), ("重复", 22), ("说明", 10), ("PDF", 20)]
 
 
 def flag_duplicates(items: list[Item]) -> None:
@@ -71,6 +71,16 @@ def _summary_sheet(ws: Any, result: BatchResult) -> None:
             ws.cell(row, 11).fill = PatternFill("solid", fgColor="FFEB9C")
     ws.freeze_panes = ws.cell(3, 1).coordinate  # below the title and the column headers
     ws.auto_filter.ref = f"A2:M{len(result.items) + 2}"
+    # on paper: A4 landscape, one page wide, the column headers on every page, each row as tall as its text
+    # (a row left one line high prints its problems over the rows below)
+    for row in range(3, len(result.items) + 3):
+        lines = max(wrapped_lines(str(ws.cell(row, col).value or ""), width) for col, (_, width) in enumerate(COLUMNS, start=1))
+        ws.row_dimensions[row].height = 14.0 * lines + 2
+    ws.print_title_rows = "2:2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _aggregate_sheets(wb: Workbook, aggregate: dict[str, Any]) -> None:

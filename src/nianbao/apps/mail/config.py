@@ -38,6 +38,7 @@ poll_seconds = 20
 max_message_mb = 15
 contact = "县政务公开办 张同志 0000-12345678"  # 写在每封回复的末尾，供填报人咨询
 # season = "输出/报送记录.sqlite"     # 收集季的报送记录：收到的每份工作簿也记入这里（与 batch --roster -o 输出/ 共用）
+# roster = "报送名单.xlsx"             # 报送名单：名单中的邮箱即使不在 allowed_domains 中也答复（如个人 163 邮箱）
 max_replies_per_hour = 10              # 同一发件人每小时最多回复几封（防止与自动回复程序来回通信）
 """
 
@@ -72,6 +73,7 @@ class MailConfig:
     contact: str = ""  # a person to ask, printed under every reply
     max_replies_per_hour: int = 10  # per sender: a responder the headers do not reveal cannot start a loop
     season: Path | None = None  # the collection season's record: every workbook received is written there too
+    roster_senders: frozenset[str] = frozenset()  # the roster's addresses: answered whatever their domain
 
 
 def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
@@ -164,7 +166,22 @@ def load_config(path: Path) -> MailConfig:
         poll_seconds=max(0.2, poll), max_message_bytes=int(max_mb * 1024 * 1024),
         contact=str(gw.get("contact", "")).strip(), max_replies_per_hour=max(1, per_hour),
         season=_relative(str(gw["season"]), base) if gw.get("season") else None,
+        roster_senders=_roster_senders(gw, base),
     )
+
+
+def _roster_senders(gw: dict[str, Any], base: Path) -> frozenset[str]:
+    """The addresses of the roster ([gateway] roster): units that write from a personal 163.com mailbox
+    are answered although their domain is not an allowed one."""
+    if not gw.get("roster"):
+        return frozenset()
+    from nianbao.season.roster import RosterError, read_roster  # openpyxl: only for a gateway with a roster
+
+    try:
+        roster = read_roster(_relative(str(gw["roster"]), base))
+    except RosterError as exc:
+        raise ConfigError(f"[gateway] 的 roster：{exc}") from exc
+    return frozenset(e for u in roster.units for e in u.emails)
 
 
 def _relative(path: str, base: Path) -> Path:

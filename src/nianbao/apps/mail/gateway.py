@@ -272,7 +272,7 @@ class Gateway:
             return "ignored-self", [], None
         if mailmsg.automatic_reason(incoming.headers):
             return "ignored-auto", [], None
-        if not mailmsg.domain_allowed(incoming.sender, self.cfg.allowed_domains):
+        if not (mailmsg.domain_allowed(incoming.sender, self.cfg.allowed_domains) or incoming.sender in self.cfg.roster_senders):
             return "ignored-domain", [], None  # answering strangers is backscatter (and spam's best friend)
         if self.journal.replies_since(incoming.sender, time.time() - 3600) >= self.cfg.max_replies_per_hour:
             return "ignored-rate", [], None  # a responder no header gives away: the loop stops here
