@@ -316,6 +316,7 @@ def test_uploads_on_the_web_page_join_the_season_and_the_office_sees_it(tmp_path
         with httpx.Client(base_url=server.url, timeout=60) as client:
             for name, data in (("第00镇.xlsx", _version(names[0], 2)), ("第01镇.xlsx", _version(names[1], 0, **{NEW: -5}))):
                 assert client.post("/api/jobs", files={"file": (name, data, "application/octet-stream")}).status_code == 201
+            assert "上传即报送" in client.get("/").text, "the clerk is told the upload goes to the office"
             assert client.get("/office").status_code == 404
             assert client.get("/office", params={"token": "office-wrong-token-xxxx"}).status_code == 404
             page = client.get("/office", params={"token": token})

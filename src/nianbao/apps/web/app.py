@@ -386,7 +386,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request) -> HTMLResponse:
-        return page(webpages.render("index", max_mb=f"{settings.max_upload_mb:g}", pdf=state.get("pdf"), keep_text=keep_text), request)
+        return page(webpages.render("index", max_mb=f"{settings.max_upload_mb:g}", pdf=state.get("pdf"), keep_text=keep_text,
+                                    submits=settings.season is not None), request)
 
     @app.get("/template.xlsx", summary="下载空白填报工作簿（form=2021 或 2019）", tags=["模板"],
              responses={200: {"content": {MEDIA["annotated"]: {}}}, **_errors(422)})

@@ -48,6 +48,8 @@ _INDEX = """{% extends "base" %}{% block title %}首页{% endblock %}{% block bo
 <p class="muted">上年的填报工作簿，或上年已发布的报告（网页、Word 或 PDF）：用于核对上年结转、现行有效件数和与上年雷同的段落。</p>
 <p><button type="submit" id="submit">检查并生成报告</button></p>
 </form>
+{% if submits %}<p id="submits"><strong>上传即报送：</strong>每次上传的工作簿都记入汇总单位的报送记录，以最后一次上传的为准；
+有错误时请修改后重新上传。</p>{% endif %}
 <p class="muted">文件不超过 {{ max_mb }} MB。检查通过即生成 Word 报告{% if pdf %}（另有 PDF{% else %}（另有{% endif %}、网页和数据文件）；
 有错误时列出每个问题所在的工作表和单元格，并提供标注了问题的工作簿。</p>
 </div>
