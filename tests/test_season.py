@@ -448,3 +448,21 @@ def test_a_person_pins_a_version_and_assigns_a_file(tmp_path, capsys):
     base = openpyxl.load_workbook(PINGTAN)["依申请公开"]["D6"].value
     assert Decimal(result.aggregate["forms"]["2021"]["totals"]["table3"]["D4"]) == (base + 1) + (base + 3)
     assert main(["season", str(out), "--roster", str(roster), "--pin", "红星乡=年报.xlsx"]) == 2
+
+
+def test_a_zip_inbox_counts_by_the_members_own_times(tmp_path):
+    """An inbox sent as one .zip: each member's stored time
+    decides which version is the latest, not its name or its place in the archive."""
+    import zipfile
+
+    names = ["青山县白沙镇人民政府"]
+    roster = _roster(tmp_path / "报送名单.xlsx", [(n, "", "") for n in names])
+    archive = tmp_path / "收件.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for member, extra, when in (("白沙镇-最终版.xlsx", 1, (2026, 1, 10, 9, 0, 0)), ("白沙镇.xlsx", 2, (2026, 1, 12, 9, 0, 0))):
+            info = zipfile.ZipInfo(member, date_time=when)
+            zf.writestr(info, _version(names[0], extra))
+    run_batch(archive, tmp_path / "输出", jobs=1, roster=read_roster(roster))
+    unit = _units(tmp_path / "输出" / "summary.json")[names[0]]
+    assert (unit["counted"], unit["superseded"]) == ("白沙镇.xlsx", ["白沙镇-最终版.xlsx"])
+    assert unit["received"].startswith("2026-01-12T09:00:00")

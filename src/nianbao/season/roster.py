@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from nianbao.form.layout import AGENCY_TYPES
+from nianbao.workbook.blank import a4_landscape
 
 ROSTER_SHEET = "报送名单"
 # the roster's columns, in order, with their widths and what the office writes there
@@ -68,11 +69,7 @@ def blank_roster() -> bytes:
     ws.add_data_validation(kinds)
     kinds.add(f"B2:B{MAX_UNITS + 1}")
     ws.freeze_panes = "A2"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws, "1:1")
     guide = wb.create_sheet("填写说明")
     guide.column_dimensions["A"].width, guide.column_dimensions["B"].width = 12, 70
     guide["A1"] = "报送名单填写说明：每个应报送年报的单位一行；只有“单位全称”必填。可以增加其他列，程序只读这几列。"

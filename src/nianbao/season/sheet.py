@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from nianbao.season.status import Season
-from nianbao.workbook.blank import wrapped_lines
+from nianbao.workbook.blank import a4_landscape, wrapped_lines
 
 SHEET_NAME = "报送情况.xlsx"
 FILL = {"not_submitted": "D9D9D9", "unreadable": "F4B183", "errors": "FFC7CE", "wrong_year": "FFEB9C", "ok": "C6EFCE"}
@@ -52,11 +52,7 @@ def season_sheet(season: Season) -> bytes:
             _row(ws, row + n, [n, rec.agency or "（未识别）", "未对应", rec.path, _day(rec.received), rec.errors, rec.warnings,
                                rec.first, rec.sender, fits])
     ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws, "2:2")
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"

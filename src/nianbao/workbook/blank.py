@@ -54,6 +54,14 @@ _VALIDATION_TEXT: dict[NumKind, tuple[Literal["whole", "decimal"], Literal["betw
 }
 
 
+def a4_landscape(ws: Worksheet, title_rows: str) -> None:
+    """A list sheet on paper: A4 landscape, one page wide, its header rows (e.g. "2:2") on every page."""
+    ws.print_title_rows = title_rows
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    fit_to_width(ws)
+
+
 def fit_to_width(ws: Worksheet) -> None:
     """Print the sheet one page wide (as many pages down as it needs)."""
     if ws.sheet_properties.pageSetUpPr is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import zipfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,11 @@ from nianbao.season.status import Season, UnitState, compute, season_year
 SUPERSEDED_DIR = "旧版"  # reports and annotated copies of versions that no longer count
 
 
-def received_times(inbox: Path) -> dict[str, str]:
+def received_times(files: list[tuple[str, Path]]) -> dict[str, str]:
     """When each file of the inbox was received, as its time says (a folder's files: their modification
-    time; a .zip's members: the time stored with them), ISO 8601 with the local offset."""
-    if inbox.is_dir():
-        return {str(p.relative_to(inbox)): _iso(p.stat().st_mtime) for p in inbox.rglob("*") if p.is_file()}
-    with zipfile.ZipFile(inbox) as zf:
-        return {i.filename: dt.datetime(*i.date_time).astimezone().isoformat(timespec="seconds")
-                for i in zf.infolist() if not i.is_dir()}
+    time; a .zip's members: the time stored with them, given to the unpacked copies), ISO 8601 with the
+    local offset."""
+    return {display: _iso(path.stat().st_mtime) for display, path in files}
 
 
 def _iso(timestamp: float) -> str:

@@ -78,6 +78,11 @@ def _unzip(archive: Path, scratch: Path) -> list[tuple[str, Path]]:
             target = staging_path(scratch / f"{n:05d}", Path(name).name)  # messages name the member as the sender did
             with zf.open(info) as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)  # each member is then guarded like any file
+            try:  # the member's own time: when it was received, for a collection season
+                stamp = time.mktime((*info.date_time, 0, 0, -1))
+                os.utime(target, (stamp, stamp))
+            except (OverflowError, ValueError, OSError):
+                pass
             out.append((name, target))
     return out
 
@@ -186,6 +191,7 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
         files = discover(inbox, Path(scratch))
         outdir_resolved = outdir.resolve()
         files = [(d, p) for d, p in files if outdir_resolved not in p.resolve().parents]  # never our own outputs
+        received = received_times(files) if roster is not None else {}
         todo: list[tuple[str, Path, str]] = []
         items: list[Item] = []
         for display, path in files:
@@ -222,7 +228,7 @@ def run_batch(inbox: Path, outdir: Path, jobs: int | None = None, force: bool = 
     result = BatchResult(items, outdir, round(time.perf_counter() - started, 3))
     counted = items
     if roster is not None:
-        result.season = run_season(items, roster, outdir, received_times(inbox), year)
+        result.season = run_season(items, roster, outdir, received, year)
         counted = counted_items(result.season)
         write_season_sheet(result.season, outdir)
     if aggregate:

@@ -17,7 +17,7 @@ from nianbao.apps.batch.items import BatchResult, Item
 from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
 from nianbao.form.model import load_form
-from nianbao.workbook.blank import wrapped_lines, write_table_sheet
+from nianbao.workbook.blank import a4_landscape, wrapped_lines, write_table_sheet
 
 SUMMARY_XLSX, SUMMARY_JSON = "汇总.xlsx", "summary.json"
 STATUS_FILL = {"无法读取": "F4B183", "有错误": "FFC7CE", "已生成": "C6EFCE"}
@@ -76,11 +76,7 @@ def _summary_sheet(ws: Any, result: BatchResult) -> None:
     for row in range(3, len(result.items) + 3):
         lines = max(wrapped_lines(str(ws.cell(row, col).value or ""), width) for col, (_, width) in enumerate(COLUMNS, start=1))
         ws.row_dimensions[row].height = 14.0 * lines + 2
-    ws.print_title_rows = "2:2"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_landscape(ws, "2:2")
 
 
 def _aggregate_sheets(wb: Workbook, aggregate: dict[str, Any]) -> None:
