@@ -466,3 +466,12 @@ def test_a_zip_inbox_counts_by_the_members_own_times(tmp_path):
     unit = _units(tmp_path / "输出" / "summary.json")[names[0]]
     assert (unit["counted"], unit["superseded"]) == ("白沙镇.xlsx", ["白沙镇-最终版.xlsx"])
     assert unit["received"].startswith("2026-01-12T09:00:00")
+
+
+def test_versions_received_in_different_zones_compare_by_when_they_came():
+    """A mail's Date keeps the sender's zone: 09:00 in +08:00 came before 03:00 in UTC."""
+    roster = Roster([Unit("第0局")])
+    recs = [Received("a", "mail", "早.xlsx", "2026-01-12T09:00:00+08:00", "ok", agency="第0局", year=2025),
+            Received("b", "web", "晚.xlsx", "2026-01-12T03:00:00+00:00", "ok", agency="第0局", year=2025)]
+    unit = compute(roster, recs, 2025).units[0]
+    assert (unit.counted.path if unit.counted else None, [r.path for r in unit.superseded]) == ("晚.xlsx", ["早.xlsx"])

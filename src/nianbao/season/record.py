@@ -6,9 +6,12 @@ the web page can write at the same time; plain SQL (INSERT … ON CONFLICT) that
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from nianbao.conversion import Conversion
 
 RECORD_NAME = "报送记录.sqlite"
 
@@ -73,6 +76,16 @@ class Received:
 
 
 _COLUMNS = [f.name for f in fields(Received)]
+
+
+def from_conversion(sha256: str, source: str, path: str, received: str, conv: Conversion, *, sender: str = "",
+                    message_id: str = "") -> Received:
+    """A file the mail gateway or the web page converted, as the season records it."""
+    first = (conv.report.errors or conv.report.warnings)[:1]
+    return Received(sha256, source, path, received, conv.status.value, sender=sender, message_id=message_id,
+                    agency=conv.agency, year=conv.year, errors=conv.errors, warnings=conv.warnings,
+                    first=first[0].line() if first else "", form=conv.form,
+                    figures=json.dumps(conv.figures, ensure_ascii=False, allow_nan=False))
 
 
 def now() -> str:

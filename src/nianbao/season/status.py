@@ -4,11 +4,12 @@ never counted), and one status from a fixed vocabulary. Units are what is counte
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
 from nianbao.season.matching import BY_PERSON, Index
-from nianbao.season.record import Received
+from nianbao.season.record import Received, SeasonRecord
 from nianbao.season.roster import Roster, Unit
 
 # the status vocabulary (summary.json "units"[].status) and how the office's sheet says each, worst first
@@ -74,6 +75,14 @@ def season_year(records: list[Received]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
+def from_record(record: SeasonRecord, roster: Roster, year: int | None = None, folder: set[str] | None = None) -> Season:
+    """The season as its record has it: year, else the year most files carry (else last year); folder, the
+    inbox's files now — a folder file gone from it no longer counts (None: every file recorded counts)."""
+    records = [r for r in record.all() if folder is None or r.source != "folder" or r.path in folder]
+    chosen = year or season_year(records) or dt.date.today().year - 1
+    return compute(roster, records, chosen, record.pins(), record.assignments())
+
+
 def compute(roster: Roster, records: list[Received], year: int, pins: dict[str, str] | None = None,
             assignments: dict[str, str] | None = None) -> Season:
     pins, assignments = pins or {}, assignments or {}
@@ -96,13 +105,23 @@ def compute(roster: Roster, records: list[Received], year: int, pins: dict[str, 
         this_year = [(r, how) for r, how in files if r.year in (year, None)]
         others = [r for r, _ in files if r.year not in (year, None)]
         pinned = next(((r, how) for r, how in this_year if r.sha256 == pins.get(unit.name)), None)
-        latest = max(this_year, key=lambda x: (x[0].received, x[0].recorded, x[0].path), default=None)
+        latest = max(this_year, key=lambda x: (_moment(x[0].received), x[0].recorded, x[0].path), default=None)
         chosen = pinned or latest
         if chosen is None:
             states.append(UnitState(unit, "wrong_year" if others else "not_submitted", other_years=others))
             continue
         counted, how = chosen
         status = {"ok": "ok", "errors": "errors"}.get(counted.status, "unreadable")
-        superseded = sorted((r for r, _ in this_year if r is not counted), key=lambda r: r.received, reverse=True)
+        superseded = sorted((r for r, _ in this_year if r is not counted), key=lambda r: _moment(r.received), reverse=True)
         states.append(UnitState(unit, status, counted, superseded, others, how, pinned is not None))
     return Season(year, states, unmatched)
+
+
+def _moment(iso: str) -> dt.datetime:
+    """A received time as a moment: times recorded in different zones (a mail's Date keeps the sender's)
+    compare by when they happened; one without a zone is this machine's."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo else moment.astimezone()

@@ -17,7 +17,7 @@ from nianbao.files import atomic_write_bytes
 from nianbao.season.record import RECORD_NAME, Received, SeasonRecord
 from nianbao.season.roster import Roster
 from nianbao.season.sheet import SHEET_NAME, season_sheet
-from nianbao.season.status import Season, UnitState, compute, season_year
+from nianbao.season.status import Season, UnitState, from_record
 
 SUPERSEDED_DIR = "旧版"  # reports and annotated copies of versions that no longer count
 
@@ -45,9 +45,7 @@ def run_season(items: list[Item], roster: Roster, outdir: Path, received: dict[s
                                 first=it.first[0] if it.first else "", form=it.form,
                                 figures=json.dumps(it.figures, ensure_ascii=False, allow_nan=False),
                                 report=it.report, annotated=it.annotated))
-        records = [r for r in record.all() if r.source != "folder" or r.path in present]
-        chosen_year = year or season_year(records) or dt.date.today().year - 1
-        season = compute(roster, records, chosen_year, record.pins(), record.assignments())
+        season = from_record(record, roster, year, present)
         by_key = {(it.sha256, it.file): it for it in items}
         for state in season.units:
             _tidy(state, outdir, by_key)

@@ -36,7 +36,7 @@ from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
 from nianbao.conversion import Conversion, Status, convert, staging_path
-from nianbao.season.record import Received, SeasonRecord
+from nianbao.season.record import SeasonRecord, from_conversion
 from nianbao.season.record import now as season_now
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
@@ -310,18 +310,15 @@ class Gateway:
         """Each workbook of the message into the season's record (the office's, shared with batch and the web
         page): who sent it and when (the message's Date), and what the check made of it."""
         assert self.cfg.season is not None
-        try:
-            when = email.utils.parsedate_to_datetime(str(incoming.headers.get("Date", ""))).isoformat(timespec="seconds")
-        except (TypeError, ValueError):
+        try:  # the message's Date, in the sender's zone (without one: this machine's)
+            date = email.utils.parsedate_to_datetime(str(incoming.headers.get("Date", "")))
+            when = (date if date.tzinfo else date.astimezone()).isoformat(timespec="seconds")
+        except (TypeError, ValueError, OverflowError):
             when = season_now()
         with SeasonRecord(self.cfg.season) as record:
             for att, conv in zip(workbooks, conversions):
-                first = (conv.report.errors or conv.report.warnings)[:1]
-                record.add(Received(hashlib.sha256(att.data).hexdigest(), "mail", att.name, when, conv.status.value,
-                                    sender=incoming.sender, message_id=incoming.message_id, agency=conv.agency,
-                                    year=conv.year, errors=conv.errors, warnings=conv.warnings,
-                                    first=first[0].line() if first else "", form=conv.form,
-                                    figures=_json.dumps(conv.figures, ensure_ascii=False, allow_nan=False)))
+                record.add(from_conversion(hashlib.sha256(att.data).hexdigest(), "mail", att.name, when, conv,
+                                           sender=incoming.sender, message_id=incoming.message_id))
 
     def _reply(self, incoming: mailmsg.Incoming, body: str, files: list[tuple[str, bytes, str]]) -> mailmsg.EmailMessage:
         try:

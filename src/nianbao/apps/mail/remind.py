@@ -19,7 +19,7 @@ from nianbao.apps.mail.gateway import Sender
 from nianbao.form.model import form_for_year
 from nianbao.season.record import RECORD_NAME, SeasonRecord
 from nianbao.season.roster import Roster
-from nianbao.season.status import Season, UnitState, compute
+from nianbao.season.status import Season, UnitState, from_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REMIND = ("not_submitted", "wrong_year", "unreadable", "errors")
@@ -36,11 +36,9 @@ def season_of(outdir: Path, roster: Roster, year: int | None = None) -> Season:
     """Where each unit stands, from the season record beside the last batch run (its summary.json says
     the year and which inbox files were there)."""
     summary = json.loads((outdir / "summary.json").read_text("utf-8")) if (outdir / "summary.json").is_file() else {}
-    present = {it["file"] for it in summary.get("items", [])}
-    chosen = year or summary.get("season", {}).get("year") or dt.date.today().year - 1
     with SeasonRecord(outdir / RECORD_NAME) as record:
-        records = [r for r in record.all() if r.source != "folder" or r.path in present]
-        return compute(roster, records, int(chosen), record.pins(), record.assignments())
+        return from_record(record, roster, year or summary.get("season", {}).get("year"),
+                           {it["file"] for it in summary.get("items", [])})
 
 
 def plan(season: Season, outdir: Path, interval: dt.timedelta, now: dt.datetime | None = None) -> list[Reminder]:

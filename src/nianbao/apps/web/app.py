@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import multiprocessing
 import os
 import secrets
@@ -37,10 +36,10 @@ from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
 from nianbao.conversion import Conversion, Status, convert, staging_path, warm
 from nianbao.findings import Level
 from nianbao.output.pdf import PdfError, pdf_bytes
-from nianbao.season.record import Received, SeasonRecord
+from nianbao.season.record import SeasonRecord, from_conversion
 from nianbao.season.record import now as season_now
 from nianbao.season.roster import read_roster
-from nianbao.season.status import STATUSES, Season, compute, season_year
+from nianbao.season.status import STATUSES, Season, from_record
 from nianbao.workbook.blank import template_bytes
 
 COOKIE = "nianbao_owner"
@@ -244,12 +243,8 @@ class Runner:
 
 
 def _record_upload(record_path: Path, digest: str, name: str, conv: Conversion) -> None:
-    first = (conv.report.errors or conv.report.warnings)[:1]
     with SeasonRecord(record_path) as record:
-        record.add(Received(digest, "web", name, season_now(), conv.status.value,
-                            agency=conv.agency, year=conv.year, errors=conv.errors, warnings=conv.warnings,
-                            first=first[0].line() if first else "", form=conv.form,
-                            figures=json.dumps(conv.figures, ensure_ascii=False, allow_nan=False)))
+        record.add(from_conversion(digest, "web", name, season_now(), conv))
 
 
 def office_page(season: Season, keep_text: str) -> str:
@@ -266,9 +261,7 @@ def office_page(season: Season, keep_text: str) -> str:
 def _season_now(record_path: Path, roster_path: Path) -> Season:
     roster = read_roster(roster_path)
     with SeasonRecord(record_path) as record:
-        records = record.all()
-        year = season_year(records) or 0
-        return compute(roster, records, year, record.pins(), record.assignments())
+        return from_record(record, roster)
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
