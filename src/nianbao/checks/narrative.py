@@ -286,8 +286,8 @@ def _percent(sub: Submission, t: Text, m: re.Match[str], count: Decimal, sentenc
     options = _denominators(sub)
     if not options:  # blank cells in the denominator: the share is at most count / what is filled in
         least, blank = _at_least(sub, ("new_requests",))
-        if least and written > (count * 100 / least).quantize(Decimal(1).scaleb(-places)) + Decimal(1).scaleb(-places) / 2:
-            most = (count * 100 / least).quantize(Decimal(1).scaleb(-places))
+        most = (count * 100 / least).quantize(Decimal(1).scaleb(-places)) if least else None
+        if most is not None and written > most + Decimal(1).scaleb(-places) / 2:
             yield Finding.of("narrative-percent",
                              f"正文中的比例“{text}%”与数字对不上：{format_number(count)} 件按本年新收计算最多为 {most}%"
                              f"（本年新收已填 {format_number(least)} 件，另有 {blank} 格空白）。原句：“{sentence}”",
