@@ -22,6 +22,7 @@ from nianbao.checks.previous import check_previous, year_gap
 from nianbao.checks.run import run_checks
 from nianbao.files import atomic_write_bytes, cut_bytes, safe_filename
 from nianbao.findings import Finding, Level, Report
+from nianbao.form import layout as L
 from nianbao.output.context import context, report_title
 from nianbao.output.data import export
 from nianbao.output.html import fragment, page
@@ -270,6 +271,20 @@ def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[s
     return out
 
 
+FEES_KEY = "fees"  # figures' entry for section 六's 信息处理费 (fee_notices, fee_billed, fee_collected)
+
+
+def figures_of(sub: Submission) -> dict[str, dict[str, str]]:
+    """Every figure read, as text: {table: {form cell: figure}} of the tables whose layout could be read
+    (cells that could not be read left out), and the fees of 六 where the form asks for them."""
+    out = {table: {ref: format_number(v) for ref, v in values.items() if v is not None}
+           for table, values in sub.figures.items() if table in sub.readable}
+    if sub.form.fees_in_six:
+        fees = {f.key: getattr(sub.other, f.key) for f in L.FEE_FIELDS}
+        out[FEES_KEY] = {key: format_number(v) for key, v in fees.items() if v is not None}
+    return out
+
+
 # --- one workbook, everything back ----------------------------------------------------------------------
 
 @dataclass
@@ -283,7 +298,10 @@ class Conversion:
     year: int | None = None
     form: str = ""
     draft: bool = False  # the report was made although the workbook has errors
-    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> cell -> figure, when it could be read
+    agency_type: str = ""
+    # table -> cell -> figure, of every table that could be read (with errors too: a region may sum them),
+    # and FEES_KEY -> 六's fee field -> figure
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)
     outputs: dict[str, bytes] = field(default_factory=dict)  # file suffix (".docx", ".fragment.html", …) -> bytes
     annotated: bytes | None = None  # the marked-up copy of a workbook with errors
     basename: str = ""  # the report's file name without suffix
@@ -335,14 +353,14 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
     conv.basename = safe_filename(Path(name).stem)
     if sub is not None:
         conv.agency, conv.year, conv.form = sub.meta.agency, sub.meta.year, sub.form.id
+        conv.agency_type = sub.meta.agency_type
+        conv.figures = figures_of(sub)
         if sub.meta.agency and sub.meta.year:
             conv.title = report_title(sub.meta.agency, sub.meta.year)
         conv.basename = report_name(sub.meta.agency, sub.meta.year, Path(name).stem)
     if sub is not None and (report.ok or draft):
         if report.ok:
             conv.status = Status.OK
-            conv.figures = {table: {ref: format_number(v) for ref, v in values.items() if v is not None}
-                            for table, values in sub.figures.items()}
         conv.draft = not report.ok
         wanted = tuple(f for f in formats if f != "pdf")
         if "pdf" in formats or not wanted:  # the PDF is printed from the Word document

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from nianbao.conversion import Conversion
+from nianbao.season.roster import Roster, Unit
 
 RECORD_NAME = "报送记录.sqlite"
 
@@ -24,6 +25,7 @@ CREATE TABLE IF NOT EXISTS received (
     message_id TEXT NOT NULL DEFAULT '',
     received   TEXT NOT NULL,   -- ISO 8601: mail date, upload time, or the file's time
     agency     TEXT NOT NULL DEFAULT '',
+    agency_type TEXT NOT NULL DEFAULT '',  -- 机关类型 as the workbook says
     year       INTEGER,
     status     TEXT NOT NULL,   -- ok | errors | unreadable (nianbao.conversion.Status)
     errors     INTEGER NOT NULL DEFAULT 0,
@@ -46,6 +48,15 @@ CREATE TABLE IF NOT EXISTS reminders (   -- every reminder sent, so that none go
     address TEXT NOT NULL,
     status  TEXT NOT NULL,   -- the unit's status it reminded of
     sent    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roster (      -- the roster the season was last computed with, so that its folder
+    pos     INTEGER PRIMARY KEY,          -- alone says who had to report (nianbao region, export)
+    name    TEXT NOT NULL,
+    kind    TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
+    emails  TEXT NOT NULL DEFAULT '',
+    aliases TEXT NOT NULL DEFAULT '',
+    parent  TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS assignments ( -- a person said which unit a file belongs to
     sha256 TEXT PRIMARY KEY,
@@ -73,6 +84,7 @@ class Received:
     report: str | None = None
     annotated: str | None = None
     recorded: str = ""
+    agency_type: str = ""
 
 
 _COLUMNS = [f.name for f in fields(Received)]
@@ -83,7 +95,7 @@ def from_conversion(sha256: str, source: str, path: str, received: str, conv: Co
     """A file the mail gateway or the web page converted, as the season records it."""
     first = (conv.report.errors or conv.report.warnings)[:1]
     return Received(sha256, source, path, received, conv.status.value, sender=sender, message_id=message_id,
-                    agency=conv.agency, year=conv.year, errors=conv.errors, warnings=conv.warnings,
+                    agency=conv.agency, agency_type=conv.agency_type, year=conv.year, errors=conv.errors, warnings=conv.warnings,
                     first=first[0].line() if first else "", form=conv.form,
                     figures=json.dumps(conv.figures, ensure_ascii=False, allow_nan=False))
 
@@ -99,6 +111,10 @@ class SeasonRecord:
         self.db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
         self.db.execute("PRAGMA busy_timeout=30000")  # writers wait for each other instead of failing
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(received)")}
+        for added in ("agency_type",):  # a record of an earlier nianbao: the columns added since, empty
+            if added not in columns:
+                self.db.execute(f"ALTER TABLE received ADD COLUMN {added} TEXT NOT NULL DEFAULT ''")
 
     def __enter__(self) -> SeasonRecord:
         return self
@@ -137,6 +153,23 @@ class SeasonRecord:
     def last_reminded(self) -> dict[str, str]:
         """unit -> when it was last reminded (ISO 8601)."""
         return dict(self.db.execute("SELECT unit, MAX(sent) FROM reminders GROUP BY unit").fetchall())
+
+    def keep_roster(self, roster: Roster) -> None:
+        """The roster this season is computed with, kept in its record (replacing the one kept before)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM roster")
+            self.db.executemany("INSERT INTO roster (pos, name, kind, contact, emails, aliases, parent) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(i, u.name, u.kind, u.contact, ",".join(u.emails), ",".join(u.aliases), u.parent)
+                                 for i, u in enumerate(roster.units)])
+
+    def roster(self) -> Roster | None:
+        """The roster kept by the last run with one; None when none was."""
+        rows = self.db.execute("SELECT name, kind, contact, emails, aliases, parent FROM roster ORDER BY pos").fetchall()
+        if not rows:
+            return None
+        return Roster([Unit(name, kind, contact, tuple(e for e in emails.split(",") if e), tuple(a for a in aliases.split(",") if a), parent)
+                       for name, kind, contact, emails, aliases, parent in rows], "报送记录")
 
     def assign(self, sha256: str, unit: str) -> None:
         self.db.execute("INSERT INTO assignments (sha256, unit) VALUES (?, ?) "

@@ -77,7 +77,11 @@ def season_year(records: list[Received]) -> int | None:
 
 def from_record(record: SeasonRecord, roster: Roster, year: int | None = None, folder: set[str] | None = None) -> Season:
     """The season as its record has it: year, else the year most files carry (else last year); folder, the
-    inbox's files now — a folder file gone from it no longer counts (None: every file recorded counts)."""
+    inbox's files now — a folder file gone from it no longer counts (None: every file recorded counts). The
+    roster is kept in the record (nianbao region and export read a season's folder without it)."""
+    kept = record.roster()
+    if kept is None or kept.units != roster.units:  # the folder then says on its own who had to report
+        record.keep_roster(roster)
     records = [r for r in record.all() if folder is None or r.source != "folder" or r.path in folder]
     chosen = year or season_year(records) or dt.date.today().year - 1
     return compute(roster, records, chosen, record.pins(), record.assignments())

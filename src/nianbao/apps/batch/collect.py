@@ -41,7 +41,7 @@ def run_season(items: list[Item], roster: Roster, outdir: Path, received: dict[s
     with SeasonRecord(outdir / RECORD_NAME) as record:
         for it in items:
             record.add(Received(it.sha256, "folder", it.file, received.get(it.file) or _iso(0), it.status.value,
-                                agency=it.agency, year=it.year, errors=it.errors, warnings=it.warnings,
+                                agency=it.agency, agency_type=it.agency_type, year=it.year, errors=it.errors, warnings=it.warnings,
                                 first=it.first[0] if it.first else "", form=it.form,
                                 figures=json.dumps(it.figures, ensure_ascii=False, allow_nan=False),
                                 report=it.report, annotated=it.annotated))
@@ -58,6 +58,7 @@ def counted_items(season: Season) -> list[Item]:
     """The version each unit counts with, wherever it came from (folder, mail, web page), as what the
     region's total adds up."""
     return [Item(s.counted.path, s.counted.sha256, status=Status(s.counted.status), agency=s.counted.agency,
+                 agency_type=s.counted.agency_type,
                  year=s.counted.year, form=s.counted.form, figures=json.loads(s.counted.figures or "{}"))
             for s in season.units if s.counted is not None]
 

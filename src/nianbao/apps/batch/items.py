@@ -20,6 +20,7 @@ class Item:
     sha256: str
     status: Status = Status.UNREADABLE
     agency: str = ""
+    agency_type: str = ""
     year: int | None = None
     form: str = ""
     errors: int = 0
@@ -31,7 +32,7 @@ class Item:
     duplicate: str = ""
     skipped: bool = False  # unchanged since the last run: outputs reused
     seconds: float = 0.0
-    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # passed workbooks only
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # of every workbook that could be read
 
 
 @dataclass

@@ -112,7 +112,7 @@ def process_one(display: str, path: Path, sha: str, previous: dict[str, str] | N
     # last year's report of the same agency, chosen once this year's workbook has been read
     chooser = (lambda sub: previous.get(_agency_key(sub.meta.agency))) if previous is not None else None
     conv = convert(path, Path(display).name, previous=chooser)
-    item = Item(display, sha, status=conv.status, agency=conv.agency, year=conv.year, form=conv.form,
+    item = Item(display, sha, status=conv.status, agency=conv.agency, agency_type=conv.agency_type, year=conv.year, form=conv.form,
                 errors=conv.errors, warnings=conv.warnings, figures=conv.figures, seconds=conv.seconds,
                 first=[f.line() for f in (conv.report.errors or conv.report.warnings)[:FIRST_FINDINGS]])
     return Outcome(item, conv.files.get("docx"), conv.files.get("annotated"))
