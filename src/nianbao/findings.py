@@ -108,6 +108,10 @@ CODES: dict[str, str] = {
     "import-unit": "导入时金额已换算单位",
     "import-text-lost": "导入时有文字没有放进工作簿",
     "import-fee-unclear": "导入时收费情况没有读懂",
+    # a region's report against its units (nianbao region, check --units)
+    "region-sum-mismatch": "地区报告的数字与各单位之和不符",
+    "region-units-missing": "有单位未计入各单位之和",
+    "region-relation-broken": "各单位之和的勾稽关系不成立",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -135,6 +139,9 @@ LEVELS: dict[str, Level] = {
     "import-unit": Level.WARNING,
     "import-text-lost": Level.WARNING,
     "import-fee-unclear": Level.WARNING,
+    "region-sum-mismatch": Level.ERROR,  # a warning when some units are not in the sum
+    "region-units-missing": Level.WARNING,
+    "region-relation-broken": Level.WARNING,
 }
 
 

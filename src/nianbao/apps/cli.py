@@ -30,7 +30,9 @@ from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_co
 from nianbao.conversion import FORMATS, Status, annotate, check, convert, import_published, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level, Report
+from nianbao.form.layout import AGENCY_TYPES
 from nianbao.output.pdf import PdfError
+from nianbao.published import PUBLISHED_SUFFIXES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -253,6 +255,16 @@ def jobs_option(help: str) -> Callable[[F], F]:
     return option("-j", "--jobs", type=_IntRange(1, 64), default=None, help=help)
 
 
+def units_options(f: F) -> F:
+    """How the units of a region are chosen: check --units, region, export."""
+    f = option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
+               help="应报送的单位名单：未报送的单位也列出（batch --roster 的输出文件夹已记有名单，可不写）")(f)
+    f = option("--exclude", "exclude", multiple=True, metavar="单位全称",
+               help="不计入汇总的单位（可写多次）；有错误的单位默认照常计入")(f)
+    f = option("--exclude-errors", "exclude_errors", is_flag=True, help="有错误的单位一律不计入汇总")(f)
+    return jobs_option("同时读取的文件数，默认等于 CPU 核数")(f)
+
+
 def _print_findings(report: Report, err: bool) -> None:
     for f in report.findings:
         click.echo(f.line(), err=err)
@@ -358,11 +370,24 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
               help="另存一份标注副本：每个问题所在单元格标色并加批注，另有“校验结果”工作表（原文件不改动）")
 @previous_option("上年的填报工作簿，或上年已发布的报告（网页 .html、Word .docx 或 PDF）：核对上年结转、现行有效件数，并查找与上年雷同的段落")
 @min_general_option("“一、总体情况”至少多少字（默认 200），少于此数给出警告")
-def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None) -> None:
+@option("--units", "units", type=_Path(file_okay=False), metavar="来源",
+        help="地区报告：逐格核对本报告的数字是否等于各单位之和。来源为 batch --roster 的输出文件夹，"
+             "或各单位工作簿（或已发布报告）所在的文件夹；此时报告也可以是已发布的 .html/.docx/.pdf")
+@units_options
+def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None,
+              units: str | None, roster: str | None, exclude: tuple[str, ...], exclude_errors: bool, jobs: int | None) -> None:
     src = _input_path(workbook)
     if annotate_to and Path(annotate_to).resolve() == src.resolve():
         raise click.UsageError("标注副本不能与输入的工作簿相同")
-    _, report = check(src, previous=_input_path(previous) if previous else None, min_general=min_general)
+    if units is None and (roster or exclude or exclude_errors):
+        raise click.UsageError("--roster、--exclude、--exclude-errors 需要与 --units 一起使用")
+    if units is not None and src.suffix.lower() in PUBLISHED_SUFFIXES:
+        _check_published_region(src, units, roster, exclude, exclude_errors, jobs, as_json)
+        return
+    sub, report = check(src, previous=_input_path(previous) if previous else None, min_general=min_general)
+    if units is not None and sub is not None:
+        rs = _region_sum(units, roster, sub.meta.year, exclude, exclude_errors, jobs)
+        report.extend(_region_compare(sub, rs))
     if annotate_to:
         with writing(annotate_to):
             done = annotate(src, report, annotate_to)
@@ -375,6 +400,84 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
             click.echo(f"未核对 {item}")
         click.echo(("检查通过：" if report.ok else "检查未通过：") + report.summary())
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+def _region_sum(source: str, roster: str | None, year: int | None, exclude: tuple[str, ...], exclude_errors: bool,
+                jobs: int | None) -> Any:
+    """The units of source summed (season.region.RegionSum); a source that cannot be used is a usage error."""
+    from nianbao.season.region import region_sum  # openpyxl, and the units' workbooks read
+    from nianbao.season.roster import RosterError, read_roster
+    from nianbao.season.units import UnitsError, read_units
+
+    try:
+        names = read_roster(_input_path(roster)) if roster else None
+        units = read_units(Path(source), names, year, jobs)
+    except (RosterError, UnitsError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    unknown = [name for name in exclude if name not in {u.name for u in units.units}]
+    if unknown:
+        raise click.UsageError(f"--exclude 的单位不在来源中：{'、'.join(unknown)}")
+    for line in units.stray:
+        click.echo(f"注意：未计入任何单位的文件 {line}", err=True)
+    return region_sum(units, set(exclude), exclude_errors)
+
+
+def _region_compare(sub: Any, rs: Any) -> list[Any]:
+    from nianbao.season.region import compare  # as above
+
+    click.echo(f"各单位之和：{rs.year} 年度，{rs.scope()}。", err=True)
+    return list(compare(sub, rs))
+
+
+def _check_published_region(src: Path, units: str, roster: str | None, exclude: tuple[str, ...], exclude_errors: bool,
+                            jobs: int | None, as_json: bool) -> None:
+    """A region's published report (page, Word, PDF) imported and its figures checked against its units."""
+    from nianbao.conversion import last_year  # the import, in its sandbox child
+
+    sub, why, partly = last_year(src)
+    report = Report(str(src))
+    if sub is None:
+        click.echo(f"无法导入：{why}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if partly:
+        report.not_assessed.append(f"{partly}，这些格子未核对")
+    report.extend(_region_compare(sub, _region_sum(units, roster, sub.meta.year, exclude, exclude_errors, jobs)))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, allow_nan=False, indent=2))
+    else:
+        _print_findings(report, err=False)
+        for item in report.not_assessed:
+            click.echo(f"未核对 {item}")
+        click.echo(("核对通过：" if report.ok else "核对未通过：") + report.summary())
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@command("region", "汇总各单位的统计数字，生成本地区（本级）填好数字的工作簿，用 convert 生成本地区的报告。")
+@click.argument("source", metavar="来源")
+@option("-o", "--output", "output", type=_Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx），如“本地区.xlsx”")
+@option("--agency", "agency", required=True, metavar="全称", help="本地区报告的机关全称，如“青山县人民政府”")
+@option("--type", "kind", type=_Choice(list(AGENCY_TYPES)), default=AGENCY_TYPES[0], show_default=True, help="机关类型")
+@option("--year", "year", type=click.IntRange(2019, 2100), metavar="年度", help="汇总的报告年度；不写时取多数单位的年度")
+@units_options
+def region_cmd(source: str, output: str, agency: str, kind: str, year: int | None, roster: str | None,
+               exclude: tuple[str, ...], exclude_errors: bool, jobs: int | None) -> None:
+    from nianbao.season.region import left_out_finding, region_workbook, relation_findings  # openpyxl
+
+    out = Path(output)
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"输出文件名应以 .xlsx 结尾，实际为“{out.name}”")
+    rs = _region_sum(source, roster, year, exclude, exclude_errors, jobs)
+    if not rs.included:
+        click.echo(f"没有可以汇总的单位（{rs.year} 年度）：" + "；".join(f"{u.name}（{why}）" for u, why in rs.left_out[:10]), err=True)
+        sys.exit(EXIT_FINDINGS)
+    findings = [f for f in (left_out_finding(rs), *relation_findings(rs)) if f is not None]
+    with writing(out):
+        atomic_write_bytes(out, region_workbook(rs, agency.strip(), kind))
+    for finding in findings:
+        click.echo(finding.line(), err=True)
+    click.echo(f"已生成 {agency.strip()} {rs.year} 年度的工作簿：{out}。数字为 {rs.scope()}之和（见“汇总单位”“各单位数字”两表）。"
+               "请填写落款日期和第一、五、六部分的文字，再用 nianbao convert 生成报告。", err=True)
+    sys.exit(EXIT_OK)
 
 
 @command("convert", "检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")

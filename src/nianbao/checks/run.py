@@ -41,9 +41,10 @@ def _span(cells: tuple[str, ...], at: Locate) -> str:
     return "+".join(refs)
 
 
-def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Number | None]) -> list[Finding]:
-    """Every relation that is not the definition of a total (totals hold their computed sums)."""
-    found: list[Finding] = []
+def broken_relations(table: Table, values: dict[str, Number | None]) -> list[tuple[Relation, Number, Number]]:
+    """Every relation that is not the definition of a total (totals hold their computed sums) and does not
+    hold on values, with its two sides; a relation with an unread part is not judged."""
+    found: list[tuple[Relation, Number, Number]] = []
     for rel in table.relations:
         total = rel.defines_total
         if total is not None and table.totals.get(total) == rel.rhs:
@@ -54,13 +55,17 @@ def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Numb
             continue  # an unreadable part is already a finding; the sum would only repeat it
         left: Number = sum(v for v in lv if v is not None)
         right: Number = sum(v for v in rv if v is not None)
-        if (left == right) if rel.op == "==" else (left <= right):
-            continue
-        found.append(_relation_finding(table, sheet, at, rel, left, right))
+        if not ((left == right) if rel.op == "==" else (left <= right)):
+            found.append((rel, left, right))
     return found
 
 
-def _relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left: Number, right: Number) -> Finding:
+def check_relations(table: Table, sheet: str, at: Locate, values: dict[str, Number | None]) -> list[Finding]:
+    """A finding for every relation of the table that values break."""
+    return [relation_finding(table, sheet, at, rel, left, right) for rel, left, right in broken_relations(table, values)]
+
+
+def relation_finding(table: Table, sheet: str, at: Locate, rel: Relation, left: Number, right: Number) -> Finding:
     total = rel.defines_total
     if rel.kind == "plausibility":
         a, b = rel.lhs[0], rel.rhs[0]

@@ -22,6 +22,8 @@ SHEET_PROBLEMS = "问题及改进"  # section 五
 SHEET_OTHER = "其他事项"  # section 六
 SHEET_NOTES = "说明"  # warnings the clerk acknowledges, with a reason (optional sheet)
 SHEET_LAST_YEAR = "上年报告原文"  # template --from: last year's text, for reference only (optional sheet)
+# nianbao region: which units the region's figures sum, and each unit's figures (protected, never read)
+SHEET_REGION_UNITS, SHEET_REGION_FIGURES = "汇总单位", "各单位数字"
 LAST_YEAR_NOTE = "← 上年"  # template --from: a note beside a figure cell, e.g. last year's 现行有效件数
 NOTES_HEADER_ROW = 3
 NOTES_ROWS = 50

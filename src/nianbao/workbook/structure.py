@@ -18,7 +18,7 @@ MAX_LISTED = 10  # unexpected cells listed one by one per sheet, then summarised
 GUIDE_ROWS = 40  # the instructions on 填报说明 take fewer rows than this
 
 # Sheets a clerk or this program may add that are not part of the report.
-KNOWN_EXTRA = {"校验结果", L.SHEET_NOTES, L.SHEET_LAST_YEAR}
+KNOWN_EXTRA = {"校验结果", L.SHEET_NOTES, L.SHEET_LAST_YEAR, L.SHEET_REGION_UNITS, L.SHEET_REGION_FIGURES}
 
 
 def default_rows(table: Table) -> RowMap:

@@ -1,0 +1,177 @@
+"""The units a region adds up: each unit's figures for the report year, from a season's output folder (its
+record, with the roster kept there) or from a folder of filled workbooks or published reports (each read
+in its own sandbox child). Units are what is counted, not files: the version of each unit that counts is
+chosen as the collection season chooses it (status.compute)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from nianbao.conversion import Status, check, figures_of, last_year, warm
+from nianbao.form import layout as L
+from nianbao.form.model import Form
+from nianbao.published import PUBLISHED_SUFFIXES
+from nianbao.season.matching import name_key
+from nianbao.season.record import RECORD_NAME, Received, SeasonRecord
+from nianbao.season.roster import Roster, Unit
+from nianbao.season.status import STATUSES, compute, from_record, season_year
+
+SUMMARY_JSON = "summary.json"  # a batch run's summary: which inbox files its season last saw
+_SKIP = (".", "~$")
+
+
+class UnitsError(Exception):
+    """The units cannot be read at all (Chinese message): no such folder, a season without a roster."""
+
+
+@dataclass
+class UnitFigures:
+    """One unit of the region and the figures it counts with (none when it has not reported)."""
+
+    name: str
+    kind: str = ""  # 机关类型: the roster's, else the workbook's
+    parent: str = ""  # 上级, from the roster
+    status: str = "not_submitted"  # a season status (status.STATUSES)
+    year: int | None = None
+    form: str = ""
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # conversion.figures_of
+    source: str = ""  # the file that counts, as received
+    problem: str = ""  # the first thing the unit has to fix
+
+    @property
+    def label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    def values(self, table: str) -> dict[str, Decimal]:
+        return {ref: Decimal(v) for ref, v in self.figures.get(table, {}).items()}
+
+    def unread(self, form: Form) -> list[str]:
+        """`Sheet!cell` of every figure of the form's tables this unit's file did not give."""
+        return [f"{L.TABLE_SHEETS[name]}!{L.to_sheet(ref)}" for name, table in form.tables.items()
+                for ref in table.numeric if ref not in self.figures.get(name, {})]
+
+
+@dataclass
+class Units:
+    source: str
+    year: int
+    units: list[UnitFigures]
+    roster: bool  # the units are a roster's (else every unit that sent a readable file)
+    stray: list[str] = field(default_factory=list)  # files that belong to no unit, and why
+
+
+def read_units(source: Path, roster: Roster | None = None, year: int | None = None, jobs: int | None = None) -> Units:
+    """The units of a season's output folder (batch --roster, or the mail/web season folder) or of a folder
+    of filled workbooks and published reports; roster, when given, says who had to report (a season's
+    folder keeps its own). year: the report year, else the year most files carry."""
+    if not source.is_dir():
+        raise UnitsError(f"找不到文件夹“{source}”（应为 batch --roster 的输出文件夹，或存放各单位工作簿的文件夹）")
+    if (source / RECORD_NAME).is_file():
+        return _from_season(source, roster, year)
+    return _from_folder(source, roster, year, jobs)
+
+
+def _from_season(folder: Path, roster: Roster | None, year: int | None) -> Units:
+    with SeasonRecord(folder / RECORD_NAME) as record:
+        roster = roster or record.roster()
+        if roster is None:
+            raise UnitsError(f"“{folder}”中的报送记录没有报送名单，请用 --roster 指定报送名单.xlsx")
+        season = from_record(record, roster, year, _inbox_files(folder))
+    units = []
+    for state in season.units:
+        rec = state.counted
+        units.append(_unit(state.unit, state.status, rec, state.problem(season.year), season.year))
+    stray = [f"{rec.path}（{'、'.join(u.name for u in cands) if cands else '没有对应的单位'}）" for rec, cands in season.unmatched]
+    return Units(str(folder), season.year, units, True, stray)
+
+
+def _inbox_files(folder: Path) -> set[str] | None:
+    """The inbox files the last batch run saw (a file gone from the inbox no longer counts)."""
+    try:
+        data = json.loads((folder / SUMMARY_JSON).read_text("utf-8"))
+        return {str(it["file"]) for it in data["items"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _unit(unit: Unit, status: str, rec: Received | None, problem: str, year: int) -> UnitFigures:
+    if rec is None:
+        return UnitFigures(unit.name, unit.kind, unit.parent, status, year, problem=problem)
+    try:
+        figures = json.loads(rec.figures or "{}")
+    except ValueError:
+        figures = {}
+    return UnitFigures(unit.name, unit.kind or rec.agency_type, unit.parent, status, rec.year or year, rec.form,
+                       figures if isinstance(figures, dict) else {}, rec.path, problem)
+
+
+def _from_folder(folder: Path, roster: Roster | None, year: int | None, jobs: int | None) -> Units:
+    paths = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix.lower() in (".xlsx",) + PUBLISHED_SUFFIXES
+             and not any(part.startswith(_SKIP) for part in p.relative_to(folder).parts)]
+    if not paths:
+        raise UnitsError(f"文件夹“{folder}”中没有工作簿（.xlsx）或已发布的报告（.html/.docx/.pdf）")
+    records = read_files([(str(p.relative_to(folder)), p) for p in paths], jobs)
+    chosen = year or season_year(records) or dt.date.today().year - 1
+    if roster is not None:
+        season = compute(roster, records, chosen)
+        units = [_unit(s.unit, s.status, s.counted, s.problem(chosen), chosen) for s in season.units]
+        stray = [f"{rec.path}（没有对应的单位）" for rec, _ in season.unmatched]
+        return Units(str(folder), chosen, units, True, stray)
+    # no roster: every agency that sent a file of the year is a unit, its latest file counting
+    by_agency: dict[str, Received] = {}
+    stray = []
+    for rec in sorted(records, key=lambda r: (r.received, r.path)):
+        if not rec.agency:  # a unit's file that cannot be read: a unit that cannot be summed
+            by_agency[rec.path] = rec.__class__(**{**rec.__dict__, "agency": Path(rec.path).stem})
+        elif rec.year not in (chosen, None):
+            stray.append(f"{rec.path}（{rec.agency} {rec.year} 年度，不是 {chosen} 年度）")
+        else:
+            by_agency[name_key(rec.agency)] = rec
+    units = [_unit(Unit(rec.agency), {"ok": "ok", "errors": "errors"}.get(rec.status, "unreadable"), rec, rec.first, chosen)
+             for rec in by_agency.values()]
+    units.sort(key=lambda u: u.name)
+    return Units(str(folder), chosen, units, False, stray)
+
+
+def read_files(files: Sequence[tuple[str, Path]], jobs: int | None = None) -> list[Received]:
+    """Each file read as the season records it (a workbook checked, a published report imported), in
+    parallel, each in its sandbox child."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    if jobs == 1:
+        return [read_file(display, path) for display, path in files]
+    ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=warm) as pool:
+        return list(pool.map(read_file, [d for d, _ in files], [p for _, p in files]))
+
+
+def read_file(display: str, path: Path) -> Received:
+    """One file as a season record: its agency, year, status and figures."""
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    received = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+    if path.suffix.lower() in PUBLISHED_SUFFIXES:
+        sub, why, _ = last_year(path)  # imported in its sandbox child, read as its workbook would be
+        if sub is None:
+            return Received(sha, "folder", display, received, Status.UNREADABLE.value, first=why)
+        return Received(sha, "folder", display, received, Status.OK.value, agency=sub.meta.agency, year=sub.meta.year,
+                        form=sub.form.id, agency_type=sub.meta.agency_type,
+                        figures=json.dumps(figures_of(sub), ensure_ascii=False, allow_nan=False))
+    sub, report = check(path)
+    first = (report.errors or report.warnings)[:1]
+    if sub is None:
+        return Received(sha, "folder", display, received, Status.UNREADABLE.value, errors=len(report.errors),
+                        first=first[0].line() if first else "")
+    return Received(sha, "folder", display, received, (Status.OK if report.ok else Status.ERRORS).value,
+                    agency=sub.meta.agency, agency_type=sub.meta.agency_type, year=sub.meta.year, form=sub.form.id,
+                    errors=len(report.errors), warnings=len(report.warnings), first=first[0].line() if first else "",
+                    figures=json.dumps(figures_of(sub), ensure_ascii=False, allow_nan=False))
+
