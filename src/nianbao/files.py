@@ -22,12 +22,31 @@ def safe_filename(text: str, fallback: str = "报告") -> str:
     return cut_bytes(re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .")[:80]).strip(" .") or fallback
 
 
+def _umask() -> int:
+    """This process's umask, read without changing it (os.umask sets it, which races with other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the target folder, then rename it into place."""
+    """Write to a temporary file in the target folder, then rename it into place. The file gets the
+    permissions of a file replaced, else those any program's new file gets (mkstemp's own are private:
+    a report or open data published from that folder would be unreadable to the web server)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -480,6 +480,36 @@ def region_cmd(source: str, output: str, agency: str, kind: str, year: int | Non
     sys.exit(EXIT_OK)
 
 
+@command("export", "把各单位的统计数字导出为开放数据：每个数字一行的长表（CSV 和 Excel）和数据说明（datapackage.json）。")
+@click.argument("sources", metavar="来源...", nargs=-1, required=True)
+@option("-o", "--output", "output", type=_Path(file_okay=False), required=True, help="输出文件夹，如“数据/”")
+@units_options
+def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, exclude: tuple[str, ...], exclude_errors: bool,
+               jobs: int | None) -> None:
+    from nianbao.season.opendata import export  # openpyxl
+    from nianbao.season.roster import RosterError, read_roster
+    from nianbao.season.units import UnitsError, read_units
+
+    if exclude or exclude_errors:
+        raise click.UsageError("export 导出各单位报送的全部数字（“检查结果”一列标明有错误的单位），不用 --exclude、--exclude-errors")
+    try:
+        names = read_roster(_input_path(roster)) if roster else None
+        seasons = [read_units(Path(src), names, None, jobs) for src in sources]
+    except (RosterError, UnitsError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    for units in seasons:
+        for line in units.stray:
+            click.echo(f"注意：未计入任何单位的文件 {line}", err=True)
+    try:
+        with writing(output):
+            done = export(seasons, Path(output))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"已导出 {'、'.join(map(str, done.years))} 年度 {done.units} 个单位·年度的 {done.rows} 个数字到 {output}"
+               f"（{'、'.join(p.name for p in done.files)}）。", err=True)
+    sys.exit(EXIT_OK)
+
+
 @command("convert", "检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @option("-o", "--output", "output", type=_Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
