@@ -28,7 +28,7 @@ ALLOWED = {
     "nianbao.published": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.output": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.season": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.published",
-                       "nianbao.conversion"},
+                       "nianbao.checks", "nianbao.output", "nianbao.conversion"},
     "nianbao.conversion": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.checks", "nianbao.output", "nianbao.published"},
 }
 

@@ -25,11 +25,13 @@ from nianbao.conversion import FEES_KEY
 from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
+from nianbao.output.charts import overview_page
+from nianbao.season.overview import overview_rows
 from nianbao.season.status import STATUSES
 from nianbao.season.units import Units
 
-PACKAGE, FIGURES_CSV, FIGURES_XLSX, UNITS_CSV, CELLS_CSV = (
-    "datapackage.json", "figures.csv", "figures.xlsx", "units.csv", "cells.csv")
+PACKAGE, FIGURES_CSV, FIGURES_XLSX, UNITS_CSV, CELLS_CSV, OVERVIEW = (
+    "datapackage.json", "figures.csv", "figures.xlsx", "units.csv", "cells.csv", "概览.html")
 FEES_TITLE = "六、其他需要报告的事项（信息处理费）"
 
 
@@ -250,10 +252,21 @@ def export(seasons: Sequence[Units], outdir: Path) -> Export:
         ],
     }
     files[PACKAGE] = json.dumps(package, ensure_ascii=False, indent=2).encode("utf-8")
+    files[OVERVIEW] = _overview(seasons).encode("utf-8")
     outdir.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         atomic_write_bytes(outdir / name, data)
     return Export(n, len({(r[0], r[3]) for r in units}), years, [outdir / name for name in files])
+
+
+def _overview(seasons: Sequence[Units]) -> str:
+    """The latest year's key figures, the region's and each unit's, against the year before when given."""
+    latest = max(seasons, key=lambda s: s.year)
+    before = next((s for s in seasons if s.year == latest.year - 1), None)
+    years = (latest.year, before.year if before else None)
+    return overview_page(f"{latest.year}年度政府信息公开工作年度报告主要数字", overview_rows(latest, before), years,
+                         f"数字来自各单位报送的填报工作簿；全部数字见 {FIGURES_CSV}（{FIGURES_XLSX}）。"
+                         "占比的括号内为两个件数。")
 
 
 def _now() -> str:

@@ -24,7 +24,7 @@ from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.season.matching import name_key
 from nianbao.season.record import RECORD_NAME, Received, SeasonRecord
 from nianbao.season.roster import Roster, Unit
-from nianbao.season.status import STATUSES, compute, from_record, season_year
+from nianbao.season.status import STATUSES, Season, compute, from_record, season_year
 
 SUMMARY_JSON = "summary.json"  # a batch run's summary: which inbox files its season last saw
 _SKIP = (".", "~$")
@@ -87,12 +87,14 @@ def _from_season(folder: Path, roster: Roster | None, year: int | None) -> Units
         if roster is None:
             raise UnitsError(f"“{folder}”中的报送记录没有报送名单，请用 --roster 指定报送名单.xlsx")
         season = from_record(record, roster, year, _inbox_files(folder))
-    units = []
-    for state in season.units:
-        rec = state.counted
-        units.append(_unit(state.unit, state.status, rec, state.problem(season.year), season.year))
+    return season_units(season, str(folder))
+
+
+def season_units(season: Season, source: str) -> Units:
+    """The units of a computed season, each with the version that counts."""
+    units = [_unit(s.unit, s.status, s.counted, s.problem(season.year), season.year) for s in season.units]
     stray = [f"{rec.path}（{'、'.join(u.name for u in cands) if cands else '没有对应的单位'}）" for rec, cands in season.unmatched]
-    return Units(str(folder), season.year, units, True, stray)
+    return Units(source, season.year, units, True, stray)
 
 
 def _inbox_files(folder: Path) -> set[str] | None:
