@@ -813,8 +813,10 @@ def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: i
         help="收集季的报送记录（与 batch --roster 的输出文件夹中的同名文件共用）：每次上传都记入")
 @option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
         help="与 --season 一起用：在 /office 页面按单位显示报送情况（需环境变量 NIANBAO_OFFICE_TOKEN 中的口令）")
+@option("--previous", "previous", type=_Path(file_okay=False), metavar="上年来源",
+        help="与 --roster 一起用：上年收集季的输出文件夹或上年各单位工作簿的文件夹，/office 页面的主要数字与上年对比")
 def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None,
-              header_timeout: float, max_connections: int, season: str | None, roster: str | None) -> None:
+              header_timeout: float, max_connections: int, season: str | None, roster: str | None, previous: str | None) -> None:
     try:  # the optional web extra (FastAPI, uvicorn): only this command needs it
         import uvicorn
 
@@ -829,12 +831,15 @@ def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: f
         raise Failure(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请用 --port 换一个") from exc
     if roster and not season:
         raise click.UsageError("--roster 需要与 --season 一起使用")
+    if previous and not roster:
+        raise click.UsageError("--previous 需要与 --season、--roster 一起使用")
     token = os.environ.get("NIANBAO_OFFICE_TOKEN") or None
     if roster and (token is None or len(token) < 12):
         raise click.UsageError("显示报送情况需要口令：请在环境变量 NIANBAO_OFFICE_TOKEN 中设置至少 12 个字符的口令")
     settings = WebSettings(data_dir=Path(data_dir) if data_dir else None, keep_minutes=keep, max_upload_mb=max_mb,
                            jobs=jobs or os.cpu_count() or 1, season=Path(season) if season else None,
-                           roster=_input_path(roster) if roster else None, office_token=token)
+                           roster=_input_path(roster) if roster else None, office_token=token,
+                           previous=_input_dir(previous) if previous else None)
     try:
         app = create_app(settings)
     except OSError as exc:

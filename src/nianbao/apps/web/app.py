@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -26,6 +27,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,11 +37,14 @@ from nianbao.apps.web import pages as webpages
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
 from nianbao.conversion import Conversion, Status, convert, staging_path, warm
 from nianbao.findings import Level
+from nianbao.output.charts import overview_table
 from nianbao.output.pdf import PdfError, pdf_bytes
+from nianbao.season.overview import overview_rows
 from nianbao.season.record import SeasonRecord, from_conversion
 from nianbao.season.record import now as season_now
 from nianbao.season.roster import read_roster
 from nianbao.season.status import STATUSES, Season, from_record
+from nianbao.season.units import Units, UnitsError, read_units, season_units
 from nianbao.workbook.blank import template_bytes
 
 COOKIE = "nianbao_owner"
@@ -75,6 +80,7 @@ class WebSettings:
     season: Path | None = None  # the collection season's record: every upload is also recorded there
     roster: Path | None = None  # with season and office_token: the office's status page /office
     office_token: str | None = None  # the office's secret for /office (never shown to the units)
+    previous: Path | None = None  # last year's units (a season's folder or a folder of workbooks): /office compares
 
 
 # --- API models (they make the OpenAPI description) ----------------------------------------------------
@@ -247,15 +253,28 @@ def _record_upload(record_path: Path, digest: str, name: str, conv: Conversion) 
         record.add(from_conversion(digest, "web", name, season_now(), conv))
 
 
-def office_page(season: Season, keep_text: str) -> str:
+def office_page(season: Season, keep_text: str, last: Units | None = None) -> str:
     order = sorted(season.units, key=lambda u: (list(STATUSES).index(u.status), u.unit.name))
     units = [{"name": u.unit.name, "label": u.label, "css": {"ok": "info", "errors": "error"}.get(u.status, "warning"),
               "file": u.counted.path if u.counted else "", "received": (u.received or "")[5:16].replace("T", " "),
               "errors": u.counted.errors if u.counted else "", "problem": u.problem(season.year),
               "contact": "；".join(x for x in (u.unit.contact, "、".join(u.unit.emails)) if x)} for u in order]
     unmatched = [f"{r.path}（{r.agency or '机关名称未识别'}，{r.received[:10]}）" for r, _ in season.unmatched]
+    this = season_units(season, "")
+    last = last if last is not None and last.year == season.year - 1 else None
+    overview = Markup(overview_table(overview_rows(this, last), (season.year, last.year if last else None)))  # charts escapes every text
     return webpages.render("office", year=season.year, headline=season.headline(), units=units, unmatched=unmatched,
-                           keep_text=keep_text)
+                           keep_text=keep_text, overview=overview, compared=last is not None)
+
+
+@functools.cache
+def _last_year_units(source: Path) -> Units | None:
+    """Last year's units, read once (last year's figures do not change while the page runs); None when
+    the folder cannot be read — the page then shows this year alone."""
+    try:
+        return read_units(source, jobs=1)  # one file after another: no worker pool forked from the server
+    except UnitsError:
+        return None
 
 
 def _season_now(record_path: Path, roster_path: Path) -> Season:
@@ -460,7 +479,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 given.encode(), settings.office_token.encode()):
             raise StarletteHTTPException(404)
         season = await asyncio.to_thread(_season_now, settings.season, settings.roster)
-        return page(office_page(season, keep_text), request)
+        last = await asyncio.to_thread(_last_year_units, settings.previous) if settings.previous else None
+        return page(office_page(season, keep_text, last), request)
 
     @app.get("/api/health", summary="运行状态", tags=["服务"])
     async def health() -> dict[str, Any]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 
+from nianbao.output.charts import OVERVIEW_CSS
+
 _BASE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -91,8 +93,12 @@ _OFFICE = """{% extends "base" %}{% block title %}报送情况{% endblock %}{% b
 </tbody></table>
 {% if unmatched %}<h2>没有对应到名单中单位的文件（{{ unmatched|length }} 个）</h2>
 <ul>{% for f in unmatched %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
+<h2 id="overview-heading">主要数字{% if not compared %}<small class="muted">（启动时加 --previous 上年的文件夹，可与上年对比）</small>{% endif %}</h2>
+<style>{{ overview_css }}</style>
+<div id="overview">{{ overview }}</div>
 {% endblock %}"""
 
+_OFFICE = _OFFICE.replace("{{ overview_css }}", OVERVIEW_CSS)  # ours, constant: part of the template, not data
 _ENV = Environment(loader=DictLoader({"base": _BASE, "index": _INDEX, "job": _JOB, "error": _ERROR, "office": _OFFICE}),
                    autoescape=select_autoescape(default=True, default_for_string=True), undefined=StrictUndefined)
 
