@@ -505,8 +505,9 @@ def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, exclud
             done = export(seasons, Path(output))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    click.echo(f"已导出 {'、'.join(map(str, done.years))} 年度 {done.units} 个单位·年度的 {done.rows} 个数字到 {output}"
-               f"（{'、'.join(p.name for p in done.files)}）。", err=True)
+    click.echo(f"已导出 {'、'.join(map(str, done.years))} 年度 {done.units} 个单位·年度的 {done.rows} 个数字"
+               + (f"（另有 {done.without} 个单位·年度未报送或无法读取，列在 units.csv 中）" if done.without else "")
+               + f"到 {output}：{'、'.join(p.name for p in done.files)}。", err=True)
     sys.exit(EXIT_OK)
 
 

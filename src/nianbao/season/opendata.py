@@ -210,7 +210,8 @@ def _resource(name: str, path: str, title: str, description: str, schema: dict[s
 @dataclass
 class Export:
     rows: int
-    units: int
+    units: int  # unit-years with figures
+    without: int  # unit-years without (not submitted, unreadable, another year)
     years: list[int]
     files: list[Path]
 
@@ -256,7 +257,7 @@ def export(seasons: Sequence[Units], outdir: Path) -> Export:
     outdir.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         atomic_write_bytes(outdir / name, data)
-    return Export(n, len({(r[0], r[3]) for r in units}), years, [outdir / name for name in files])
+    return Export(n, len(per_unit), len(units) - len(per_unit), years, [outdir / name for name in files])
 
 
 def _overview(seasons: Sequence[Units]) -> str:
