@@ -406,8 +406,8 @@ def _region_sum(source: str, roster: str | None, year: int | None, exclude: tupl
                 jobs: int | None) -> Any:
     """The units of source summed (season.region.RegionSum); a source that cannot be used is a usage error."""
     from nianbao.season.region import region_sum  # openpyxl, and the units' workbooks read
-    from nianbao.season.roster import RosterError, read_roster
-    from nianbao.season.units import UnitsError, read_units
+    from nianbao.season.roster import RosterError, read_roster  # openpyxl
+    from nianbao.season.units import UnitsError, read_units  # the conversion machinery
 
     try:
         names = read_roster(_input_path(roster)) if roster else None
@@ -487,8 +487,8 @@ def region_cmd(source: str, output: str, agency: str, kind: str, year: int | Non
 def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, exclude: tuple[str, ...], exclude_errors: bool,
                jobs: int | None) -> None:
     from nianbao.season.opendata import export  # openpyxl
-    from nianbao.season.roster import RosterError, read_roster
-    from nianbao.season.units import UnitsError, read_units
+    from nianbao.season.roster import RosterError, read_roster  # openpyxl
+    from nianbao.season.units import UnitsError, read_units  # the conversion machinery
 
     if exclude or exclude_errors:
         raise click.UsageError("export 导出各单位报送的全部数字（“检查结果”一列标明有错误的单位），不用 --exclude、--exclude-errors")

@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from nianbao.conversion import FEES_KEY
 from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
+from nianbao.form.cells import cell_ref
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.output.charts import overview_page
 from nianbao.season.overview import overview_rows
@@ -166,7 +167,7 @@ def _xlsx(columns: Sequence[Column], rows: list[list[Any]]) -> bytes:
     """The long table for people in Excel: Chinese headers, the field names on a second sheet."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("数字")
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = cell_ref(2, 1)  # the header row stays in view
     header = []
     for c in columns:
         cell = WriteOnlyCell(ws, c.title)
