@@ -5,6 +5,7 @@
     python benchmarks/bench.py --profile  # where the in-process conversion spends its time
     python benchmarks/bench.py --import   # only reading published reports (web page, Word, PDF)
     python benchmarks/bench.py --season   # only the collection season: status of 2,000 files, an unchanged rerun
+    python benchmarks/bench.py --export   # only open data: 500 units x 3 years exported (size and time)
 
 Rows: in-process conversion against the bare floor (calamine read + docxtpl render and save with a ready
 context); a cold `nianbao convert` process against importing pandas, openpyxl and docxtpl; `nianbao batch`
@@ -311,6 +312,64 @@ def bench_season(rng: random.Random, runs: int) -> tuple[list[tuple[str, float, 
     return rows, notes
 
 
+def bench_export(rng: random.Random, runs: int) -> tuple[list[tuple[str, float, float, str]], list[str]]:
+    """nianbao export of 500 units x 3 years from three season folders (records with the roster kept), against
+    the floor: reading the same records and writing their figures as bare (unit, year, table, cell, value) CSV
+    rows — no labels, no dictionary, no xlsx, no overview."""
+    import csv
+    import json
+
+    from nianbao.conversion import check, figures_of
+    from nianbao.season.opendata import export
+    from nianbao.season.record import Received, SeasonRecord
+    from nianbao.season.roster import Roster, Unit
+    from nianbao.season.status import from_record
+    from nianbao.season.units import read_units
+
+    roster = Roster([Unit(f"青山县第{i:03d}街道办事处", "乡镇街道", parent="青山县") for i in range(500)])
+    notes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.xlsx"
+        sample.write_bytes(realistic(1, rng))
+        sub, _ = check(sample)
+        assert sub is not None
+        base = figures_of(sub)
+        folders = []
+        for year in (2022, 2023, 2024):
+            folder = Path(tmp) / str(year)
+            with SeasonRecord(folder / "报送记录.sqlite") as record:
+                for i, unit in enumerate(roster.units):
+                    if rng.random() < 0.04:
+                        continue  # a few units never report
+                    figures = {t: {ref: str(int(v) + rng.randrange(3)) if "." not in v else v for ref, v in cells.items()}
+                               for t, cells in base.items()}
+                    record.add(Received(f"{year}{i:060x}", "folder", f"{i}.xlsx", f"{year + 1}-01-10T09:00:00+08:00", "ok",
+                                        agency=unit.name, year=year, form="2021", figures=json.dumps(figures, ensure_ascii=False)))
+                from_record(record, roster, year)  # keeps the roster in the record, as batch --roster does
+            folders.append(folder)
+
+        def ours():
+            export([read_units(f) for f in folders], Path(tmp) / "数据")
+
+        def floor():
+            with (Path(tmp) / "floor.csv").open("w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                for f in folders:
+                    with SeasonRecord(f / "报送记录.sqlite") as record:
+                        for rec in record.all():
+                            for t, cells in json.loads(rec.figures).items():
+                                for ref, v in cells.items():
+                                    w.writerow([rec.agency, rec.year, t, ref, v])
+
+        ours_s, floor_s = median_seconds(ours, runs), median_seconds(floor, runs)
+        out = Path(tmp) / "数据"
+        sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(out.iterdir()))
+        rows = sum(1 for _ in (out / "figures.csv").open(encoding="utf-8")) - 1
+        notes.append(f"export of 500 units x 3 years: {rows} rows; {sizes}")
+    return [("export 500 units x 3 years (CSV, xlsx, package, overview) vs bare CSV of the records", ours_s, floor_s,
+             "a season's office waits < 1 min")], notes
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -319,7 +378,12 @@ def main() -> int:
     ap.add_argument("--cold", action="store_true", help="only the cold-start row (11 interleaved runs)")
     ap.add_argument("--import", dest="import_", action="store_true", help="only reading published reports")
     ap.add_argument("--season", action="store_true", help="only the collection season (status and an unchanged rerun)")
+    ap.add_argument("--export", action="store_true", help="only open data: 500 units x 3 years")
     args = ap.parse_args()
+    if args.export:
+        rows, notes = bench_export(random.Random(2026), 3 if args.quick else 5)
+        print_table(rows, notes)
+        return 0
     if args.season:
         rows, notes = bench_season(random.Random(2025), 5 if args.quick else 11)
         print_table(rows, notes)
@@ -353,6 +417,9 @@ def main() -> int:
     season_rows, season_notes = bench_season(rng, 5 if args.quick else 11)
     rows += season_rows
     notes += season_notes
+    export_rows, export_notes = bench_export(rng, 3 if args.quick else 5)
+    rows += export_rows
+    notes += export_notes
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
     print()
     print_table(rows, notes)

@@ -17,16 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from nianbao.conversion import FEES_KEY
 from nianbao.files import atomic_write_bytes
 from nianbao.form import layout as L
-from nianbao.form.cells import cell_ref
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.output.charts import overview_page
+from nianbao.season.bigsheet import Sheet, xlsx_bytes
 from nianbao.season.overview import overview_rows
 from nianbao.season.status import STATUSES
 from nianbao.season.units import Units
@@ -51,7 +47,6 @@ FIGURE_COLUMNS = (
     Column("year", "年度", "integer", "报告年度"),
     Column("form", "表格格式", "string", "国家规定的表格格式版本：2021 或 2019"),
     Column("table", "表格", "string", "table2、table3、table4（第二、三、四部分的统计表）或 fees（第六部分的信息处理费）"),
-    Column("table_title", "表格标题", "string", "该部分的标题，与国家格式一致"),
     Column("cell", "格", "string", "该数字在国家格式表格中的位置（相对表格左上角，如 D4）"),
     Column("sheet_cell", "工作簿位置", "string", "该数字在填报工作簿中的位置（工作表!单元格）"),
     Column("row_label", "项目", "string", "该格左侧的行标签，自外向内用“ / ”连接，与国家格式逐字一致"),
@@ -74,6 +69,7 @@ UNIT_COLUMNS = (
 CELL_COLUMNS = (
     Column("form", "表格格式", "string", "国家规定的表格格式版本"),
     Column("table", "表格", "string", "table2、table3、table4 或 fees"),
+    Column("table_title", "表格标题", "string", "该部分的标题，与国家格式一致"),
     Column("cell", "格", "string", "在国家格式表格中的位置"),
     Column("sheet_cell", "工作簿位置", "string", "在填报工作簿中的位置"),
     Column("row_label", "项目", "string", "行标签"),
@@ -139,8 +135,7 @@ def _figure_rows(seasons: Sequence[Units]) -> Iterator[list[Any]]:
                 text = unit.figures.get(info.table, {}).get(info.cell)
                 if text is None:
                     continue
-                yield [unit.name, unit.kind, unit.parent, unit.year or units.year, info.form, info.table, info.title,
-                       info.cell, info.sheet_cell, info.row_label, info.column_label, info.is_total, Decimal(text),
+                yield [unit.name, unit.kind, unit.parent, unit.year or units.year, info.form, info.table, info.cell, info.sheet_cell, info.row_label, info.column_label, info.is_total, Decimal(text),
                        info.measure, unit.status]
 
 
@@ -165,25 +160,12 @@ def _text(value: Any) -> str:
 
 def _xlsx(columns: Sequence[Column], rows: list[list[Any]]) -> bytes:
     """The long table for people in Excel: Chinese headers, the field names on a second sheet."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("数字")
-    ws.freeze_panes = cell_ref(2, 1)  # the header row stays in view
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, c.title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    for row in rows:
-        ws.append([("是" if v else "否") if isinstance(v, bool) else (int(v) if isinstance(v, Decimal) and v == v.to_integral() else
-                   float(v) if isinstance(v, Decimal) else v) for v in row])
-    guide = wb.create_sheet("字段说明")
-    guide.append(["列", "字段名（CSV）", "类型", "说明"])
-    for c in columns:
-        guide.append([c.title, c.name, c.type, c.description])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    widths = {"unit": 28, "row_label": 40, "column_label": 30, "sheet_cell": 14}
+    return xlsx_bytes([
+        Sheet("数字", [c.title for c in columns], rows, [widths.get(c.name, 10) for c in columns]),
+        Sheet("字段说明", ["列", "字段名（CSV）", "类型", "说明"], [[c.title, c.name, c.type, c.description] for c in columns],
+              [14, 16, 10, 80]),
+    ])
 
 
 def _schema(columns: Sequence[Column], key: list[str] | None = None, foreign: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -220,7 +202,7 @@ class Export:
 def export(seasons: Sequence[Units], outdir: Path) -> Export:
     """Write the package into outdir: figures.csv (and .xlsx), units.csv, cells.csv, datapackage.json."""
     order = {(c.form, c.table, c.cell): i for fid in FORM_IDS for i, c in enumerate(form_cells(load_form(fid)))}
-    figures = sorted(_figure_rows(seasons), key=lambda r: (r[3], r[0], order[(r[4], r[5], r[7])]))
+    figures = sorted(_figure_rows(seasons), key=lambda r: (r[3], r[0], order[(r[4], r[5], r[6])]))
     per_unit: dict[tuple[str, int], int] = {}
     for r in figures:
         per_unit[(r[0], r[3])] = per_unit.get((r[0], r[3]), 0) + 1
@@ -230,7 +212,7 @@ def export(seasons: Sequence[Units], outdir: Path) -> Export:
     dupes = [key for key, n in Counter((r[0], r[3]) for r in units).items() if n > 1]
     if dupes:
         raise ValueError(f"同一单位同一年度出现在多个来源中：{'、'.join(f'{n} {y}' for n, y in sorted(dupes)[:5])}")
-    cells = [[c.form, c.table, c.cell, c.sheet_cell, c.row_label, c.column_label, c.kind, c.is_total, c.parts, c.measure]
+    cells = [[c.form, c.table, c.title, c.cell, c.sheet_cell, c.row_label, c.column_label, c.kind, c.is_total, c.parts, c.measure]
              for fid in FORM_IDS for c in form_cells(load_form(fid))]
     years: list[int] = sorted({r[3] for r in units})
     figures_csv, n = _csv(FIGURE_COLUMNS, figures)

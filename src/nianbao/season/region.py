@@ -190,7 +190,7 @@ def _units_sheet(ws: Worksheet, rs: RegionSum, agency: str) -> None:
             ws.cell(ws.max_row, c).alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDEF", (6, 34, 14, 10, 9, 60)):
         ws.column_dimensions[col].width = width
-    ws.freeze_panes = ws.cell(3, 1)  # below the title and the header
+    ws.freeze_panes = ws.cell(3, 1).coordinate  # below the title and the header
     a4_landscape(ws, "2:2")
     _reference_only(ws)
 
@@ -217,7 +217,7 @@ def _figures_sheet(ws: Worksheet, rs: RegionSum) -> None:
     for row in ws.iter_rows(min_row=3, max_col=4):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = ws.cell(3, 6)  # the labels and the sum stay in view
+    ws.freeze_panes = ws.cell(3, 6).coordinate  # the labels and the sum stay in view
     a4_landscape(ws, "2:2")
     if len(units) <= 8:  # else the sheet prints across pages, columns A-E repeated on each
         fit_to_width(ws)

@@ -47,13 +47,17 @@ class UnitFigures:
     figures: dict[str, dict[str, str]] = field(default_factory=dict)  # conversion.figures_of
     source: str = ""  # the file that counts, as received
     problem: str = ""  # the first thing the unit has to fix
+    _numbers: dict[str, dict[str, Decimal]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def label(self) -> str:
         return STATUSES.get(self.status, self.status)
 
     def values(self, table: str) -> dict[str, Decimal]:
-        return {ref: Decimal(v) for ref, v in self.figures.get(table, {}).items()}
+        """A table's figures as numbers (made once: a region's sum asks for every cell of every unit)."""
+        if table not in self._numbers:
+            self._numbers[table] = {ref: Decimal(v) for ref, v in self.figures.get(table, {}).items()}
+        return self._numbers[table]
 
     def unread(self, form: Form) -> list[str]:
         """`Sheet!cell` of every figure of the form's tables this unit's file did not give."""
