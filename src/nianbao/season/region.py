@@ -19,7 +19,7 @@ from nianbao.findings import Finding, Level
 from nianbao.form import layout as L
 from nianbao.form.model import Form, NumKind, form_for_year, load_form
 from nianbao.season.units import UnitFigures, Units
-from nianbao.workbook.blank import a4_landscape, fit_to_width, workbook_bytes
+from nianbao.workbook.blank import a4_landscape, fit_to_width, row_height, workbook_bytes
 from nianbao.workbook.fill import filled_workbook
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import Number, format_number
@@ -188,6 +188,7 @@ def _units_sheet(ws: Worksheet, rs: RegionSum, agency: str) -> None:
                    why.get(id(unit), unit.problem if unit.status == "errors" else "")])
         for c in range(1, 7):
             ws.cell(ws.max_row, c).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[ws.max_row].height = max(row_height(unit.name, 34), row_height(str(ws.cell(ws.max_row, 6).value or ""), 60))
     for col, width in zip("ABCDEF", (6, 34, 14, 10, 9, 60)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = ws.cell(3, 1).coordinate  # below the title and the header
@@ -210,13 +211,15 @@ def _figures_sheet(ws: Worksheet, rs: RegionSum) -> None:
     for f in L.FEE_FIELDS if rs.form.fees_in_six else ():
         ws.append([L.SHEET_OTHER, f"B{L.field_row(L.SECTION6_FIELDS, f.key)}", f.label, "", rs.values.get(FEES_KEY, {}).get(f.key)]
                   + [_fee(u, f.key) for u in units])
-    for col, width in (("A", 10), ("B", 8), ("C", 36), ("D", 24), ("E", 10)):
+    for col, width in (("A", 10), ("B", 8), ("C", 36), ("D", 30), ("E", 10)):
         ws.column_dimensions[col].width = width
     for c in range(6, 6 + len(units)):
         ws.column_dimensions[get_column_letter(c)].width = 12
-    for row in ws.iter_rows(min_row=3, max_col=4):
+    for row in ws.iter_rows(min_row=3):
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=cell.column <= 4, vertical="top")
+        # the labels wrap: the row as tall as its longer label (no spreadsheet sizes rows it did not lay out)
+        ws.row_dimensions[row[0].row].height = max(row_height(str(row[2].value or ""), 36), row_height(str(row[3].value or ""), 30))
     ws.freeze_panes = ws.cell(3, 6).coordinate  # the labels and the sum stay in view
     a4_landscape(ws, "2:2")
     if len(units) <= 8:  # else the sheet prints across pages, columns A-E repeated on each
