@@ -215,11 +215,11 @@ def _figures_sheet(ws: Worksheet, rs: RegionSum) -> None:
         ws.column_dimensions[col].width = width
     for c in range(6, 6 + len(units)):
         ws.column_dimensions[get_column_letter(c)].width = 12
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=cell.column <= 4, vertical="top")
+    for r in range(3, ws.max_row + 1):
+        for c in range(1, ws.max_column + 1):
+            ws.cell(r, c).alignment = Alignment(wrap_text=c <= 4, vertical="top")
         # the labels wrap: the row as tall as its longer label (no spreadsheet sizes rows it did not lay out)
-        ws.row_dimensions[row[0].row].height = max(row_height(str(row[2].value or ""), 36), row_height(str(row[3].value or ""), 30))
+        ws.row_dimensions[r].height = max(row_height(str(ws.cell(r, 3).value or ""), 36), row_height(str(ws.cell(r, 4).value or ""), 30))
     ws.freeze_panes = ws.cell(3, 6).coordinate  # the labels and the sum stay in view
     a4_landscape(ws, "2:2")
     if len(units) <= 8:  # else the sheet prints across pages, columns A-E repeated on each
