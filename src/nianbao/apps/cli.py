@@ -256,13 +256,17 @@ def jobs_option(help: str) -> Callable[[F], F]:
 
 
 def units_options(f: F) -> F:
-    """How the units of a region are chosen: check --units, region, export."""
-    f = option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
-               help="应报送的单位名单：未报送的单位也列出（batch --roster 的输出文件夹已记有名单，可不写）")(f)
-    f = option("--exclude", "exclude", multiple=True, metavar="单位全称",
-               help="不计入汇总的单位（可写多次）；有错误的单位默认照常计入")(f)
+    """Where the units of a region come from: check --units, region, export."""
+    f = jobs_option("同时读取的文件数，默认等于 CPU 核数")(f)
+    return option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
+                  help="应报送的单位名单：未报送的单位也列出（batch --roster 的输出文件夹已记有名单，可不写）")(f)
+
+
+def exclude_options(f: F) -> F:
+    """Which units the region's sum leaves out: check --units, region."""
     f = option("--exclude-errors", "exclude_errors", is_flag=True, help="有错误的单位一律不计入汇总")(f)
-    return jobs_option("同时读取的文件数，默认等于 CPU 核数")(f)
+    return option("--exclude", "exclude", multiple=True, metavar="单位全称",
+                  help="不计入汇总的单位（可写多次）；有错误的单位默认照常计入")(f)
 
 
 def _print_findings(report: Report, err: bool) -> None:
@@ -374,6 +378,7 @@ def doc_template_cmd(output: str, body_font: str, title_font: str, heading1_font
         help="地区报告：逐格核对本报告的数字是否等于各单位之和。来源为 batch --roster 的输出文件夹，"
              "或各单位工作簿（或已发布报告）所在的文件夹；此时报告也可以是已发布的 .html/.docx/.pdf")
 @units_options
+@exclude_options
 def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: str | None, min_general: int | None,
               units: str | None, roster: str | None, exclude: tuple[str, ...], exclude_errors: bool, jobs: int | None) -> None:
     src = _input_path(workbook)
@@ -459,6 +464,7 @@ def _check_published_region(src: Path, units: str, roster: str | None, exclude: 
 @option("--type", "kind", type=_Choice(list(AGENCY_TYPES)), default=AGENCY_TYPES[0], show_default=True, help="机关类型")
 @option("--year", "year", type=click.IntRange(2019, 2100), metavar="年度", help="汇总的报告年度；不写时取多数单位的年度")
 @units_options
+@exclude_options
 def region_cmd(source: str, output: str, agency: str, kind: str, year: int | None, roster: str | None,
                exclude: tuple[str, ...], exclude_errors: bool, jobs: int | None) -> None:
     from nianbao.season.region import left_out_finding, region_workbook, relation_findings  # openpyxl
@@ -484,14 +490,11 @@ def region_cmd(source: str, output: str, agency: str, kind: str, year: int | Non
 @click.argument("sources", metavar="来源...", nargs=-1, required=True)
 @option("-o", "--output", "output", type=_Path(file_okay=False), required=True, help="输出文件夹，如“数据/”")
 @units_options
-def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, exclude: tuple[str, ...], exclude_errors: bool,
-               jobs: int | None) -> None:
+def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, jobs: int | None) -> None:
     from nianbao.season.opendata import export  # openpyxl
     from nianbao.season.roster import RosterError, read_roster  # openpyxl
     from nianbao.season.units import UnitsError, read_units  # the conversion machinery
 
-    if exclude or exclude_errors:
-        raise click.UsageError("export 导出各单位报送的全部数字（“检查结果”一列标明有错误的单位），不用 --exclude、--exclude-errors")
     try:
         names = read_roster(_input_path(roster)) if roster else None
         seasons = [read_units(Path(src), names, None, jobs) for src in sources]
@@ -622,6 +625,8 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
         for form_id, data in result.aggregate["forms"].items():
             bad = len(data["findings"])
             click.echo(f"{form_id} 版合计：{data['agencies']} 个单位" + (f"，合计数有 {bad} 处关系不成立" if bad else "，各项关系成立"), err=True)
+        if result.season is not None:
+            click.echo(f"本地区的填报工作簿可由各单位之和直接生成：nianbao region {output} -o 本地区.xlsx --agency 本地区机关全称", err=True)
     if result.season is not None:
         click.echo(f"{result.season.year} 年度报送情况：{result.season.headline()}。"
                    f"报送情况表：{Path(output) / '报送情况.xlsx'}", err=True)
