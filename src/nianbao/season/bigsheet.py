@@ -92,8 +92,8 @@ def _number(value: object) -> str | None:
 def _sheet_xml(sheet: Sheet, strings: _Strings) -> str:
     letters = [get_column_letter(c + 1) for c in range(len(sheet.header))]
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {_NS}>",
-           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-           "</sheetView></sheetViews>"]
+           f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="{letters[0]}2" activePane="bottomLeft" '
+           'state="frozen"/></sheetView></sheetViews>']
     if sheet.widths:
         out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                                       for i, w in enumerate(sheet.widths, start=1)) + "</cols>")
