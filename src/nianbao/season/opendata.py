@@ -235,7 +235,7 @@ def export(seasons: Sequence[Units], outdir: Path) -> Export:
                       _schema(CELL_COLUMNS, ["form", "table", "cell"])),
         ],
     }
-    files[PACKAGE] = json.dumps(package, ensure_ascii=False, indent=2).encode("utf-8")
+    files[PACKAGE] = json.dumps(package, ensure_ascii=False, allow_nan=False, indent=2).encode("utf-8")
     files[OVERVIEW] = _overview(seasons).encode("utf-8")
     outdir.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
