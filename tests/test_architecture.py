@@ -29,6 +29,8 @@ ALLOWED = {
     "nianbao.output": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.season": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.published",
                        "nianbao.checks", "nianbao.output", "nianbao.conversion"},
+    "nianbao.audit": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.checks",
+                      "nianbao.published", "nianbao.output", "nianbao.conversion", "nianbao.season"},
     "nianbao.conversion": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook", "nianbao.checks", "nianbao.output", "nianbao.published"},
 }
 

@@ -112,6 +112,11 @@ CODES: dict[str, str] = {
     "region-sum-mismatch": "地区报告的数字与各单位之和不符",
     "region-units-missing": "有单位未计入各单位之和",
     "region-relation-broken": "各单位之和的勾稽关系不成立",
+    # what only many published reports together show (nianbao audit)
+    "audit-similar-previous": "与本单位上年报告雷同",
+    "audit-similar-other": "与其他单位的报告雷同",
+    "audit-duplicate": "同一份报告重复出现",
+    "audit-same-tables": "统计表与其他单位逐格相同",
 }
 
 # The level a finding of each code has unless the call site has a reason to differ (a label changed in a
@@ -142,6 +147,8 @@ LEVELS: dict[str, Level] = {
     "region-sum-mismatch": Level.ERROR,  # a warning when some units are not in the sum
     "region-units-missing": Level.WARNING,
     "region-relation-broken": Level.WARNING,
+    "audit-similar-previous": Level.WARNING, "audit-similar-other": Level.WARNING, "audit-duplicate": Level.WARNING,
+    "audit-same-tables": Level.WARNING,
 }
 
 

@@ -514,6 +514,53 @@ def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, jobs: 
     sys.exit(EXIT_OK)
 
 
+@command("audit", "评估已发布的年度报告：逐份读取、检查、与上年和其他单位比对，按评分规则打分排名。")
+@click.argument("source", metavar="来源")
+@option("-o", "--output", "output", type=_Path(file_okay=False), required=True,
+        help="输出文件夹（评估结果.xlsx、评估结果.json、报告/ 中每份报告一页）")
+@option("--rubric", "rubric", type=_Path(dir_okay=False), metavar="评分.yaml",
+        help="评分规则（YAML）；不写时用默认规则（nianbao audit --example-rubric 打印）")
+@option("--previous", "previous", type=_Path(), metavar="上年文件夹", help="上年已发布的报告所在的文件夹或 .zip：比对与上年雷同")
+@option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx", help="应发布报告的单位：没有找到报告的单位也列出")
+@option("--example-rubric", "example", is_flag=True, help="打印默认评分规则后退出（可另存后修改）")
+@jobs_option("同时读取的文件数，默认等于 CPU 核数")
+def audit_cmd(source: str, output: str, rubric: str | None, previous: str | None, roster: str | None, example: bool,
+              jobs: int | None) -> None:
+    from nianbao.apps.audit import run_audit  # the worker pool, the readers
+    from nianbao.apps.batch.run import BatchError  # as above
+    from nianbao.audit.rubric import RubricError, load_rubric  # PyYAML
+    from nianbao.season.roster import RosterError, read_roster  # openpyxl
+
+    try:
+        rules = load_rubric(_input_path(rubric) if rubric else None)
+        if example:
+            click.echo(rules.text, nl=False)
+            sys.exit(EXIT_OK)
+        units = read_roster(_input_path(roster)) if roster else None
+    except (RubricError, RosterError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    src = Path(source)
+    if not src.exists():
+        raise click.UsageError(f"找不到“{source}”")
+    if previous and not Path(previous).exists():
+        raise click.UsageError(f"找不到上年文件夹“{previous}”")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, report: Any) -> None:
+        line = f"[{done:>{len(str(total))}}/{total}] {'已读取' if report.readable else '无法读取'} {report.source}"
+        click.echo(("\r" + line[:100].ljust(100)) if tty else line, err=True, nl=not tty or done == total)
+
+    try:
+        with writing(output):
+            result = run_audit(src, Path(output), rules, Path(previous) if previous else None, jobs, progress, units)
+    except BatchError as exc:
+        raise Failure(str(exc)) from exc
+    readable = sum(s.report.readable for s in result.scored)
+    click.echo(f"共 {len(result.scored)} 份：能读取 {readable} 份；评分规则：{rules.name}；用时 {result.seconds:.1f} 秒。"
+               f"结果：{Path(output) / '评估结果.xlsx'}", err=True)
+    sys.exit(EXIT_OK)
+
+
 @command("convert", "检查工作簿并生成 Word 报告；有错误时不生成（除非 --draft）。")
 @click.argument("workbook", metavar="填好的.xlsx")
 @option("-o", "--output", "output", type=_Path(dir_okay=False), help="输出的 .docx，默认按机关名称和年度命名，放在当前目录")
