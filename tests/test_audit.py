@@ -183,7 +183,7 @@ def test_clean_reports_are_not_penalised_and_the_ranking_follows_the_rubric(audi
 def test_changing_the_rubric_changes_the_scores(folder, audited, tmp_path, capsys):
     _, data = audited
     capsys.readouterr()
-    assert main(["audit", "--example-rubric", str(folder), "-o", str(tmp_path / "x")]) == 0
+    assert main(["audit", "--example-rubric"]) == 0
     rules = capsys.readouterr().out
     assert "categories:" in rules
     strict = rules.replace("deduct: {error: 10, warning: 3}", "deduct: {error: 30, warning: 3}")
@@ -199,6 +199,7 @@ def test_changing_the_rubric_changes_the_scores(folder, audited, tmp_path, capsy
     (tmp_path / "坏.yaml").write_text("categories:\n  - {key: x, codes: [no-such-code], points: 5}\n", "utf-8")
     assert main(["audit", str(folder), "-o", str(out), "--rubric", str(tmp_path / "坏.yaml")]) == 2
     assert "问题代码不存在：no-such-code" in capsys.readouterr().err
+    assert main(["audit", str(folder)]) == 2 and "-o 输出文件夹" in capsys.readouterr().err
 
 
 def test_the_results_sheet_prints_on_a4_one_page_wide_and_each_report_has_its_page(audited):
@@ -212,3 +213,18 @@ def test_the_results_sheet_prints_on_a4_one_page_wide_and_each_report_has_its_pa
     assert any(r[4] == "total-mismatch" and r[8] == "印作“228”" for r in rows)
     page = (out / _report(data, "本区/乙县.html")["page"]).read_text("utf-8")
     assert "<mark>" in page and "新收政府信息公开申请250件" in page and "narrative-figure" in page
+
+
+def test_last_years_reports_given_apart_with_previous(folder, tmp_path):
+    """--previous: last year's reports in a folder of their own (or a .zip); only this year's are scored."""
+    this = tmp_path / "今年"
+    this.mkdir()
+    shutil.copy(folder / "本区" / "大庄乡2024.html", this)
+    out = tmp_path / "评估"
+    assert main(["audit", str(this), "-o", str(out), "--previous", str(folder / "上年")]) == 0
+    data = strict_json((out / "评估结果.json").read_bytes())
+    assert [r["source"] for r in data["reports"]] == ["大庄乡2024.html"]
+    (report,) = data["reports"]
+    assert report["previous"] == "大庄乡2023.html" and report["similarity_previous"] > 0.3
+    assert _codes(report).count("audit-similar-previous") == 1
+    assert report["categories"]["previous"] == 0

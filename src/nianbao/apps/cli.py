@@ -515,8 +515,8 @@ def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, jobs: 
 
 
 @command("audit", "评估已发布的年度报告：逐份读取、检查、与上年和其他单位比对，按评分规则打分排名。")
-@click.argument("source", metavar="来源")
-@option("-o", "--output", "output", type=_Path(file_okay=False), required=True,
+@click.argument("source", metavar="来源", required=False)
+@option("-o", "--output", "output", type=_Path(file_okay=False),
         help="输出文件夹（评估结果.xlsx、评估结果.json、报告/ 中每份报告一页）")
 @option("--rubric", "rubric", type=_Path(dir_okay=False), metavar="评分.yaml",
         help="评分规则（YAML）；不写时用默认规则（nianbao audit --example-rubric 打印）")
@@ -524,7 +524,7 @@ def export_cmd(sources: tuple[str, ...], output: str, roster: str | None, jobs: 
 @option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx", help="应发布报告的单位：没有找到报告的单位也列出")
 @option("--example-rubric", "example", is_flag=True, help="打印默认评分规则后退出（可另存后修改）")
 @jobs_option("同时读取的文件数，默认等于 CPU 核数")
-def audit_cmd(source: str, output: str, rubric: str | None, previous: str | None, roster: str | None, example: bool,
+def audit_cmd(source: str | None, output: str | None, rubric: str | None, previous: str | None, roster: str | None, example: bool,
               jobs: int | None) -> None:
     from nianbao.apps.audit import run_audit  # the worker pool, the readers
     from nianbao.apps.batch.run import BatchError  # as above
@@ -539,6 +539,8 @@ def audit_cmd(source: str, output: str, rubric: str | None, previous: str | None
         units = read_roster(_input_path(roster)) if roster else None
     except (RubricError, RosterError) as exc:
         raise click.UsageError(str(exc)) from exc
+    if not source or not output:
+        raise click.UsageError("请写明要评估的文件夹（或 .zip）和 -o 输出文件夹，如 nianbao audit 下载的报告/ -o 评估/")
     src = Path(source)
     if not src.exists():
         raise click.UsageError(f"找不到“{source}”")

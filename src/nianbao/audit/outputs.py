@@ -87,6 +87,7 @@ def _header(ws: Worksheet, row: int, titles: list[str], widths: Sequence[float])
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(c)].width = width
+    ws.row_dimensions[row].height = max(row_height(t, w) for t, w in zip(titles, widths))
 
 
 def results_xlsx(scored: list[Scored], rubric: Rubric, source: str) -> bytes:
@@ -176,12 +177,12 @@ def report_page(s: Scored, rubric: Rubric) -> str:
     items = []
     for f in r.findings:
         cat = rubric.category_of(f.code)
-        minus = f"，扣 {cat.deduction(f.code, f.level):g} 分" if cat else "，不计分"
+        minus = f"{cat.title}：扣 {cat.deduction(f.code, f.level):g} 分" if cat else "不计分"
         items.append(f'<li class="{escape(f.level)}"><strong>{escape(LEVEL_ZH.get(f.level, f.level))}</strong> '
                      f"[{escape(f.code)}] {escape(f.message)}"
                      + (f"<br><span class=muted>依据：{escape(f.evidence)}</span>" if f.evidence else "")
                      + (f"<br><span class=muted>位置：{escape(f.where)}</span>" if f.where else "")
-                     + f"<br><span class=muted>{escape(cat.title if cat else '')}{minus}</span></li>")
+                     + f"<br><span class=muted>{escape(minus)}</span></li>")
     title = f"{r.agency or r.source} {r.year or ''}年度报告：第 {s.rank} 名，{s.score:g} 分"
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>" + escape(title) + "</title><style>"
             + _PAGE_CSS + "</style></head><body><h1>" + escape(title) + "</h1>"
