@@ -6,6 +6,7 @@
     python benchmarks/bench.py --import   # only reading published reports (web page, Word, PDF)
     python benchmarks/bench.py --season   # only the collection season: status of 2,000 files, an unchanged rerun
     python benchmarks/bench.py --export   # only open data: 500 units x 3 years exported (size and time)
+    python benchmarks/bench.py --audit    # only the evaluator's audit: 500 published reports, cross-checks at 2,000
 
 Rows: in-process conversion against the bare floor (calamine read + docxtpl render and save with a ready
 context); a cold `nianbao convert` process against importing pandas, openpyxl and docxtpl; `nianbao batch`
@@ -370,6 +371,99 @@ def bench_export(rng: random.Random, runs: int) -> tuple[list[tuple[str, float, 
              "a season's office waits < 1 min")], notes
 
 
+def _published_corpus(folder: Path, count: int, rng: random.Random) -> None:
+    """count published reports (html, docx and pdf, as the examples render), each under its own agency,
+    with its own share of rewritten sentences: some near-copies of another, most not."""
+    import re
+    import zipfile
+
+    from nianbao.conversion import convert
+
+    bases = {}
+    for example in EXAMPLES:
+        conv = convert(example, formats=("docx", "html", "pdf"))
+        bases[example.stem] = conv.outputs
+    words = "规范公开目录 优化办理流程 加强政策解读 回应社会关切 推进标准建设 完善监督考核 健全台账管理 拓展公开渠道".split()
+
+    def vary(text: str, i: int) -> str:
+        # every sentence of the body gets words of its own, so that reports differ as real ones do
+        return re.sub(r"。", lambda m: f"，{words[(i + m.start()) % len(words)]}第{i}项{m.start() % 97}。", text)
+
+    for i in range(count):
+        stem = EXAMPLES[i % 2].stem
+        agency = f"青山县第{i:04d}号单位"
+        old = "大庄乡人民政府" if "大庄乡" in stem else "平潭综合实验区"
+        kind = (".html", ".html", ".html", ".docx", ".pdf")[i % 5]
+        if kind == ".pdf" and ".pdf" not in bases[stem]:
+            kind = ".html"
+        data = bases[stem][kind]
+        copy = i % 25 == 1  # one in 25 is another unit's text under its own name
+        n = i - 1 if copy else i
+        if kind == ".html":
+            out = vary(data.decode("utf-8"), n).replace(old, agency).encode("utf-8")
+        elif kind == ".docx":
+            buf = io.BytesIO()
+            with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+                for info in zin.infolist():
+                    part = zin.read(info.filename)
+                    if info.filename == "word/document.xml":
+                        part = vary(part.decode("utf-8"), n).replace(old, agency).encode("utf-8")
+                    zout.writestr(info, part)
+            out = buf.getvalue()
+        else:
+            out = data  # a PDF as rendered: the same text as its example (copies the audit will name)
+        (folder / f"{i % 7}" / f"{i:04d}{kind}").parent.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i % 7}" / f"{i:04d}{kind}").write_bytes(out)
+
+
+def bench_audit(count: int, rng: random.Random) -> tuple[list[tuple[str, float, float, str]], list[str]]:
+    """nianbao audit of `count` published reports on 2 jobs, against importing the same files alone on 2
+    jobs (no check, no comparison, no scoring); and the cross-report comparison alone at `count` and at
+    2,000 reports, to show it grows about linearly (MinHash candidates, not every pair)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from nianbao.apps.audit import run_audit
+    from nianbao.apps.batch.run import discover
+    from nianbao.audit.cross import cross_check
+    from nianbao.audit.reading import Audited
+    from nianbao.audit.rubric import load_rubric
+    from nianbao.conversion import import_published, warm
+
+    notes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "reports"
+        _published_corpus(folder, count, rng)
+        t = time.perf_counter()
+        result = run_audit(folder, Path(tmp) / "out", load_rubric(), jobs=2)
+        ours = time.perf_counter() - t
+        files = [p for _, p in discover(folder, Path(tmp))]
+        t = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=2, initializer=warm) as pool:
+            list(pool.map(import_published, files, chunksize=4))
+        base = time.perf_counter() - t
+        readable = [s.report for s in result.scored if s.report.readable]
+        flagged = sum(any(f.code == "audit-similar-other" for f in r.findings) for r in readable)
+        notes.append(f"audit of {count}: {len(readable)} readable, {flagged} flagged as copying another unit "
+                     f"(1 in 25 planted, and the PDFs: every PDF is its example's text)")
+        rows = [(f"audit {count} published reports, 2 jobs vs importing them alone", ours, base, "(info)")]
+        for n in (count, 2000):
+            many = []
+            vocabulary = "规范公开目录 优化办理流程 加强政策解读 回应社会关切 推进标准建设 完善监督考核 健全台账管理 拓展公开渠道".split()
+            for i in range(n):
+                src = readable[i % len(readable)]
+                k = i - 1 if i % 25 == 1 else i  # one in 25 copies the one before
+                paragraphs = [(sec, "".join(f"{part}，{vocabulary[(k + x) % 8]}第{k}项{x}。" for x, part in enumerate(p.split("。"))))
+                              for sec, p in src.paragraphs]
+                many.append(Audited(f"{i}.html", readable=True, agency=f"第{i}号单位", year=src.year, paragraphs=paragraphs,
+                                    figures=src.figures))
+            t = time.perf_counter()
+            cross_check(many)
+            cross_s = time.perf_counter() - t
+            rows.append((f"cross-report comparison alone, {n} reports (per report)", cross_s / n, ours / count, "per report < its audit"))
+            notes.append(f"cross-report comparison of {n} reports: {cross_s:.1f} s")
+    return rows, notes
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -379,7 +473,12 @@ def main() -> int:
     ap.add_argument("--import", dest="import_", action="store_true", help="only reading published reports")
     ap.add_argument("--season", action="store_true", help="only the collection season (status and an unchanged rerun)")
     ap.add_argument("--export", action="store_true", help="only open data: 500 units x 3 years")
+    ap.add_argument("--audit", type=int, nargs="?", const=500, default=None, help="only the audit (default 500 reports)")
     args = ap.parse_args()
+    if args.audit:
+        rows, notes = bench_audit(args.audit, random.Random(2027))
+        print_table(rows, notes)
+        return 0
     if args.export:
         rows, notes = bench_export(random.Random(2026), 3 if args.quick else 5)
         print_table(rows, notes)

@@ -52,7 +52,7 @@ def _texts(report: Audited, boiler: set[int]) -> _Texts:
     return _Texts(whole, shingles(whole) - boiler, sections)
 
 
-def _compare(a: _Texts, b: _Texts) -> tuple[str, str, str] | None:
+def _compare(a: _Texts, b: _Texts, quote: bool = True) -> tuple[str, str, str] | None:
     """(what is the same, which section, the quote) when a's text is b's: the whole at SIMILAR or more
     (with its sections that are the same named), else a section of a at SECTION_SIMILAR or more of the
     same section of b; None when neither."""
@@ -61,10 +61,10 @@ def _compare(a: _Texts, b: _Texts) -> tuple[str, str, str] | None:
     copied = [(sec, x) for sec, x in same.items() if x >= SECTION_SIMILAR]
     if share >= SIMILAR:
         detail = "（其中" + "，".join(f"“{sec}”{x:.0%}" for sec, x in copied) + "）" if copied else ""
-        return f"正文有 {share:.0%}{detail}", "", _quote(a.whole, b.whole)
+        return f"正文有 {share:.0%}{detail}", "", _quote(a.whole, b.whole) if quote else ""
     if copied:
         sec, x = max(copied, key=lambda c: c[1])
-        return f"“{sec}”部分有 {x:.0%}", sec, _quote(a.sections[sec][0], b.sections[sec][0])
+        return f"“{sec}”部分有 {x:.0%}", sec, _quote(a.sections[sec][0], b.sections[sec][0]) if quote else ""
     return None
 
 
@@ -116,6 +116,9 @@ def _last_year(reports: list[Audited], pool: list[Audited], texts: dict[int, _Te
                                         quote, f"上年报告：{prev.source}" + (f"，{sec}" if sec else "")))
 
 
+_NAMED_OTHERS = 3  # copies of one text named one by one; more are counted
+
+
 def _between_units(reports: list[Audited], texts: dict[int, _Texts]) -> None:
     by_year: dict[int | None, list[Audited]] = {}
     for r in reports:
@@ -124,6 +127,7 @@ def _between_units(reports: list[Audited], texts: dict[int, _Texts]) -> None:
         pairs = candidates(signatures([texts[id(r)].sets for r in group]))
         for sec in {sec for r in group for sec in texts[id(r)].sections}:  # a section copied alone
             pairs |= candidates(signatures([texts[id(r)].sections.get(sec, ("", set()))[1] for r in group]))
+        similar: dict[int, list[tuple[float, Audited]]] = {}
         for i, j in sorted(pairs):
             a, b = group[i], group[j]
             if not a.agency or not b.agency or name_key(a.agency) == name_key(b.agency):
@@ -131,11 +135,17 @@ def _between_units(reports: list[Audited], texts: dict[int, _Texts]) -> None:
             for this, other in ((a, b), (b, a)):
                 share = containment(texts[id(this)].sets, texts[id(other)].sets)
                 this.similarity_other = max(this.similarity_other or 0.0, round(share, 3))
-                found = _compare(texts[id(this)], texts[id(other)])
-                if found is not None:
-                    what, sec, quote = found
-                    this.findings.append(Evidenced("audit-similar-other", "warning", f"{what}与 {_name(other)} 的报告相同，内容雷同",
-                                                   quote, f"另一单位的报告：{other.source}" + (f"，{sec}" if sec else "")))
+                similar.setdefault(id(this), []).append((share, other))
+        for this in group:
+            found: list[tuple[Audited, tuple[str, str, str]]] = []
+            for _, other in sorted(similar.get(id(this), []), key=lambda x: (-x[0], x[1].source)):
+                same = _compare(texts[id(this)], texts[id(other)], quote=len(found) < _NAMED_OTHERS)
+                if same is not None:
+                    found.append((other, same))
+            for n, (other, (what, sec, quote)) in enumerate(found[:_NAMED_OTHERS]):
+                more = f"（另有 {len(found) - _NAMED_OTHERS} 份报告也与本报告雷同，见 评估结果.json）" if n == 0 and len(found) > _NAMED_OTHERS else ""
+                this.findings.append(Evidenced("audit-similar-other", "warning", f"{what}与 {_name(other)} 的报告相同，内容雷同{more}",
+                                               quote, f"另一单位的报告：{other.source}" + (f"，{sec}" if sec else "")))
 
 
 def _same_tables(reports: list[Audited]) -> None:

@@ -12,7 +12,6 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -79,6 +78,22 @@ def candidates(sigs: np.ndarray) -> set[tuple[int, int]]:
 
 
 def longest_passage(a: str, b: str) -> str:
-    """The longest stretch of text the two share, as it reads in a."""
-    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    return a[m.a:m.a + m.size].strip()
+    """The longest stretch of text the two share, as it reads in a: the longest run of a's shingles found
+    in b (linear in the two lengths, where a character-by-character match is quadratic)."""
+    keep = [(i, ch) for i, ch in enumerate(a) if _KEEP.match(ch)]
+    t = "".join(ch for _, ch in keep)
+    theirs = shingles(b)
+    best, start, run = (0, 0), 0, 0
+    for i in range(len(t) - SHINGLE + 1):
+        if zlib.crc32(t[i:i + SHINGLE].encode("utf-8")) in theirs:
+            if run == 0:
+                start = i
+            run += 1
+            if run > best[1]:
+                best = (start, run)
+        else:
+            run = 0
+    if not best[1]:
+        return ""
+    first, last = keep[best[0]][0], keep[best[0] + best[1] + SHINGLE - 2][0]
+    return a[first:last + 1].strip()
