@@ -397,13 +397,18 @@ def check_cmd(workbook: str, as_json: bool, annotate_to: str | None, previous: s
         with writing(annotate_to):
             done = annotate(src, report, annotate_to)
         click.echo(f"已生成标注副本：{annotate_to}" if done else "该文件无法作为工作簿打开，未生成标注副本。", err=True)
+    _report_out(report, as_json, "检查")
+
+
+def _report_out(report: Report, as_json: bool, what: str) -> None:
+    """A check's report on stdout (JSON, or a line a finding and the verdict), then its exit code."""
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, allow_nan=False, indent=2))
     else:
         _print_findings(report, err=False)
         for item in report.not_assessed:
             click.echo(f"未核对 {item}")
-        click.echo(("检查通过：" if report.ok else "检查未通过：") + report.summary())
+        click.echo(f"{what}{'通过' if report.ok else '未通过'}：" + report.summary())
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -447,14 +452,7 @@ def _check_published_region(src: Path, units: str, roster: str | None, exclude: 
     if partly:
         report.not_assessed.append(f"{partly}，这些格子未核对")
     report.extend(_region_compare(sub, _region_sum(units, roster, sub.meta.year, exclude, exclude_errors, jobs)))
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, allow_nan=False, indent=2))
-    else:
-        _print_findings(report, err=False)
-        for item in report.not_assessed:
-            click.echo(f"未核对 {item}")
-        click.echo(("核对通过：" if report.ok else "核对未通过：") + report.summary())
-    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+    _report_out(report, as_json, "核对")
 
 
 @command("region", "汇总各单位的统计数字，生成本地区（本级）填好数字的工作簿，用 convert 生成本地区的报告。")
