@@ -228,3 +228,18 @@ def test_last_years_reports_given_apart_with_previous(folder, tmp_path):
     assert report["previous"] == "大庄乡2023.html" and report["similarity_previous"] > 0.3
     assert _codes(report).count("audit-similar-previous") == 1
     assert report["categories"]["previous"] == 0
+
+
+def test_a_roster_lists_the_units_whose_report_was_not_found(folder, tmp_path):
+    from test_season import _roster
+
+    this = tmp_path / "今年"
+    this.mkdir()
+    shutil.copy(folder / "本区" / "平潭2024.html", this)
+    roster = _roster(tmp_path / "名单.xlsx", [("平潭综合实验区", "", ""), ("青山县白沙镇人民政府", "", "")])
+    out = tmp_path / "评估"
+    assert main(["audit", str(this), "-o", str(out), "--roster", str(roster)]) == 0
+    data = strict_json((out / "评估结果.json").read_bytes())
+    missing = [r for r in data["reports"] if not r["readable"]]
+    assert [(r["agency"], r["why"]) for r in missing] == [("青山县白沙镇人民政府", "文件夹中没有找到该单位的报告")]
+    assert missing[0]["rank"] == 2 and missing[0]["score"] == 0
