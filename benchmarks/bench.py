@@ -383,22 +383,25 @@ def _published_corpus(folder: Path, count: int, rng: random.Random) -> None:
     for example in EXAMPLES:
         conv = convert(example, formats=("docx", "html", "pdf"))
         bases[example.stem] = conv.outputs
-    words = "规范公开目录 优化办理流程 加强政策解读 回应社会关切 推进标准建设 完善监督考核 健全台账管理 拓展公开渠道".split()
+    words = ("规范公开目录 优化办理流程 加强政策解读 回应社会关切 推进标准建设 完善监督考核 健全台账管理 拓展公开渠道 "
+             "整理村务公开栏 核对公开属性 组织业务培训 检查网站专栏 归档信息台账 征求群众意见 公开惠民资金 公示救助名单 "
+             "更新办事指南 简化申请材料 规范答复文书 督促限期整改 开展专项检查 通报典型问题 完善考核细则 落实责任分工").split()
 
     def vary(text: str, i: int) -> str:
         # every sentence of the body gets words of its own, so that reports differ as real ones do
-        return re.sub(r"。", lambda m: f"，{words[(i + m.start()) % len(words)]}第{i}项{m.start() % 97}。", text)
+        pick = random.Random(i)
+        return re.sub(r"。", lambda m: f"，{pick.choice(words)}{pick.choice(words)}共{pick.randrange(2, 400)}次。", text)
 
     for i in range(count):
-        stem = EXAMPLES[i % 2].stem
+        copy = i % 25 == 1  # one in 25 is another unit's text under its own name
+        n = i - 1 if copy else i
+        stem = EXAMPLES[n % 2].stem
         agency = f"青山县第{i:04d}号单位"
         old = "大庄乡人民政府" if "大庄乡" in stem else "平潭综合实验区"
         kind = (".html", ".html", ".html", ".docx", ".pdf")[i % 5]
         if kind == ".pdf" and ".pdf" not in bases[stem]:
             kind = ".html"
         data = bases[stem][kind]
-        copy = i % 25 == 1  # one in 25 is another unit's text under its own name
-        n = i - 1 if copy else i
         if kind == ".html":
             out = vary(data.decode("utf-8"), n).replace(old, agency).encode("utf-8")
         elif kind == ".docx":

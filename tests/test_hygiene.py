@@ -26,6 +26,9 @@ def codes_at(edit, text, cell="总体情况!B5", base=PINGTAN, extra=None):
     ("全年公开信息 120 条，其中政策文件20条。", "text-spacing", "warning"),
     ("一是加强领导；二是完善制度；三是强化培训；三是加强监督。", "text-enumeration", "warning"),
     ("一是加强领导；三是强化培训。", "text-enumeration", "warning"),
+    ("全年公开信息120条，，其中政策文件20条。", "text-punctuation", "warning"),   # a key pressed twice
+    ("全年公开信息120条。。", "text-punctuation", "warning"),
+    ("全年公开信息120条，。", "text-punctuation", "warning"),
 ])
 def test_defect_is_found(edit, text, code, level):
     found, _ = codes_at(edit, text)
@@ -37,6 +40,10 @@ def test_defect_is_found(edit, text, code, level):
     "一是加强领导；二是完善制度；三是强化培训。",
     "常常深入基层，人人参与公开，层层压实责任。",
     "依据《条例》（2019年修订）开展工作，全年公开信息120条。",
+    "主要措施如下：……下一步继续推进。",
+    # a second list after a sentence that announces it, closed by 。 rather than a colon (seen on a
+    # published report)
+    "一是公开不够及时；二是解读形式单一；三是政策解读形式单一。2023年，我区将采取以下措施加以改进。一是加强培训；二是完善制度。",
 ])
 def test_clean_text_is_not_flagged(edit, text):
     found, _ = codes_at(edit, text)

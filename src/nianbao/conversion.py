@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from nianbao.checks.acknowledge import apply_acknowledgements
-from nianbao.checks.previous import check_previous, year_gap
+from nianbao.checks.previous import check_previous, other_agency, year_gap
 from nianbao.checks.run import run_checks
 from nianbao.files import atomic_write_bytes, cut_bytes, safe_filename
 from nianbao.findings import Finding, Level, Report
@@ -149,6 +149,11 @@ def _compare_with_previous(sub: Submission, report: Report, previous: Previous, 
         return
     if partly:
         report.not_assessed.append(f"跨年度核对：{partly}，这些格子未核对")
+    stranger = other_agency(sub, prev)
+    if stranger is not None:
+        report.add(stranger)
+        report.not_assessed.append("跨年度核对：提供的上年报告是其他单位的")
+        return
     gap = year_gap(sub, prev)
     if gap:
         report.add(gap)

@@ -95,6 +95,7 @@ CODES: dict[str, str] = {
     "copied-text": "与上年报告内容雷同",
     "previous-year": "上年工作簿的年度不对",
     "previous-unreadable": "上年工作簿无法读取",
+    "previous-agency": "上年工作簿是其他单位的",
     # acknowledgements (说明 sheet)
     "ack-error": "错误不能以说明代替修改",
     "ack-unused": "说明没有对应的警告",
@@ -137,7 +138,7 @@ LEVELS: dict[str, Level] = {
     "text-punctuation": Level.WARNING, "text-spacing": Level.WARNING, "text-enumeration": Level.WARNING, "text-too-short": Level.WARNING,
     "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-basis": Level.INFO, "narrative-percent": Level.WARNING,
     "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
-    "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
+    "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "previous-agency": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
     "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR, "import-unknown-row": Level.WARNING,
     "import-rebuilt": Level.WARNING,
     "import-label-variant": Level.WARNING,

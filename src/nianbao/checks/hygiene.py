@@ -17,6 +17,7 @@ MIN_GENERAL_CHARS = 200  # 一、总体情况 shorter than this says too little 
 _PLACEHOLDER_RE = re.compile(r"[XxＸｘ]{2,}|[×＊*]{2,}|[○〇]{2,}|待补充|待填写|此处填写|请填写|TODO|TBD|【[^】]{0,20}】|\[[^\]]{0,20}\]")
 _CN = r"[\u4e00-\u9fff]"
 _HALF_PUNCT_RE = re.compile(rf"(?<={_CN})[,;:?!](?=\s*{_CN})|(?<={_CN})\((?=[^)]*{_CN})|(?<={_CN})\.(?={_CN})")
+_DOUBLE_PUNCT_RE = re.compile(r"([，。；：、！？,;])\1+|[，、；,][。；]|。[，、]")  # "，，" "。。" "，。": a key pressed twice
 _SPACE_RE = re.compile(rf"(?<={_CN})[ \u00a0]+(?=[0-9])|(?<=[0-9])[ \u00a0]+(?={_CN})|(?<={_CN})[ \u00a0]+(?={_CN})")
 _REPEAT_RE = re.compile(rf"({_CN}{{2,4}})\1")
 _JIEZHI_RE = re.compile(r"截止(?:到|至)?\s*(?:\d{4}\s*年|\d{1,2}\s*月|目前|年底|年末)")
@@ -66,7 +67,10 @@ def _enumeration(text: str) -> tuple[str, str] | None:
         return None
     for (_, prev_end, prev), (start, _, cur) in zip(marks, marks[1:]):
         between = text[prev_end:start]
-        if cur == 1 and "。" in between and _LEAD_IN_RE.search(between.rsplit("。", 1)[1]):
+        # the sentence that leads into 一是: the one it starts (…措施：一是) or the last one closed before it
+        # (…我区将采取以下措施加以改进。一是)
+        lead = [s for s in between.split("。")[1:] if s.strip()]
+        if cur == 1 and "。" in between and lead and _LEAD_IN_RE.search(lead[-1]):
             continue  # a new list
         if cur == prev:
             return "repeat", f"{_cn(cur)}是"
@@ -116,6 +120,10 @@ def _paragraph_findings(t: Text) -> Iterator[Finding]:
         yield Finding.of("text-repeated", f"词语重复“{word}”，可能是笔误：“{_quote(text, m.start(), m.end())}”",
                       t.sheet, t.cell, actual=word, expected=m.group(1))
         break
+    if m := _DOUBLE_PUNCT_RE.search(text):
+        yield Finding.of("text-punctuation",
+                      f"标点“{m.group(0)}”重复了，请删去一个：“{_quote(text, m.start(), m.end())}”",
+                      t.sheet, t.cell, actual=m.group(0), expected=m.group(0)[0])
     if m := _HALF_PUNCT_RE.search(text):
         yield Finding.of("text-punctuation",
                       f"中文句子中用了半角标点“{m.group(0)}”，应使用全角标点：“{_quote(text, m.start(), m.end())}”",

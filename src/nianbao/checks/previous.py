@@ -110,6 +110,22 @@ def check_previous(sub: Submission, prev: Submission) -> list[Finding]:
     return check_carry_over(sub, prev) + check_valid_documents(sub, prev) + check_copied(sub, prev)
 
 
+def _name(text: str) -> str:
+    return re.sub(r"[\s（）()]|盖章", "", text)
+
+
+def other_agency(sub: Submission, prev: Submission) -> Finding | None:
+    """Last year's report is another unit's (a neighbour's workbook picked up by mistake): every cross-year
+    finding would be noise — the carry-over differs, the text is "copied" from a model — so none is made."""
+    this, last = _name(sub.meta.agency), _name(prev.meta.agency)
+    if not this or not last or this in last or last in this:
+        return None
+    return Finding.of("previous-agency",
+                      f"作为“上年”提供的{_what(prev)}是“{prev.meta.agency}”的，不是本单位“{sub.meta.agency}”的：跨年度核对没有进行。"
+                      "请提供本单位上一年度的工作簿或已发布的报告",
+                      sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"), expected=sub.meta.agency, actual=prev.meta.agency)
+
+
 def year_gap(sub: Submission, prev: Submission) -> Finding | None:
     if sub.meta.year and prev.meta.year and prev.meta.year != sub.meta.year - 1:
         return Finding.of("previous-year",

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
 from nianbao.checks.narrative import check_figures_in_text
-from nianbao.findings import Finding, Report
+from nianbao.findings import Finding, Level, Report
 from nianbao.form import layout as L
 from nianbao.form.model import Relation, Table, form_for_year
 from nianbao.workbook.model import Submission
@@ -131,11 +131,13 @@ def check_year_form(sub: Submission) -> list[Finding]:
                 f"落款日期 {meta.date_text} 早于 {year} 年度结束，年度报告应在年度结束后成文",
                 sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
             ))
-        elif meta.date.year > year + 1:
+        elif meta.date.year > year + 1:  # last year's workbook sent again, with only the date changed
             found.append(Finding.of(
                 "date-implausible",
-                f"落款日期 {meta.date_text} 比报告年度 {year} 晚了一年以上，请核对年度或日期",
-                sub.sheet(L.SHEET_META), meta.cells.get("date"), actual=meta.date_text,
+                f"报告年度是 {year}，落款日期却是 {meta.date_text}：这像是上一年的工作簿又发了一次。如果要报的是 "
+                f"{meta.date.year - 1} 年度，请把报告年度改为 {meta.date.year - 1} 并填写该年度的数字和文字；如果确是 {year} 年度的报告，"
+                f"请把落款日期改为成文的日期（一般在 {year + 1} 年 1 月）",
+                sub.sheet(L.SHEET_META), meta.cells.get("year"), level=Level.ERROR, expected=str(meta.date.year - 1), actual=str(year),
             ))
     return found
 
@@ -223,10 +225,23 @@ def check_fees(sub: Submission) -> list[Finding]:
 _FULL_NAME_ENDINGS = {"乡镇街道": ("人民政府", "办事处")}
 
 
+_SEAL_RE = re.compile(r"[（(]\s*(?:盖章|印章|章)\s*[）)]|盖章")
+# an agency's name ends in one of these; two of them, apart, are two agencies (a joint seal)
+_BODY_ENDINGS = r"(?:人民政府|办事处|委员会|办公室|办公厅|局|厅|委|署|院|中心|管委会)"
+_TWO_NAMES_RE = re.compile(rf"\S{{2,}}{_BODY_ENDINGS}[\s、,，/和及]+\S{{2,}}{_BODY_ENDINGS}$")
+
+
 def check_agency_name(sub: Submission) -> list[Finding]:
-    """The title and signature need the body's full name: a township is '××乡人民政府', not '××乡'."""
+    """The title and signature need the body's full name, once: a township is '××乡人民政府', not '××乡';
+    no "（盖章）" (the seal is pressed on paper, the words would be printed); one agency, not a joint seal."""
+    name, where = sub.meta.agency, (sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"))
+    if name and (m := _SEAL_RE.search(name)):
+        return [Finding.of("agency-name", f"机关全称“{name}”中有“{m.group(0)}”：标题和落款会把这几个字印出来。盖章在打印后进行，请删去",
+                           *where, actual=name, expected=_SEAL_RE.sub("", name).strip())]
+    if name and _TWO_NAMES_RE.search(name.strip()):
+        return [Finding.of("agency-name", f"机关全称“{name}”写了两个机关：年度报告以一个机关的名义发布，标题和落款只写这个机关的全称",
+                           *where, actual=name)]
     endings = _FULL_NAME_ENDINGS.get(sub.meta.agency_type)
-    name = sub.meta.agency
     if not endings or not name or name.endswith(endings):
         return []
     return [Finding.of(
@@ -234,6 +249,20 @@ def check_agency_name(sub: Submission) -> list[Finding]:
         f"机关全称“{name}”似乎不是全称：乡镇一般写作“××乡（镇）人民政府”，街道写作“××街道办事处”。全称会用于标题和落款",
         sub.sheet(L.SHEET_META), sub.meta.cells.get("agency"), actual=name,
     )]
+
+
+_PHONE_LOST_ZERO = re.compile(r"[2-9]\d{8,10}")
+
+
+def check_phone(sub: Submission) -> list[Finding]:
+    """A telephone number typed into a number cell loses its leading 0 ("0596-1234567" -> 5961234567)."""
+    phone = sub.meta.contact_phone.strip()
+    if not _PHONE_LOST_ZERO.fullmatch(phone):
+        return []
+    return [Finding.of("meta-invalid", f"联系电话“{phone}”像是丢了开头的 0（Excel 把它当成了数字）：请写成“0{phone[:3]}-{phone[3:]}”"
+                       "这样带区号和连字符的文字，或先把单元格设为“文本”再填写",
+                       sub.sheet(L.SHEET_META), sub.meta.cells.get("contact_phone"), level=Level.WARNING, actual=phone,
+                       expected=f"0{phone}")]
 
 
 def check_untouched(sub: Submission) -> list[Finding]:
@@ -269,6 +298,7 @@ def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_C
     report.extend(check_regulations(sub))
     report.extend(check_year_form(sub))
     report.extend(check_agency_name(sub))
+    report.extend(check_phone(sub))
     report.extend(check_fees(sub))
     report.extend(check_required_text(sub))
     report.extend(check_narrative_years(sub))
