@@ -81,3 +81,38 @@ def test_acknowledged_warnings_are_shown_as_explained(tmp_path, edit):
     assert "（已说明）" in cell.comment.text and cell.fill.fgColor.rgb.endswith("E7E6E6")
     row = next(r for r in wb["校验结果"].iter_rows(min_row=3, values_only=True) if r[5] == "narrative-year")
     assert row[0] == "警告（已说明）" and "说明：已核实" in row[2]
+
+
+def test_the_results_sheet_prints_on_a4_at_a_readable_size_with_its_header_and_the_comments(tmp_path, edit):
+    """校验结果 on A4 landscape, one page wide, its column headers on every page; the marked sheets print
+    their comments (the findings) after them. Measured on the page LibreOffice prints."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from pdf_layout import pages
+
+    src = edit({"依申请公开!J6": 217, "依申请公开!F7": "三", "总体情况!C5": "写错列了"})
+    out = tmp_path / "标注.xlsx"
+    assert main(["check", str(src), "--annotate", str(out)]) == 1
+    wb = openpyxl.load_workbook(out)
+    ws = wb["校验结果"]
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$2:$2"
+    assert wb["依申请公开"].page_setup.cellComments == "atEnd"
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed (.ci/run installs it)")
+    # the results sheet alone, as its own workbook: its first page
+    for other in wb.sheetnames[1:]:
+        del wb[other]
+    only = tmp_path / "结果.xlsx"
+    wb.save(only)
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(only)], check=True, capture_output=True, timeout=120)
+    first = pages(tmp_path / "结果.pdf")[0]
+    body = [ln for ln in first if "依申请公开!" in ln.text]
+    assert body, [ln.text for ln in first][:5]
+    heights = sorted(ln.y1 - ln.y0 for ln in body)
+    assert heights[len(heights) // 2] >= 8, f"text {heights} pt high: too small to read"

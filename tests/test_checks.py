@@ -108,6 +108,13 @@ def test_bad_figure_is_one_error_at_its_cell(edit, value, code):
     report = found(edit({"依申请公开!F6": value}))  # 新收 科研机构, 0 in the example
     assert pairs(report) == {(code, "依申请公开!F6")}, report.findings
     assert report.findings[0].level.value == "error"
+
+
+@pytest.mark.parametrize("value", ["O", "o", "〇", "ＯＯ"])
+def test_the_letter_o_for_zero_is_called_what_it_is(edit, value):
+    report = found(edit({"依申请公开!F6": value}))
+    assert pairs(report) == {("value-not-number", "依申请公开!F6")}
+    assert "不是数字 0" in report.findings[0].message and "字母“O”" in report.findings[0].message
     assert "一、本年新收政府信息公开申请数量" in report.findings[0].message
 
 
@@ -286,7 +293,8 @@ def test_not_a_workbook(tmp_path, content, code):
     path.write_bytes(content)
     report = found(path)
     assert [f.code for f in report.findings] == [code]
-    assert "另存为" in report.findings[0].message or code == "file-empty"
+    # the way out: save as .xlsx, or (a published report) read it back with nianbao import
+    assert ("另存为" in report.findings[0].message or "nianbao import" in report.findings[0].message) or code == "file-empty"
 
 
 def test_word_document_renamed_to_xlsx(tmp_path):
@@ -301,3 +309,25 @@ def test_every_code_used_is_documented():
     for path in (DAZHUANG, PINGTAN):
         for f in found(path).findings:
             assert f.code in CODES
+
+
+def test_a_workbook_saved_under_another_extension_is_read_and_the_clerk_told(tmp_path):
+    et = tmp_path / "平潭.et"
+    et.write_bytes(PINGTAN.read_bytes())
+    sub, report = check(et)
+    assert sub is not None and report.ok
+    (note,) = [f for f in report.findings if f.code == "file-not-xlsx"]
+    assert note.level.value == "info" and "“.et”" in note.message and "另存为" in note.message
+    assert et.read_bytes() == PINGTAN.read_bytes()
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", ("PDF", "nianbao import")),
+    (b"<html><body><p>report</p></body></html>", ("网页", "nianbao import")),
+])
+def test_a_published_report_sent_instead_of_the_workbook_is_offered_import(tmp_path, data, words):
+    path = tmp_path / "报告.xlsx"
+    path.write_bytes(data)
+    _, report = check(path)
+    (f,) = report.findings
+    assert f.code == "file-not-xlsx" and all(w in f.message for w in words) and "另存为" not in f.message

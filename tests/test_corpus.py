@@ -150,6 +150,22 @@ def docx_bytes() -> bytes:
     return buf.getvalue()
 
 
+def _renamed(tmp: Path, suffix: str) -> Path:
+    out = tmp / f"平潭.{suffix}"
+    out.write_bytes(PINGTAN.read_bytes())
+    return out
+
+
+def ods_bytes() -> bytes:
+    """An OpenDocument spreadsheet, as WPS or LibreOffice save one."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+        zf.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
+    return buf.getvalue()
+
+
 def wrong_form(tmp: Path) -> Path:
     # one defect only: the tables hold a figure, the text reports 考核 (a township owes it)
     wb = filled_workbook("2019", {"agency": "大庄乡人民政府", "agency_type": "乡镇街道", "year": 2024, "date": "2025年1月2日"},
@@ -175,6 +191,8 @@ CASES: list[Case] = [
     bytes_case("html-renamed", b"<html><body><table><tr><td>1</td></tr></table></body></html>", {("file-not-xlsx", "")}),
     bytes_case("rar-renamed", b"Rar!\x1a\x07\x00" + b"\0" * 100, {("file-not-xlsx", "")}),
     bytes_case("docx-renamed", docx_bytes, {("file-not-xlsx", "")}),
+    Case("xlsx-saved-as-et", lambda tmp: _renamed(tmp, "et"), {("file-not-xlsx", "")}),   # read all the same (an info)
+    bytes_case("ods", ods_bytes, {("file-not-xlsx", "")}),
     bytes_case("truncated-zip", lambda: PINGTAN.read_bytes()[:3000], {("file-corrupt", "")}),
     bytes_case("legacy-xls", legacy_xls, {("file-encrypted-or-legacy", "")}),
     bytes_case("password", encrypted, {("file-encrypted-or-legacy", "")}),
@@ -213,6 +231,7 @@ CASES: list[Case] = [
     cell_case("slash", f"{T3}!F6", "/", {("value-not-number", f"{T3}!F6")}),
     cell_case("dash", f"{T3}!F6", "—", {("value-not-number", f"{T3}!F6")}),
     cell_case("wu", f"{T3}!F6", "无", {("value-not-number", f"{T3}!F6")}),
+    cell_case("letter-o-for-zero", f"{T3}!F6", "O", {("value-not-number", f"{T3}!F6")}),
     cell_case("negative-text", f"{T3}!F6", "-1", {("value-negative", f"{T3}!F6")}),
     cell_case("negative", "复议诉讼!B6", -1, {("value-negative", "复议诉讼!B6")}),
     cell_case("decimal-count", f"{T3}!F6", 1.5, {("value-not-integer", f"{T3}!F6")}),
@@ -233,6 +252,16 @@ CASES: list[Case] = [
     cell_case("typed-total-wrong", f"{T3}!J6", 217, {("total-mismatch", f"{T3}!J6")}),
     cell_case("balance-broken", f"{T3}!E30", 1, {("balance-mismatch", f"{T3}!E6"), ("balance-mismatch", f"{T3}!J6")}),
     # --- text cells: accepted, cleaned where needed --------------------------------------------------
+    # --- implausible entries a clerk makes (issue: what a supervising office would still send back) ---------
+    cell_case("agency-with-seal", "基本信息!B3", "平潭综合实验区管理委员会（盖章）", {("agency-name", "基本信息!B3")}),
+    cell_case("two-agencies", "基本信息!B3", "中共平潭综合实验区工作委员会 平潭综合实验区管理委员会", {("agency-name", "基本信息!B3")}),
+    cell_case("phone-as-number", f"基本信息!B{L.field_row(L.META_FIELDS, 'contact_phone')}", 5961234567,
+              {("meta-invalid", f"基本信息!B{L.field_row(L.META_FIELDS, 'contact_phone')}")}),
+    cell_case("last-years-workbook-sent-again", f"基本信息!B{L.field_row(L.META_FIELDS, 'date')}", "2026年1月10日",
+              {("date-implausible", f"基本信息!B{L.field_row(L.META_FIELDS, 'year')}")}),
+    cell_case("stale-year-end", "总体情况!B5", "全年主动公开政府信息1136条，截至2023年底累计公开政府信息一万余条。",
+              {("narrative-year", "总体情况!B5")}),
+    cell_case("doubled-comma", "总体情况!B5", "全年主动公开政府信息1136条，，其中政策文件62件。", {("text-punctuation", "总体情况!B5")}),
     cell_case("long-narrative", "总体情况!B5", "公开。" * 10000, set()),
     cell_case("rare-characters", "总体情况!B5", "𠀋𪚥 与 emoji 😀 都照常保留。", set()),
     cell_case("rtl-marks", "总体情况!B5", "正文\u202e倒序\u202c结束。", {("text-cleaned", "总体情况!B5")}),

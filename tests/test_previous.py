@@ -80,3 +80,17 @@ def test_a_previous_page_that_is_not_a_report_says_so(tmp_path, capsys):
     _, report = check(PINGTAN, previous=page)
     assert [f.code for f in report.findings] == ["previous-unreadable"]
     assert "没有找到统计表" in report.findings[0].message and report.not_assessed
+
+
+def test_another_units_workbook_as_last_year_is_one_finding_not_a_cascade():
+    """--previous given a neighbour's workbook: one finding naming both agencies, no carry-over or 内容雷同
+    noise, and the cross-year check said not done."""
+    from conftest import DAZHUANG
+
+    _, report = check(PINGTAN, previous=DAZHUANG)
+    cross = [(f.code, f.position) for f in report.findings if f.code in (
+        "previous-agency", "previous-year", "carryover-mismatch", "valid-count-jump", "copied-text")]
+    assert cross == [("previous-agency", "基本信息!B3")]
+    finding = next(f for f in report.findings if f.code == "previous-agency")
+    assert "大庄乡人民政府" in finding.message and "平潭综合实验区" in finding.message
+    assert any("其他单位" in item for item in report.not_assessed)

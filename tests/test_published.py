@@ -56,6 +56,9 @@ def test_fragment_survives_a_cms():
     assert [h.text_content() for h in doc.iter("h2")][0] == "一、总体情况"
     assert doc.find(".//h1").text_content() == "平潭综合实验区2024年政府信息公开工作年度报告"
     assert "18651.06" in html and ">0<" in html
+    last = [p.text_content() for p in doc.iter("p")][-2:]
+    assert last == ["平潭综合实验区", "2025年1月10日"] or (last[0] == "平潭综合实验区" and last[1].startswith("2025年")), \
+        "the fragment ends with the signature and date, as the document does"
 
 
 def test_full_page_is_a_document_with_the_signature():

@@ -8,10 +8,12 @@ May import every layer below it (findings, files, form, workbook, checks, output
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -97,6 +99,19 @@ def _load_and_check(path: Path, min_general: int | None = None) -> tuple[Submiss
     return sub, report
 
 
+@contextlib.contextmanager
+def _as_xlsx(path: Path) -> Iterator[Path]:
+    """The workbook under a name its reader accepts: a .xlsx saved as .et or without an extension (the
+    guard has already found a workbook inside) is read from a copy named .xlsx; the file is never touched."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="nianbao-xlsx-") as tmp:
+        copy = Path(tmp) / "workbook.xlsx"
+        shutil.copyfile(path, copy)
+        yield copy
+
+
 def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: Previous = None,
           min_general: int | None = None, meanwhile: Callable[[], object] | None = None) -> tuple[Submission | None, Report]:
     """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
@@ -115,12 +130,16 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: Pr
         from nianbao.workbook import loader  # noqa: F401
 
     try:
-        if limits is None:
-            sub, inner = _load_and_check(path, min_general)
-            if meanwhile is not None:
-                meanwhile()
-        else:
-            sub, inner = run_limited(_load_and_check, path, min_general, limits=limits, meanwhile=meanwhile)
+        with _as_xlsx(path) as readable:
+            if readable != path:
+                report.add(Finding.of("file-not-xlsx", f"“{path.name}”的扩展名是“{path.suffix or '（无）'}”，内容是 Excel 工作簿，"
+                                      "已照常读取；下次请“另存为”.xlsx 再发送", level=Level.INFO))
+            if limits is None:
+                sub, inner = _load_and_check(readable, min_general)
+                if meanwhile is not None:
+                    meanwhile()
+            else:
+                sub, inner = run_limited(_load_and_check, readable, min_general, limits=limits, meanwhile=meanwhile)
     except LimitExceeded as exc:
         what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
         report.add(Finding.of("file-limits", f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
@@ -232,10 +251,11 @@ def annotate_bytes(path: str | Path, report: Report, limits: Limits | None = DEF
     )
 
     try:
-        if limits is None:
-            return annotated_bytes(path, report)
-        data: bytes = run_limited(annotated_bytes, path, report, limits=limits)
-        return data
+        with _as_xlsx(path) as readable:
+            if limits is None:
+                return annotated_bytes(readable, report)
+            data: bytes = run_limited(annotated_bytes, readable, report, limits=limits)
+            return data
     except (LimitExceeded, RuntimeError):
         return None
 

@@ -143,6 +143,7 @@ def check_year_form(sub: Submission) -> list[Finding]:
 
 
 _YEAR_RE = re.compile(r"(?<![\d])((?:19|20)\d{2})\s*年")
+_YEAR_END_RE = re.compile(r"截[至止]\s*((?:19|20)\d{2})\s*年\s*(?:底|末|12\s*月\s*31\s*日)")
 _OPENING_YEAR_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?!\d{1,2}月)")
 
 
@@ -182,6 +183,14 @@ def _years_in(para: str, year: int, sheet: str, cell: str | None) -> Iterable[Fi
             sheet, cell, expected=str(year), actual=m.group(1),
         )
         return
+    for m in _YEAR_END_RE.finditer(para):  # a figure "as of the end of" a year: that year must be the report's
+        if int(m.group(1)) != year:
+            yield Finding.of(
+                "narrative-year",
+                f"“{m.group(0)}”：报告年度是 {year} 年，年底的数字应截至 {year} 年底，像是沿用了往年的文字：“{snippet}”",
+                sheet, cell, expected=str(year), actual=m.group(1),
+            )
+            return
     for m in _YEAR_RE.finditer(_strip_titles(para)):
         y = int(m.group(1))
         if abs(y - year) > 1:

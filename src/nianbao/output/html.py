@@ -68,8 +68,9 @@ def _col(i: int) -> str:
     return index_to_col(i)
 
 
-def fragment(sub: Submission, ctx: dict[str, Any], signature: bool = False) -> str:
-    """The report as one HTML fragment (inline styles only) to paste into a CMS."""
+def fragment(sub: Submission, ctx: dict[str, Any]) -> str:
+    """The report as one HTML fragment (inline styles only) to paste into a CMS, ending with its signature
+    and date as the document does (the CMS's publication date is not the report's 成文日期)."""
     parts = [f'<h1 style="{H1}">{_t(ctx["properties"]["title"])}</h1>']
     parts += [f'<p style="{P}">{_t(p)}</p>' for p in ctx["opening"]]
     for sec in sub.form.sections:
@@ -83,15 +84,14 @@ def fragment(sub: Submission, ctx: dict[str, Any], signature: bool = False) -> s
             if block["heading"]:
                 parts.append(f'<h3 style="{H3}">{_t(block["heading"])}</h3>')
             parts += [f'<p style="{P}">{_t(p)}</p>' for p in block["paragraphs"]]
-    if signature:
-        parts.append(f'<p style="{SIGN}">{_t(ctx["agency"])}</p><p style="{SIGN}">{_t(ctx["date"])}</p>')
+    parts.append(f'<p style="{SIGN}">{_t(ctx["agency"])}</p><p style="{SIGN}">{_t(ctx["date"])}</p>')
     return '<div lang="zh-CN">\n' + "\n".join(parts) + "\n</div>\n"
 
 
 def page(sub: Submission, ctx: dict[str, Any]) -> str:
-    """A complete preview page around the fragment (with the signature)."""
+    """A complete preview page around the fragment."""
     title = _t(ctx["properties"]["title"])
-    body = fragment(sub, ctx, signature=True)
+    body = fragment(sub, ctx)
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from nianbao.findings import Finding, Level, Report
 from nianbao.form import layout as L
+from nianbao.workbook.blank import a4_landscape
 
 RESULT_SHEET = "校验结果"
 FILLS = {
@@ -27,7 +28,8 @@ FILLS = {
     Level.INFO: PatternFill("solid", fgColor="DDEBF7"),
 }
 ACKNOWLEDGED_FILL = PatternFill("solid", fgColor="E7E6E6")  # a warning explained on the 说明 sheet
-COLUMNS = (("级别", 8), ("位置", 18), ("问题", 90), ("应为", 14), ("实际", 20), ("代码", 22))
+# widths (Excel's character units) that print on A4 landscape at about 100 %: 问题 wraps, nothing shrinks
+COLUMNS = (("级别", 8), ("位置", 16), ("问题", 72), ("应为", 12), ("实际", 16), ("代码", 20))
 
 
 def _comment_text(findings: list[Finding]) -> str:
@@ -90,9 +92,9 @@ def annotated_bytes(src: Path, report: Report) -> bytes:
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"
             link.font = Font(color="0563C1", underline="single")
     ws.freeze_panes = ws.cell(3, 1).coordinate  # below the title and the column headers
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    a4_landscape(ws, "2:2")  # A4, one page wide, the column headers on every page
+    for marked in {sheet for sheet, _ in by_cell}:
+        wb[marked].page_setup.cellComments = "atEnd"  # printed, the marked sheets' comments follow them
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False

@@ -16,6 +16,8 @@ MAX_ENTRIES = 1000
 SNIFF_BYTES = 4096  # of each XML part, to find DOCTYPE/ENTITY declarations without inflating it all
 
 _SAVE_AS = "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再发送。"
+# a report as published (web page, Word, PDF) can be read back rather than retyped
+_PUBLISHED = "请发送填好的 .xlsx 工作簿；如果这是已发布的年度报告，可以用 nianbao import 把它读回填报工作簿。"
 
 
 def _sniff(head: bytes) -> str | None:
@@ -95,7 +97,8 @@ def check_file(path: Path) -> list[Finding]:
         return err("file-encrypted-or-legacy", _ole_message(path))
     if not head.startswith(b"PK"):
         what = _sniff(head)
-        return err("file-not-xlsx", f"“{name}”不是 Excel 工作簿" + (f"，看起来是{what}" if what else "") + f"。{_SAVE_AS}")
+        advice = _PUBLISHED if what in ("PDF 文件", "网页或 XML 文件") else _SAVE_AS
+        return err("file-not-xlsx", f"“{name}”不是 Excel 工作簿" + (f"，看起来是{what}" if what else "") + f"。{advice}")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -107,8 +110,11 @@ def check_file(path: Path) -> list[Finding]:
     if len(infos) > MAX_ENTRIES or declared > MAX_UNZIPPED_BYTES or bomb:
         return err("file-too-large", f"“{name}”解压后的内容异常庞大（声明 {declared / 1024 / 1024:.0f} MB、{len(infos)} 个部件），不像填报工作簿，已拒绝读取。")
     if "xl/workbook.xml" not in names:
-        kind = "Word 文档" if "word/document.xml" in names else "其他压缩文件"
-        return err("file-not-xlsx", f"“{name}”不是 Excel 工作簿（是{kind}）。{_SAVE_AS}")
+        if "word/document.xml" in names:
+            return err("file-not-xlsx", f"“{name}”是 Word 文档，不是填报工作簿。{_PUBLISHED}")
+        if "content.xml" in names:
+            return err("file-not-xlsx", f"“{name}”是 ODS 表格（WPS、LibreOffice 的开放文档格式），不是 .xlsx 工作簿。{_SAVE_AS}")
+        return err("file-not-xlsx", f"“{name}”不是 Excel 工作簿（是其他压缩文件）。{_SAVE_AS}")
     unsafe = _entity_declarations(path, infos)
     if unsafe:
         return err("file-unsafe", f"“{name}”的部件 {unsafe} 含有 XML 实体声明（正常的工作簿没有），已拒绝读取。{_SAVE_AS}")

@@ -112,5 +112,8 @@ def parse_figure(raw: Any, kind: NumKind) -> Parsed:
                 number = None
             if number is not None:
                 return _finish(number, kind, raw, f"是文本 {shown(raw)}，已按数字 {format_number(number)} 读取；请确认")
+        if compact and set(compact) <= set("OoＯｏ〇○"):
+            return Parsed(None, "value-not-number", "error",
+                          "填的是字母“O”或圆圈“〇”，不是数字 0：请删去后输入数字 0（键盘上方或小键盘的 0）", raw)
         return Parsed(None, "value-not-number", "error", f"应为阿拉伯数字，实际为 {shown(raw)}", raw)
     return Parsed(None, "value-not-number", "error", f"无法识别的内容 {shown(raw)}，应为数字", raw)
