@@ -285,3 +285,12 @@ def test_the_published_pingtan_report_raises_no_false_alarm(tmp_path):
     assert [len(b.paragraphs) for b in sub.general.blocks] == [1, 1, 1, 1, 1, 1], "intro and five sub-sections"
     raised = {(f.code, f.position) for f in report.findings if f.level.value in ("error", "warning")}
     assert raised == ADJUDICATED, sorted(raised)
+
+
+def test_a_heading_on_its_own_line_at_the_top_of_the_body_is_printed_once(edit):
+    from nianbao.conversion import check
+
+    sub, report = check(edit({"总体情况!B5": "（一）主动公开\n围绕重点领域主动公开政府信息。"}))
+    block = next(b for b in sub.general.blocks if b.heading == "主动公开")
+    assert block.paragraphs == ["围绕重点领域主动公开政府信息。"]
+    assert [f.code for f in report.findings if f.position == "总体情况!B5"] == ["heading-echo"]

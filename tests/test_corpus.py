@@ -259,6 +259,8 @@ CASES: list[Case] = [
               {("meta-invalid", f"基本信息!B{L.field_row(L.META_FIELDS, 'contact_phone')}")}),
     cell_case("last-years-workbook-sent-again", f"基本信息!B{L.field_row(L.META_FIELDS, 'date')}", "2026年1月10日",
               {("date-implausible", f"基本信息!B{L.field_row(L.META_FIELDS, 'year')}")}),
+    wb_case("body-starts-with-its-heading", lambda wb: wb["总体情况"].__setitem__("B5", "（一）主动公开\n" + wb["总体情况"]["B5"].value),
+            {("heading-echo", "总体情况!B5")}),   # printed once, as the heading
     cell_case("stale-year-end", "总体情况!B5", "全年主动公开政府信息1136条，截至2023年底累计公开政府信息一万余条。",
               {("narrative-year", "总体情况!B5")}),
     cell_case("doubled-comma", "总体情况!B5", "全年主动公开政府信息1136条，，其中政策文件62件。", {("text-punctuation", "总体情况!B5")}),

@@ -432,6 +432,8 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
                 report.add(Finding.of("heading-echo", f"正文开头的“{echo.strip()}”重复了小标题的编号或文字，已去除（报告中小标题“（{cn_ordinal(titled)}）"
                                       f"{current.heading}”已单独成行）", sheet, body_ref, actual=echo.strip()))
                 paras[0] = paras[0][len(echo):]
+                if not paras[0].strip():  # the heading was a line of its own: the paragraph is gone
+                    paras = paras[1:]
         if paras:
             if current is None:
                 current = Block(None, [], None)

@@ -46,7 +46,11 @@ def heading_echo(paragraph: str, heading: str, ordinal: int) -> str:
     name = re.escape(heading)
     anynum = rf"(?:[（(][{_CN_NUM}]+[）)]|[{_CN_NUM}]+[、.．])"
     m = re.match(rf"\s*(?:{anynum}\s*{name}(?:方面|工作|情况)?[。：:；;，,]?|{own}|{name}(?:方面|工作|情况)?[。：:；;])\s*", paragraph)
-    return m.group(0) if m and m.end() < len(paragraph) else ""
+    if m and m.end() < len(paragraph):
+        return m.group(0)
+    # the heading alone on the cell's first line ("（一）主动公开⏎…"): that whole paragraph is the echo
+    alone = re.fullmatch(rf"\s*(?:{anynum}\s*)?{name}(?:方面|工作|情况)?[。：:；;，,]?\s*", paragraph)
+    return alone.group(0) if alone else ""
 
 
 def to_text(raw: Any) -> str:
