@@ -261,6 +261,14 @@ CASES: list[Case] = [
               {("date-implausible", f"基本信息!B{L.field_row(L.META_FIELDS, 'year')}")}),
     wb_case("body-starts-with-its-heading", lambda wb: wb["总体情况"].__setitem__("B5", "（一）主动公开\n" + wb["总体情况"]["B5"].value),
             {("heading-echo", "总体情况!B5")}),   # printed once, as the heading
+    wb_case("township-fees-in-yuan", lambda wb: (wb["基本信息"].__setitem__("B3", "青山县城关镇人民政府"), wb["基本信息"].__setitem__("B4", "乡镇街道"),
+                                                 wb["主动公开"].__setitem__("B16", 5000)), {("plausibility", "主动公开!B16")}),
+    cell_case("fee-notice-without-amount", f"其他事项!B{L.field_row(L.SECTION6_FIELDS, 'fee_notices')}", 1,
+              {("plausibility", f"其他事项!B{L.field_row(L.SECTION6_FIELDS, 'fee_billed')}")}),
+    # a digit too many in 新收 and in 予以公开 (the balance holds): both named (the text says the same figure)
+    wb_case("a-zero-too-many", lambda wb: (wb[T3].__setitem__("D6", 2170000), wb[T3].__setitem__("D8", wb[T3]["D8"].value + 2170000 - 217),
+                                           wb["总体情况"].__setitem__("B6", wb["总体情况"]["B6"].value.replace("218件", "2170001件"))),
+            {("plausibility", f"{T3}!D6"), ("plausibility", f"{T3}!D8")}),
     cell_case("stale-year-end", "总体情况!B5", "全年主动公开政府信息1136条，截至2023年底累计公开政府信息一万余条。",
               {("narrative-year", "总体情况!B5")}),
     cell_case("doubled-comma", "总体情况!B5", "全年主动公开政府信息1136条，，其中政策文件62件。", {("text-punctuation", "总体情况!B5")}),

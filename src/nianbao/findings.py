@@ -153,6 +153,18 @@ LEVELS: dict[str, Level] = {
 }
 
 
+# Where a finding rests on a judgement rather than the form's arithmetic, the rule, as the README states it
+# (each is a warning the clerk can explain in the 说明 sheet).
+RULES: dict[str, str] = {
+    "plausibility": "实际收取的信息处理费多于应收；发出收费通知却应收 0 元，或应收却没有发通知；乡镇街道的行政事业性收费"
+                    "达到 1000 万元（多半是按元填在了“万元”栏）；表三、表四的一格达到 100000 件（多半多打了 0）",
+    "agency-name": "乡镇街道的全称不以“人民政府”“办事处”结尾；全称中有“（盖章）”；写了两个机关的名称",
+    "meta-invalid": "联系电话是 9 到 11 位、不以 0 或 1 开头的数字（Excel 把它当成数字，丢了开头的 0）时为警告",
+    "date-implausible": "落款日期早于报告年度结束为警告；晚于报告年度一年以上（像是上一年的工作簿又发了一次）为错误",
+    "narrative-year": "段落以往年的年份开头，或写“截至某年底”而不是报告年度，或出现与报告年度相差一年以上的年份",
+}
+
+
 def _no_nan(value: Any) -> Any:
     """None for what stands for a blank (float NaN, pandas' NA and NaT: none equals itself); an infinite
     float as its text."""

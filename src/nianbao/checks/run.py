@@ -222,12 +222,51 @@ def check_fees(sub: Submission) -> list[Finding]:
             f"实际收取的信息处理费（{format_number(o.fee_collected)}元）多于应收金额（{format_number(o.fee_billed)}元），请核对",
             sub.sheet(L.SHEET_OTHER), o.cells.get("fee_collected"), expected=f"≤ {format_number(o.fee_billed)}", actual=format_number(o.fee_collected),
         ))
+    if o.fee_notices and o.fee_billed == 0:
+        found.append(Finding.of(
+            "plausibility",
+            f"发出了 {o.fee_notices} 件收费通知，应收信息处理费却是 0 元：请填写通知中的金额；如果通知后决定不再收取，请在“其他需要报告的事项”中说明",
+            sub.sheet(L.SHEET_OTHER), o.cells.get("fee_billed"), actual=0,
+        ))
     if o.fee_notices == 0 and o.fee_billed:
         found.append(Finding.of(
             "plausibility",
             f"没有发出收费通知（0件），却有应收信息处理费 {format_number(o.fee_billed)} 元，请核对",
             sub.sheet(L.SHEET_OTHER), o.cells.get("fee_notices"), actual=0,
         ))
+    return found
+
+
+TOWNSHIP_FEE_MAX = 1000  # 万元 a year: a township's 行政事业性收费 at or above this is most likely typed in 元
+COUNT_MAX = 100_000  # one cell of 申请 or 复议/诉讼 counts: above this a 0 was most likely typed once too often
+
+
+def check_magnitudes(sub: Submission) -> list[Finding]:
+    """Figures of an implausible size (warnings the clerk can explain in 说明): a township's fees typed in 元
+    under the 万元 header; a count of applications, reviews or suits with a digit too many."""
+    found: list[Finding] = []
+    fee = sub.role_cells("fee_amount")
+    if fee and sub.meta.agency_type == "乡镇街道":
+        name, ref = fee[0]
+        value = sub.figures.get(name, {}).get(ref)
+        if value is not None and value >= TOWNSHIP_FEE_MAX:
+            found.append(Finding.of(
+                "plausibility",
+                f"乡镇街道一年的行政事业性收费为 {format_number(value)} 万元？这一栏的单位是“万元”；如果填的是元，"
+                f"应填 {format_number(Decimal(value) / 10000)}（{format_number(value)} 元 = {format_number(Decimal(value) / 10000)} 万元）",
+                sub.sheet(L.TABLE_SHEETS[name]), sub.at(name, ref), actual=format_number(value),
+            ))
+    for role in ("new_requests", "review_total"):
+        table = sub.form.owner_of(role)
+        if table is None or table.name not in sub.readable:
+            continue
+        big = [(ref, v) for ref in table.input_cells() if (v := sub.figures[table.name].get(ref)) is not None and v >= COUNT_MAX]
+        for ref, v in big[:3]:
+            found.append(Finding.of(
+                "plausibility",
+                f"{table.describe(ref)}：{format_number(v)} 件，一个机关一年很少有这么多，请核对是否多打了 0",
+                sub.sheet(L.TABLE_SHEETS[table.name]), sub.at(table.name, ref), actual=format_number(v),
+            ))
     return found
 
 
@@ -308,6 +347,7 @@ def run_checks(sub: Submission, report: Report, min_general: int = MIN_GENERAL_C
     report.extend(check_year_form(sub))
     report.extend(check_agency_name(sub))
     report.extend(check_phone(sub))
+    report.extend(check_magnitudes(sub))
     report.extend(check_fees(sub))
     report.extend(check_required_text(sub))
     report.extend(check_narrative_years(sub))
