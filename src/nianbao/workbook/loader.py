@@ -428,7 +428,8 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
             titled += 1
             current = Block(stripped or heading, [], head_ref)
             narrative.blocks.append(current)
-            if paras and (echo := heading_echo(paras[0], current.heading or "", titled)):
+            echo = heading_echo(paras[0], current.heading or "", titled) if paras else ""
+            if echo and (len(echo) < len(paras[0]) or len(paras) > 1):  # a cell of nothing but the heading stays as typed
                 report.add(Finding.of("heading-echo", f"正文开头的“{echo.strip()}”重复了小标题的编号或文字，已去除（报告中小标题“（{cn_ordinal(titled)}）"
                                       f"{current.heading}”已单独成行）", sheet, body_ref, actual=echo.strip()))
                 paras[0] = paras[0][len(echo):]
