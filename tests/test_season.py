@@ -33,6 +33,7 @@ from test_mail import _msg, dovecot, gateway_config, needs_dovecot, smtp  # noqa
 from conftest import PINGTAN, ROOT, agency_workbook, strict_json
 
 YEAR_CELL = f"{L.SHEET_META}!B{L.field_row(L.META_FIELDS, 'year')}"
+DATE_CELL = f"{L.SHEET_META}!B{L.field_row(L.META_FIELDS, 'date')}"
 NEW, PUBLISHED = "依申请公开!D6", "依申请公开!D8"  # 本年新收 and 予以公开 · 自然人: what each version changes
 
 
@@ -130,7 +131,7 @@ def test_a_season_over_simulated_days(tmp_path, capsys):
     inbox, out = tmp_path / "收件箱", tmp_path / "输出"
     for i in range(24):
         _put(inbox, f"{names[i].removeprefix('青山县')}.xlsx", _version(names[i], i), 1)
-    _put(inbox, "第24镇2023年报.xlsx", agency_workbook(names[24], {YEAR_CELL: 2023}), 1)       # last year's workbook
+    _put(inbox, "第24镇2023年报.xlsx", agency_workbook(names[24], {YEAR_CELL: 2023, DATE_CELL: "2024年1月20日"}), 1)  # last year's
     _put(inbox, "第25镇.xlsx", b"PK\x03\x04 not a workbook at all", 1)                         # unreadable, named after the unit
     _put(inbox, "红星乡.xlsx", agency_workbook("青山县红星乡人民政府"), 1)                      # not on the roster
     # units 26-29 never send anything
@@ -378,7 +379,7 @@ def test_a_season_by_folder_mail_and_web_with_reminders(dovecot, smtp, gateway_c
     # step 1 (five days ago): 20 units by folder, 3 by mail, last year's file, an unreadable one, one of no unit
     for i in range(20):
         folder_file(f"第{i:02d}镇.xlsx", _version(names[i], i), 5)
-    folder_file("第20镇-2023.xlsx", agency_workbook(names[20], {YEAR_CELL: 2023}), 5)
+    folder_file("第20镇-2023.xlsx", agency_workbook(names[20], {YEAR_CELL: 2023, DATE_CELL: "2024年1月20日"}), 5)
     folder_file("红星乡.xlsx", agency_workbook("青山县红星乡人民政府"), 5)
     mail(21, "新版年报.xlsx", _version(names[21], 100), 5)
     mail(22, "年报.xlsx", _version(names[22], 22), 5)

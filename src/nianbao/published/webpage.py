@@ -48,6 +48,8 @@ def read_html(data: bytes) -> Source:
         root = lxml.html.fromstring(_decode(data))
     except (ValueError, lxml.etree.ParserError) as exc:
         raise SourceError(f"网页无法解析（{exc}）") from exc
+    if not isinstance(root.tag, str):  # a page that is only a comment or a processing instruction
+        raise SourceError("网页中没有正文")
     title = para(" ".join(root.xpath("//title//text()")))
     for bad in root.xpath("//script|//style|//noscript|//template|//head"):
         if bad.getparent() is not None:
