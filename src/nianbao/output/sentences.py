@@ -90,13 +90,30 @@ def _table2_2021(sub: Submission) -> str:
     if got is None:
         return ""
     issued, repealed, valid, *decisions, fees = got
-    if issued or repealed or valid:
-        first = f"本年度制发行政规范性文件{_n(issued)}件，废止{_n(repealed)}件，年底现行有效{_n(valid)}件。"
-    else:
-        first = "本年度没有制发、废止的行政规范性文件，也没有现行有效的行政规范性文件。"
+    rules = _documents("规章", _figures(sub, "regulations_issued", "regulations_repealed", "regulations_valid"), quiet=True)
+    first = _documents("行政规范性文件", [issued, repealed, valid])
     second = _decisions(("行政许可", "行政处罚", "行政强制"), decisions)
     second += f"，行政事业性收费{_n(fees)}万元。" if fees else "，没有行政事业性收费。"
-    return first + "本年度" + second
+    return rules + first + "本年度" + second
+
+
+def _documents(kind: str, counts: list[Decimal] | None, quiet: bool = False) -> str:
+    """制发、废止 and 现行有效 of a kind of document, saying only what happened ("制发0件" is not said);
+    quiet: nothing at all when all three are 0 (规章: only bodies that make them have any)."""
+    if counts is None:
+        return ""
+    issued, repealed, valid = counts
+    if not (issued or repealed or valid):
+        return "" if quiet else f"本年度没有制发、废止的{kind}，也没有现行有效的{kind}。"
+    if issued and repealed:
+        done = f"本年度制发{kind}{_n(issued)}件，废止{_n(repealed)}件"
+    elif issued:
+        done = f"本年度制发{kind}{_n(issued)}件，没有废止"
+    elif repealed:
+        done = f"本年度没有制发{kind}，废止{_n(repealed)}件"
+    else:
+        done = f"本年度没有制发、废止{kind}"
+    return done + (f"，年底现行有效{_n(valid)}件。" if valid else f"，年底没有现行有效的{kind}。")
 
 
 def _table2_2019(sub: Submission) -> str:
@@ -124,7 +141,10 @@ def table3(sub: Submission) -> list[str]:
     new, carried, carry_next, *counts = got
     if not new and not carried:
         return [fit(*_variants("本年度未收到政府信息公开申请，也没有上年结转的申请。"))]
-    text = f"本年度新收政府信息公开申请{_n(new)}件，" + (f"上年结转{_n(carried)}件。" if carried else "无上年结转。")
+    if not new:
+        text = f"本年度没有新收政府信息公开申请，上年结转{_n(carried)}件。"
+    else:
+        text = f"本年度新收政府信息公开申请{_n(new)}件，" + (f"上年结转{_n(carried)}件。" if carried else "无上年结转。")
     done = [f"{name}{_n(c)}件" for (name, _), c in zip(GROUPS, counts) if c]
     if done:
         text += f"办理结果为：{'，'.join(done)}。"
@@ -140,19 +160,19 @@ def table4(sub: Submission) -> list[str]:
     total_review, upheld, corrected, other, pending, direct, after = got
     if not total_review and not direct and not after:
         return [fit(*_variants("本年度没有因政府信息公开引起的行政复议、行政诉讼。"))]
-    parts = []
-    if total_review:
-        detail = "、".join(f"{name}{_n(x)}件" for name, x in (("结果维持", upheld), ("结果纠正", corrected),
-                                                              ("其他结果", other), ("尚未审结", pending)) if x)
-        parts.append(f"行政复议{_n(total_review)}件（{detail}）")
-    else:
-        parts.append("无行政复议")
+    detail = "、".join(f"{name}{_n(x)}件" for name, x in (("结果维持", upheld), ("结果纠正", corrected),
+                                                          ("其他结果", other), ("尚未审结", pending)) if x)
+    review = f"行政复议{_n(total_review)}件（{detail}）"
     suits = direct + after
-    if suits:
-        parts.append(f"行政诉讼{_n(suits)}件（未经复议直接起诉{_n(direct)}件，复议后起诉{_n(after)}件）")
+    how = "、".join(f"{name}{_n(x)}件" for name, x in (("未经复议直接起诉", direct), ("复议后起诉", after)) if x)
+    suit = f"行政诉讼{_n(suits)}件（{how}）"
+    if total_review and suits:
+        text = f"本年度因政府信息公开引起{review}，{suit}。"
+    elif total_review:
+        text = f"本年度因政府信息公开引起{review}，没有引起行政诉讼。"
     else:
-        parts.append("无行政诉讼")
-    return [fit(*_variants(f"本年度因政府信息公开引起{'，'.join(parts)}。"))]
+        text = f"本年度没有因政府信息公开引起的行政复议；因政府信息公开引起{suit}。"
+    return [fit(*_variants(text))]
 
 
 def sentences(sub: Submission) -> dict[str, list[str]]:
