@@ -93,3 +93,21 @@ def test_json_round_trips_to_the_workbook_figures(example):
         assert t3["一、本年新收政府信息公开申请数量"]["申请人情况/总计"] == 218
         assert data["figures"]["二、主动公开政府信息情况"]["行政事业性收费"]["第二十条第（八）项/本年收费金额（单位：万元）"] == 18651.06
         assert data["figures"]["四、政府信息公开行政复议、行政诉讼情况"][""]["行政诉讼/复议后起诉/总计"] == 19
+
+
+def test_column_headings_break_only_between_words_and_print_with_their_rows():
+    """At any width a heading reads 结果/维持, never 结果维/持; 总计 is never split; a block's header row is
+    kept with the rows under it when printed; the preview page has a print stylesheet."""
+    html = _html(PINGTAN)
+    doc = lxml.html.fromstring(html)
+    t4 = doc.findall(".//table")[2]
+    upheld = next(th for th in t4.iter("th") if th.text_content() == "结果维持")
+    assert [s.text_content() for s in upheld.findall("span")] == ["结果", "维持"]  # a line may end between them only
+    assert all("white-space:nowrap" in s.get("style") for s in upheld.findall("span"))
+    total = next(th for th in t4.iter("th") if th.text_content() == "总计")
+    assert "white-space:nowrap" in total.find("span").get("style")
+    t2 = doc.findall(".//table")[0]
+    heads = [tr for tr in t2.iter("tr") if not tr.findall("td")]
+    assert heads and all("break-after:avoid" in tr.get("style", "") for tr in heads)
+    full = _html(PINGTAN, full=True)
+    assert "@media print" in full and "thead{display:table-header-group}" in full

@@ -52,16 +52,33 @@ def table_html(table: Table, var: str, caption: str, values: dict[str, str]) -> 
                 in_header = r not in figure_rows  # a label in a row without figures heads columns
                 scope = ("colgroup" if c2 > c1 else "col") if in_header else ("rowgroup" if r2 > r1 else "row")
                 align = "center" if in_header or c2 == c1 and r2 > r1 else "left"
-                cells.append(f'<th id="{ids[ref]}" scope="{scope}"{span} style="{CELL};text-align:{align};font-weight:normal">{_t(table.labels[ref])}</th>')
+                text = _label(table, ref, in_header)
+                cells.append(f'<th id="{ids[ref]}" scope="{scope}"{span} style="{CELL};text-align:{align};font-weight:normal">{text}</th>')
             elif ref in table.numeric:
                 rows, cols = table.header_refs(ref)
                 headers = " ".join(ids[h] for h in rows + cols)
                 cells.append(f'<td headers="{headers}"{span} style="{CELL};text-align:center">{_t(values.get(ref, ""))}</td>')
             else:
                 cells.append(f'<td{span} style="{CELL}"></td>')
-        out.append("<tr>" + "".join(cells) + "</tr>")
+        keep = ' style="page-break-after:avoid;break-after:avoid"' if r not in figure_rows else ""  # a header row stays with its rows
+        out.append(f"<tr{keep}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
+
+
+SHORT_LABEL = 6  # characters: a column heading this short never breaks inside a word ("结果维/持", "总/计")
+
+
+def _label(table: Table, ref: str, heading: bool) -> str:
+    """A label as HTML that breaks only where the form's layout allows (its Word breaks: "社会|公益|组织"),
+    or, for a short column heading, not at all; long row labels wrap as they please."""
+    text = table.labels[ref]
+    words = table.layout.breaks.get(ref, ())  # the form checks that they spell the label
+    if len(words) > 1:
+        return "".join(f'<span style="white-space:nowrap">{_t(w)}</span>' for w in words)
+    if heading and len(text) <= SHORT_LABEL:
+        return f'<span style="white-space:nowrap">{_t(text)}</span>'
+    return _t(text)
 
 
 def _col(i: int) -> str:
@@ -71,7 +88,7 @@ def _col(i: int) -> str:
 def fragment(sub: Submission, ctx: dict[str, Any]) -> str:
     """The report as one HTML fragment (inline styles only) to paste into a CMS, ending with its signature
     and date as the document does (the CMS's publication date is not the report's 成文日期)."""
-    parts = [f'<h1 style="{H1}">{_t(ctx["properties"]["title"])}</h1>']
+    parts = [f'<h1 style="{H1}">{_t(ctx["properties"]["title"])}</h1>']  # (the title's own line break is Word's)
     parts += [f'<p style="{P}">{_t(p)}</p>' for p in ctx["opening"]]
     for sec in sub.form.sections:
         parts.append(f'<h2 style="{H2}">{_t(sec.heading)}</h2>')
@@ -84,7 +101,8 @@ def fragment(sub: Submission, ctx: dict[str, Any]) -> str:
             if block["heading"]:
                 parts.append(f'<h3 style="{H3}">{_t(block["heading"])}</h3>')
             parts += [f'<p style="{P}">{_t(p)}</p>' for p in block["paragraphs"]]
-    parts.append(f'<p style="{SIGN}">{_t(ctx["agency"])}</p><p style="{SIGN}">{_t(ctx["date"])}</p>')
+    # the signature's name on one line: Word breaks a long one by hand (a newline), a page wraps it itself
+    parts.append(f'<p style="{SIGN}">{_t(ctx["agency"].replace(chr(10), ""))}</p><p style="{SIGN}">{_t(ctx["date"])}</p>')
     return '<div lang="zh-CN">\n' + "\n".join(parts) + "\n</div>\n"
 
 
@@ -95,7 +113,10 @@ def page(sub: Submission, ctx: dict[str, Any]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{title}</title>\n</head>\n"
+        f"<title>{title}</title>\n"
+        # printed: headings and a table's header rows stay with what follows them, rows are not cut
+        "<style>@media print{@page{size:A4;margin:20mm}h2,h3,caption{break-after:avoid;page-break-after:avoid}"
+        "tr,p{break-inside:avoid}thead{display:table-header-group}div{overflow:visible!important}}</style>\n</head>\n"
         '<body style="max-width:52em;margin:1em auto;padding:0 1em;font-family:serif;color:#111">\n'
         f"{body}</body>\n</html>\n"
     )
