@@ -49,3 +49,16 @@ def test_errors_cannot_be_acknowledged_and_stale_notes_are_pointed_out(edit):
 def test_incomplete_note(edit):
     _, report = check(edit({"说明!A4": "narrative-year"}, base=DAZHUANG))
     assert ("ack-unused", "说明!A4") in {(f.code, f.position) for f in report.findings}
+
+
+def test_a_note_written_in_words_is_matched(edit):
+    """The clerk writes the problem's Chinese title (or pastes its whole line) and the position in words:
+    the warning is acknowledged, not told "问题可能已经改正"."""
+    from nianbao.findings import CODES
+
+    for written, position in ((CODES["narrative-year"], "问题及改进 B4"), ("警告 问题及改进!B4 [narrative-year] 段落以…", "问题及改进表B4"),
+                              ("narrative-year", "问题及改进工作表的b4单元格")):
+        _, report = check(edit({"说明!A4": written, "说明!B4": position, "说明!C4": REASON}, base=DAZHUANG))
+        year = next(f for f in report.findings if f.code == "narrative-year")
+        assert year.acknowledged == REASON, (written, position)
+        assert not any(f.code == "ack-unused" for f in report.findings), (written, position)

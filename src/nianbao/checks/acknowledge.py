@@ -3,17 +3,32 @@ acknowledgement survives re-sending the workbook. Errors cannot be acknowledged 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from nianbao.findings import Finding, Level, Report
+from nianbao.findings import CODES, Finding, Level, Report
 from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
+
+_BY_TITLE = {title: code for code, title in CODES.items()}
+_BRACKETED = re.compile(r"\[([a-z0-9-]+)\]")
+
+
+def _code(written: str) -> str:
+    """The finding code a clerk wrote: the code itself, its Chinese title (问题代码表), or a finding's whole
+    line pasted from the results ("警告 依申请公开!J28 [other-unexplained] …")."""
+    text = written.strip()
+    if text in CODES:
+        return text
+    if m := _BRACKETED.search(text):
+        return m.group(1)
+    return _BY_TITLE.get(text, text)
 
 
 def apply_acknowledgements(sub: Submission, report: Report) -> None:
     if not sub.acks:
         return
-    notes = {(code, pos): (reason, cell) for code, pos, reason, cell in sub.acks}
+    notes = {(_code(code), pos): (reason, cell) for code, pos, reason, cell in sub.acks}
     used: set[tuple[str, str]] = set()
     extra: list[Finding] = []
     for i, f in enumerate(report.findings):

@@ -476,12 +476,19 @@ def _read_other(grid: Grid, sheet: str, report: Report) -> Other:
     return other
 
 
+_POSITION_RE = re.compile(r"^(.+?)(?:工作表|表)?[!:：,，、的\s]*(?:单元格)?([A-Za-z]{1,3}\d{1,5})(?:单元格|格)?$")
+
+
 def normal_position(text: str) -> str:
-    """How a clerk may type a position (全角！, spaces, lower case) -> 依申请公开!E12."""
+    """How a clerk may type a position -> 依申请公开!E12: 全角！, spaces, lower case, and in words
+    ("依申请公开 J28", "依申请公开表J28", "依申请公开工作表的J28单元格")."""
     text = unicodedata.normalize("NFKC", text).replace(" ", "")
     if "!" in text:
         sheet, ref = text.rsplit("!", 1)
         return f"{sheet}!{ref.upper()}"
+    m = _POSITION_RE.match(text)
+    if m:
+        return f"{m.group(1)}!{m.group(2).upper()}"
     return text
 
 
