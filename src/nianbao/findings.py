@@ -78,6 +78,7 @@ CODES: dict[str, str] = {
     "narrative-placeholder": "文字栏只填了“/”“无”等符号",
     "text-placeholder": "文字中留有占位符",
     "text-jiezhi": "“截止”应为“截至”",
+    "text-other-agency": "正文中有其他单位的名称",
     "text-repeated": "词语重复",
     "text-punctuation": "中文中用了半角标点",
     "text-spacing": "多余的空格",
@@ -134,7 +135,7 @@ LEVELS: dict[str, Level] = {
     "value-normalized": Level.WARNING, "value-formula": Level.INFO, "value-rounded": Level.INFO, "total-mismatch": Level.ERROR, "balance-mismatch": Level.ERROR,
     "plausibility": Level.WARNING, "regulation-nonzero": Level.WARNING, "tables-all-zero": Level.WARNING, "narrative-empty": Level.ERROR, "narrative-year": Level.WARNING,
     "numbering-removed": Level.INFO, "heading-echo": Level.INFO, "heading-is-text": Level.WARNING,
-    "narrative-placeholder": Level.WARNING, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-repeated": Level.WARNING,
+    "narrative-placeholder": Level.WARNING, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-other-agency": Level.WARNING, "text-repeated": Level.WARNING,
     "text-punctuation": Level.WARNING, "text-spacing": Level.WARNING, "text-enumeration": Level.WARNING, "text-too-short": Level.WARNING,
     "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-basis": Level.INFO, "narrative-percent": Level.WARNING,
     "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
@@ -161,6 +162,8 @@ RULES: dict[str, str] = {
     "agency-name": "乡镇街道的全称不以“人民政府”“办事处”结尾；全称中有“（盖章）”；写了两个机关的名称",
     "meta-invalid": "联系电话是 9 到 11 位、不以 0 或 1 开头的数字（Excel 把它当成数字，丢了开头的 0）时为警告",
     "date-implausible": "落款日期早于报告年度结束为警告；晚于报告年度一年以上（像是上一年的工作簿又发了一次）为错误",
+    "text-other-agency": "乡镇、街道的报告中出现另一个乡镇、街道的机构（如“黄土镇政务公开专区”“黄土镇人民政府”），"
+                         "且不是本单位所在地的名称",
     "narrative-year": "段落以往年的年份开头，或写“截至某年底”而不是报告年度，或出现与报告年度相差一年以上的年份",
 }
 

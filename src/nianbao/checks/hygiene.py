@@ -91,12 +91,38 @@ def _cn(n: int) -> str:
     return cn_ordinal(n)
 
 
+_OWN_PLACE_RE = re.compile(r"(?:^|[县区市旗])([\u4e00-\u9fff]{2,4}?)(镇|乡|街道)(?:人民政府|办事处)$")
+# another township's body named in the text: its name, its level, then an office of its own
+_PLACE_RE = re.compile(r"([\u4e00-\u9fff]{2,3})(镇|乡|街道)(?=人民政府|政府|党委|政务|办事处|便民服务|党政办)")
+_NOT_A_NAME = ("乡镇", "城镇", "集镇", "村镇", "全镇", "本镇", "该镇", "我镇", "全乡", "本乡", "该乡", "我乡", "各镇", "各乡",
+               "全街道", "本街道", "各街道", "辖区", "所属")
+_LEADING = "在到与和及向对由从为是赴至经据以于自按将把被同跟给"
+
+
+def _other_places(sub: Submission, t: Text) -> Iterator[Finding]:
+    """A township's report naming another township's offices ("黄土镇政务公开专区" in 白沙镇's): text taken
+    over from a neighbour's report, names and all. Only for a township or street's own report."""
+    own = _OWN_PLACE_RE.search(sub.meta.agency.strip())
+    if own is None or t.section == "meta":
+        return
+    place = own.group(1)
+    for m in _PLACE_RE.finditer(t.text):
+        name = m.group(1).lstrip(_LEADING)
+        if len(name) < 2 or place in m.group(1) or m.group(1) in place or any(w in m.group(0) for w in _NOT_A_NAME):
+            continue
+        yield Finding.of("text-other-agency",
+                         f"正文中出现“{name}{m.group(2)}”，而本报告是{sub.meta.agency}的：像是沿用了其他单位的文字，请核对："
+                         f"“{_quote(t.text, m.start(), m.end() + 4)}”", t.sheet, t.cell, actual=f"{name}{m.group(2)}")
+        return
+
+
 def check_hygiene(sub: Submission, min_general: int = MIN_GENERAL_CHARS) -> list[Finding]:
     found: list[Finding] = []
     section_text: dict[str, list[Text]] = {}
     for t in texts(sub):
         section_text.setdefault(t.section, []).append(t)
         found.extend(_paragraph_findings(t))
+        found.extend(_other_places(sub, t))
     found.extend(_section_findings(sub, section_text, min_general))
     return found
 
