@@ -294,3 +294,14 @@ def test_a_heading_on_its_own_line_at_the_top_of_the_body_is_printed_once(edit):
     block = next(b for b in sub.general.blocks if b.heading == "主动公开")
     assert block.paragraphs == ["围绕重点领域主动公开政府信息。"]
     assert [f.code for f in report.findings if f.position == "总体情况!B5"] == ["heading-echo"]
+
+
+def test_text_pasted_from_a_pdf_is_one_paragraph_again(edit):
+    from nianbao.conversion import check
+
+    pasted = ("围绕营商环境、项目投资、产业政策等重点领域主动\n公开政府信息，行政规范性文件在政府门户网站集中\n"
+              "公开、动态更新，全年主动公开政府信息1136条。\n一、加强组织领导。\n二、完善制度。")
+    sub, _ = check(edit({"总体情况!B5": pasted}))
+    block = next(b for b in sub.general.blocks if b.heading == "主动公开")
+    assert block.paragraphs == ["围绕营商环境、项目投资、产业政策等重点领域主动公开政府信息，行政规范性文件在政府门户网站集中"
+                                "公开、动态更新，全年主动公开政府信息1136条。", "一、加强组织领导。", "二、完善制度。"]

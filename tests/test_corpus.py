@@ -273,6 +273,9 @@ CASES: list[Case] = [
                                                   wb["主动公开"].__setitem__("B16", 0),
                                                   wb["总体情况"].__setitem__("B8", "以黄土镇政务公开专区为第一平台，同步通过政务新媒体发布政策文件。")),
             {("text-other-agency", "总体情况!B8")}),
+    # pasted from a PDF: broken every 26 characters, mid-sentence; one paragraph again (an info)
+    cell_case("pdf-line-ends", "总体情况!B5", "围绕营商环境、项目投资、产业政策等重点领域主动\n公开政府信息，行政规范性文件在政府门户网站集中\n"
+              "公开、动态更新，全年主动公开政府信息1136条。", {("text-cleaned", "总体情况!B5")}),
     cell_case("stale-year-end", "总体情况!B5", "全年主动公开政府信息1136条，截至2023年底累计公开政府信息一万余条。",
               {("narrative-year", "总体情况!B5")}),
     cell_case("doubled-comma", "总体情况!B5", "全年主动公开政府信息1136条，，其中政策文件62件。", {("text-punctuation", "总体情况!B5")}),

@@ -51,6 +51,7 @@ from nianbao.workbook.text import (
     clean,
     cn_ordinal,
     heading_echo,
+    join_hard_wraps,
     looks_like_body,
     paragraphs,
     placeholder_only,
@@ -449,7 +450,12 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
 
 
 def _content(paras: list[str], sheet: str, ref: str, report: Report, label: str = "") -> list[str]:
-    """A text cell's paragraphs without "nothing here" marks ("/", "无", "—"), each a finding."""
+    """A text cell's paragraphs without "nothing here" marks ("/", "无", "—"), each a finding; lines a
+    PDF broke (pasted from one) joined again."""
+    paras, joined = join_hard_wraps(paras)
+    if joined:
+        report.add(Finding.of("text-cleaned", f"这一格的文字在句子中间断行（像是从 PDF 复制来的，每行一样长），已把断开的 {joined} 处接上，"
+                              "按句末的标点分段", sheet, ref))
     kept = []
     for para in paras:
         if placeholder_only(para):

@@ -98,6 +98,28 @@ def private_use(raw: Any) -> list[str]:
     return [ch for ch in to_text(raw) if unicodedata.category(ch) == "Co"]
 
 
+_ENDS_PARAGRAPH = tuple("。！？；：…”」』)）!?;:")
+HARD_WRAP_SHARE = 0.85  # a line this full of the cell's longest, not ending a sentence, was broken by a PDF's layout
+
+
+def join_hard_wraps(lines: list[str]) -> tuple[list[str], int]:
+    """Text copied from a PDF keeps the PDF's line ends: every line about as long as the longest and
+    ending mid-sentence. Such lines are joined to the next; returns (paragraphs, lines joined)."""
+    if len(lines) < 3:
+        return lines, 0
+    width = max(len(line) for line in lines)
+    broken = [len(line) >= HARD_WRAP_SHARE * width and not line.endswith(_ENDS_PARAGRAPH) for line in lines[:-1]]
+    if sum(broken) < 2 or width < 15:
+        return lines, 0
+    out = [lines[0]]
+    for i, line in enumerate(lines[1:]):
+        if broken[i]:
+            out[-1] += line
+        else:
+            out.append(line)
+    return out, sum(broken)
+
+
 def paragraphs(text: str) -> list[str]:
     """Split cleaned text into paragraphs: each line break is a paragraph; indentation and blanks go."""
     out = []
