@@ -276,6 +276,9 @@ CASES: list[Case] = [
     # pasted from a PDF: broken every 26 characters, mid-sentence; one paragraph again (an info)
     cell_case("pdf-line-ends", "总体情况!B5", "围绕营商环境、项目投资、产业政策等重点领域主动\n公开政府信息，行政规范性文件在政府门户网站集中\n"
               "公开、动态更新，全年主动公开政府信息1136条。", {("text-cleaned", "总体情况!B5")}),
+    # last year's whole report pasted into 总体情况: its headings and other sections come with it
+    cell_case("whole-report-pasted", "总体情况!B4", "一、总体情况\n2024年，本机关依照条例做好各项工作。\n二、主动公开政府信息情况（见下表）",
+              {("text-section-heading", "总体情况!B4")}),
     cell_case("stale-year-end", "总体情况!B5", "全年主动公开政府信息1136条，截至2023年底累计公开政府信息一万余条。",
               {("narrative-year", "总体情况!B5")}),
     cell_case("doubled-comma", "总体情况!B5", "全年主动公开政府信息1136条，，其中政策文件62件。", {("text-punctuation", "总体情况!B5")}),

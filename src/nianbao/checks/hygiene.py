@@ -116,6 +116,21 @@ def _other_places(sub: Submission, t: Text) -> Iterator[Finding]:
         return
 
 
+def _pasted_report(sub: Submission, all_text: list[Text]) -> Iterator[Finding]:
+    """A paragraph that is a section heading of the report ("二、主动公开政府信息情况（见下表）"): a whole
+    report pasted into one cell. Said once, at the first such paragraph."""
+    headings = [sec.heading for sec in sub.form.sections]
+    for t in all_text:
+        if t.section == "meta":
+            continue
+        hit = next((h for h in headings if t.text.strip().startswith(h)), None)
+        if hit:
+            yield Finding.of("text-section-heading",
+                             f"正文中有报告的部分标题“{t.text.strip()[:30]}”：像是把整篇报告（或上年报告）粘贴了进来。部分标题和统计表由程序生成，"
+                             "这一格只写本部分的正文，请删去标题和其他部分的内容", t.sheet, t.cell, actual=hit)
+            return
+
+
 def check_hygiene(sub: Submission, min_general: int = MIN_GENERAL_CHARS) -> list[Finding]:
     found: list[Finding] = []
     section_text: dict[str, list[Text]] = {}
@@ -123,6 +138,7 @@ def check_hygiene(sub: Submission, min_general: int = MIN_GENERAL_CHARS) -> list
         section_text.setdefault(t.section, []).append(t)
         found.extend(_paragraph_findings(t))
         found.extend(_other_places(sub, t))
+    found.extend(_pasted_report(sub, [t for ts in section_text.values() for t in ts]))
     found.extend(_section_findings(sub, section_text, min_general))
     return found
 
