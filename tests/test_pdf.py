@@ -70,10 +70,15 @@ def _need_soffice():
         pytest.skip(f"missing: {missing}")
 
 
-def test_convert_format_pdf_writes_a_verified_pdf(tmp_path):
+def test_convert_format_pdf_writes_a_verified_pdf(tmp_path, capsys):
     _need_soffice()
     out = tmp_path / "报告.docx"
     assert main(["convert", str(DAZHUANG), "-o", str(out), "--format", "docx,pdf"]) == 0
+    from nianbao.output.pdf import stand_ins
+
+    err = capsys.readouterr().err
+    if stand_ins():  # this machine lacks the official fonts: which stood in for which, once
+        assert err.count("注意：本机没有安装正式字体") == 1 and "仿宋_GB2312 →" in err and "fc-cache" in err
     pdf = out.with_suffix(".pdf").read_bytes()
     from nianbao.output.pdf import page_count
 
@@ -109,3 +114,14 @@ def test_pdf_and_web_page_without_the_word_file(tmp_path):
     assert main(["convert", str(DAZHUANG), "-o", str(tmp_path / "r.pdf"), "--format", "pdf,html"]) == 0
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "r.html").exists()
     assert not (tmp_path / "r.docx").exists()
+
+
+def test_the_stand_in_fonts_are_named_from_fontconfig():
+    if not shutil.which("fc-match"):
+        pytest.skip("fontconfig not installed")
+    from nianbao.output.pdf import stand_ins
+
+    installed = subprocess.run(["fc-match", "-f", "%{family}", "serif"], capture_output=True, text=True).stdout.split(",")[0]
+    assert stand_ins((installed,)) == {}, "an installed font stands for itself"
+    got = stand_ins(("仿宋_GB2312",))
+    assert not got or (list(got) == ["仿宋_GB2312"] and got["仿宋_GB2312"] != "仿宋_GB2312")

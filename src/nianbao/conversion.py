@@ -28,7 +28,7 @@ from nianbao.form import layout as L
 from nianbao.output.context import context, report_title
 from nianbao.output.data import export
 from nianbao.output.html import fragment, page
-from nianbao.output.pdf import PdfError, pdf_bytes
+from nianbao.output.pdf import PdfError, pdf_bytes, stand_in_note
 from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.workbook.guard import check_file
 from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
@@ -400,6 +400,7 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
                 conv.note = f"未能生成 PDF（{exc}），请使用 Word 版。"
             else:
                 conv.outputs = _insert_after_docx(conv.outputs, pdf)
+                conv.note = stand_in_note()
             if "docx" not in formats and ".pdf" in conv.outputs:  # asked for the PDF, not its Word source
                 conv.outputs.pop(".docx", None)
     elif conv.status is Status.ERRORS and annotate:

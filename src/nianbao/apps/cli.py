@@ -615,6 +615,8 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
         click.echo(f"已生成草稿（校验未通过，不得发布）：{'、'.join(written)}；{report.summary()}", err=True)
         sys.exit(EXIT_FINDINGS)
     click.echo(f"已生成报告：{'、'.join(written)}；{report.summary()}", err=True)
+    if conv.note:
+        click.echo(f"注意：{conv.note}", err=True)
 
 
 @command("batch", "批量处理收件夹（或 .zip）中的全部工作簿：逐个检查、生成报告或标注副本，并写出汇总表。")
@@ -674,6 +676,11 @@ def batch_cmd(inbox: str, output: str, jobs: int | None, force: bool, aggregate:
             click.echo(f"{form_id} 版合计：{data['agencies']} 个单位" + (f"，合计数有 {bad} 处关系不成立" if bad else "，各项关系成立"), err=True)
         if result.season is not None:
             click.echo(f"本地区的填报工作簿可由各单位之和直接生成：nianbao region {output} -o 本地区.xlsx --agency 本地区机关全称", err=True)
+    if "pdf" in formats and any(it.pdf for it in result.items):
+        from nianbao.output.pdf import stand_in_note  # fontconfig, asked once for the whole batch
+
+        if note := stand_in_note():
+            click.echo(f"注意：{note}", err=True)
     if result.season is not None:
         click.echo(f"{result.season.year} 年度报送情况：{result.season.headline()}。"
                    f"报送情况表：{Path(output) / '报送情况.xlsx'}", err=True)

@@ -4,6 +4,7 @@ output verified (exists, is a PDF, has pages)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -14,6 +15,42 @@ from pathlib import Path
 
 SECONDS_PER_DOC = 60
 MIN_PAGES = 2  # title, six sections and three tables never fit one page
+
+
+# The official fonts the bundled Word template asks for (GB/T 9704: 小标宋 title, 仿宋 body, 黑体 and 楷体 headings)
+OFFICIAL_FONTS = ("方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312")
+
+
+@functools.cache
+def stand_ins(fonts: tuple[str, ...] = OFFICIAL_FONTS) -> dict[str, str]:
+    """{official font: the font the PDF uses instead} for every official font not installed here, as
+    fontconfig (with the packaged stand-ins) resolves it for LibreOffice; empty when all are installed or
+    fontconfig is not there to ask."""
+    if shutil.which("fc-match") is None:
+        return {}
+    env = dict(os.environ, FONTCONFIG_FILE=str(resources.files("nianbao.data").joinpath("fonts.conf")))
+    out: dict[str, str] = {}
+    for font in fonts:
+        try:
+            got = subprocess.run(["fc-match", "-f", "%{family}", font], env=env, capture_output=True, text=True, timeout=20).stdout
+        except (OSError, subprocess.SubprocessError):
+            return {}
+        families = [f.strip() for f in got.split(",") if f.strip()]
+        if families and font not in families:
+            out[font] = families[0]
+    return out
+
+
+def stand_in_note() -> str:
+    """Which official font a PDF made here shows in which other font, and how to install the real ones
+    (once per conversion; "" when nothing stands in)."""
+    used = stand_ins()
+    if not used:
+        return ""
+    pairs = "，".join(f"{a} → {b}" for a, b in used.items())
+    return (f"本机没有安装正式字体，PDF 中用相近的字体代替：{pairs}（Word 版不受影响，在装有这些字体的电脑上打开即是正式字体）。"
+            "要让 PDF 也用正式字体，请把字体文件（如“仿宋_GB2312.ttf”“方正小标宋简体.ttf”）复制到 /usr/share/fonts/（Windows 为 C:\\Windows\\Fonts）"
+            "后运行 fc-cache -f，再重新生成。")
 
 
 class PdfError(Exception):
