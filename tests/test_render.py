@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -221,3 +222,28 @@ def test_compiled_template_cache_survives_damage(tmp_path, monkeypatch):
     assert rebuilt.render(a=1, b=2) == "1 & 2"
     with pytest.raises(jinja2.UndefinedError):
         rebuilt.render(a=1)
+
+
+def test_the_word_file_carries_chinese_defaults_not_python_docxs():
+    """The report's package: Chinese as the theme's East Asian language and the official fonts in its
+    theme and font table (with the fallbacks Word shows when one is missing), no Japanese faces, no
+    blank thumbnail, no unused table styles; the title's figures in the title's face."""
+    import io
+
+    from nianbao.conversion import convert
+
+    docx = convert(PINGTAN).outputs[".docx"]
+    z = zipfile.ZipFile(io.BytesIO(docx))
+    names = z.namelist()
+    assert "docProps/thumbnail.jpeg" not in names and "word/stylesWithEffects.xml" not in names
+    assert 'w:eastAsia="zh-CN"' in z.read("word/settings.xml").decode()
+    theme = z.read("word/theme/theme1.xml").decode()
+    assert 'script="Jpan"' not in theme and '<a:ea typeface="仿宋_GB2312"/>' in theme
+    fonts = z.read("word/fontTable.xml").decode()
+    assert "ＭＳ" not in fonts
+    assert re.search(r'w:name="仿宋_GB2312">\s*<w:altName w:val="仿宋"/>', fonts) and 'w:name="方正小标宋简体"' in fonts
+    styles = z.read("word/styles.xml").decode()
+    assert styles.count('w:type="table"') <= 2
+    title = styles[styles.index('w:styleId="报告标题"'):]
+    title = title[:title.index("</w:style>")]
+    assert 'w:ascii="方正小标宋简体"' in title

@@ -20,6 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor, Twips
+from lxml import etree
 
 from nianbao.form.cells import index_to_col, parse_range
 from nianbao.form.model import Form, Table, load_form
@@ -410,6 +411,66 @@ APP_XML = (
 )
 
 
+# What Word or WPS shows for an official font a machine lacks (the font table's w:altName)
+FALLBACKS = {"仿宋_GB2312": "仿宋", "方正仿宋_GBK": "仿宋", "仿宋": "FangSong", "方正小标宋简体": "宋体", "方正小标宋_GBK": "宋体",
+             "黑体": "SimHei", "楷体_GB2312": "楷体", "楷体": "KaiTi", "宋体": "SimSun"}
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def _tidy_package(doc: Any, fonts: Fonts) -> None:
+    """What python-docx's blank document carries that a Chinese government document must not: about 100
+    table styles nobody uses (and their Word 2010 copy), Japanese as the theme's East Asian language and
+    fonts, a font table without the document's own fonts, and a blank thumbnail."""
+    used = {el.get(qn("w:val")) for el in doc.element.body.iter(qn("w:tblStyle"))}
+    for st in list(doc.styles.element.findall(qn("w:style"))):
+        if st.get(qn("w:type")) == "table" and st.get(qn("w:default")) != "1" and st.get(qn("w:styleId")) not in used:
+            doc.styles.element.remove(st)
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rid)
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    for rel in doc.part.rels.values():
+        if rel.reltype.endswith("/theme"):
+            theme = etree.fromstring(rel.target_part.blob)
+            for scheme, face in (("majorFont", fonts.title), ("minorFont", fonts.body)):
+                for group in theme.iter(f"{_A}{scheme}"):
+                    group.find(f"{_A}ea").set("typeface", face)
+                    for font in list(group.findall(f"{_A}font")):
+                        if font.get("script") == "Jpan":
+                            group.remove(font)
+                        elif font.get("script") == "Hans":
+                            font.set("typeface", face)
+            rel.target_part._blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8", standalone=True)
+        elif rel.reltype.endswith("/fontTable"):
+            table = etree.fromstring(rel.target_part.blob)
+            for font in list(table.findall(qn("w:font"))):  # the Japanese faces (Shift-JIS) of the blank document
+                charset = font.find(qn("w:charset"))
+                if charset is not None and charset.get(qn("w:val")) == "80":
+                    table.remove(font)
+            have = {f.get(qn("w:name")) for f in table.findall(qn("w:font"))}
+            for name in dict.fromkeys((fonts.body, fonts.title, fonts.heading1, fonts.heading2, fonts.table, fonts.page_number)):
+                if name in have:
+                    continue
+                font = etree.SubElement(table, qn("w:font"), {qn("w:name"): name})
+                if name in FALLBACKS:
+                    etree.SubElement(font, qn("w:altName"), {qn("w:val"): FALLBACKS[name]})
+                etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})  # GB2312
+                etree.SubElement(font, qn("w:family"), {qn("w:val"): "modern" if name != fonts.heading1 else "swiss"})
+                etree.SubElement(font, qn("w:pitch"), {qn("w:val"): "fixed"})
+            rel.target_part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = doc.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            package.rels.pop(rid)
+    # the title's figures ("2024年") in the title's own face, not the Latin one
+    title_fonts = doc.styles[STYLE_TITLE].element.get_or_add_rPr().find(qn("w:rFonts"))
+    if title_fonts is not None:
+        title_fonts.set(qn("w:ascii"), fonts.title)
+        title_fonts.set(qn("w:hAnsi"), fonts.title)
+
+
 def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
     forms: list[Form] = [load_form("2021"), load_form("2019")]
     primary = forms[0]
@@ -449,6 +510,7 @@ def build_doc_template(fonts: Fonts = Fonts()) -> bytes:
     _loop(doc, "f", "findings", STYLE_BODY)
     _para(doc, "{%p endif %}", STYLE_BODY)
 
+    _tidy_package(doc, fonts)
     props = doc.core_properties
     props.title = "政府信息公开工作年度报告模板"
     props.author = "nianbao"
