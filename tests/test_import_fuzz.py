@@ -76,15 +76,16 @@ def _in_tables(html: str, change) -> str:
 
 # what government CMS pages do to a report's tables, one habit at a time; any mix must import exactly
 _HABITS = {  # applied in this order
-    "split-table": lambda h: h[:h.index("<tr", h.index("（四）无法提供") - 400)] + "</tbody></table><table><tbody>"
-    + h[h.index("<tr", h.index("（四）无法提供") - 400):],
+    "split-table": lambda h: h[:h.index("<tr", h.index("（四）</span>") - 400)] + "</tbody></table><table><tbody>"
+    + h[h.index("<tr", h.index("（四）</span>") - 400):],
     "ascii-brackets": lambda h: _in_tables(h, lambda t: t.replace("（", "(").replace("）", ")")),
     "dun-numbering": lambda h: _in_tables(h, lambda t: re.sub(r">(\d)\.", r">\1、", t)),
     "p-span-cells": lambda h: re.sub(r"(<td[^>]*>)(\d+)(</td>)", r"\1<p><span>\2</span></p>\3", h),
     "wide-digits": lambda h: re.sub(r"(<td[^>]*>)(\d+)(</td>)", lambda m: m.group(1) + m.group(2).translate(
         str.maketrans("0123456789", "０１２３４５６７８９")) + m.group(3), h),
     "nbsp-padding": lambda h: re.sub(r"(<td[^>]*>)(\d+)(</td>)", r"\1&nbsp;\2&nbsp;\3", h),
-    "spaced-labels": lambda h: h.replace("社会公益组织", "社会公益 组织").replace("法律服务机构", "法律服务\n机构"),
+    # (column headings are written a word a span: 社会|公益|组织)
+    "spaced-labels": lambda h: h.replace(">公益</span>", ">公益 </span>").replace(">服务</span>", ">服务\n</span>"),
     "layout-table": lambda h: h.replace("<body>", "<body><table width='100%'><tr><td>首页 &gt; 政务公开</td></tr><tr><td>", 1)
     .replace("</body>", "</td></tr><tr><td>版权所有</td></tr></table></body>", 1),
     "upper-case-tags": lambda h: re.sub(r"<(/?)(td|tr|th)\b", lambda m: f"<{m.group(1)}{m.group(2).upper()}", h),
@@ -95,6 +96,7 @@ _HABITS = {  # applied in this order
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sets(st.sampled_from(sorted(_HABITS))))
+@example(set(_HABITS) - {"upper-case-tags", "wide-digits"})  # nearly every habit at once
 def test_any_mix_of_cms_habits_imports_every_figure(habits):
     html, wanted = _ours()
     for name in (n for n in _HABITS if n in habits):

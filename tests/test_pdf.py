@@ -125,3 +125,18 @@ def test_the_stand_in_fonts_are_named_from_fontconfig():
     assert stand_ins((installed,)) == {}, "an installed font stands for itself"
     got = stand_ins(("仿宋_GB2312",))
     assert not got or (list(got) == ["仿宋_GB2312"] and got["仿宋_GB2312"] != "仿宋_GB2312")
+
+
+def test_a_seven_digit_count_stays_on_one_line_in_table_3(tmp_path, edit):
+    """表三's narrow columns hold six digits at 小五; a longer figure is set smaller, not broken in two —
+    measured on the printed page."""
+    _need_soffice()
+    from pdf_layout import pages
+
+    wb = edit({"依申请公开!D6": 2170000, "依申请公开!D8": 2170000 - 217 + 71,
+               "总体情况!B6": "规范申请登记、审查、答复和归档各环节，均在法定期限内答复；对逾期不补正等其他处理情形，在答复中逐件说明理由。"})
+    out = tmp_path / "大数.docx"
+    assert main(["convert", str(wb), "-o", str(out), "--format", "pdf"]) == 0
+    words = [w[0] for page in pages(out.with_suffix(".pdf")) for line in page for w in line.words]
+    assert "2170000" in words and "2170001" in words, "each count whole, on one line"
+    assert not any(w in ("2170", "21700", "217000") for w in words), "no count broken across lines"

@@ -7,6 +7,7 @@ import hashlib
 import io
 import marshal
 import os
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -16,10 +17,11 @@ import docxtpl
 import jinja2
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Twips
+from docx.shared import Pt, Twips
 from docxtpl import DocxTemplate
 
 from nianbao.files import atomic_write_bytes
+from nianbao.output.doctemplate import SMALL_TABLE_PT
 
 
 class RenderError(Exception):
@@ -158,6 +160,27 @@ def _place_signature(document: Any, where: dict[str, int | None] | None) -> None
                 ind.attrib.pop(qn(attr), None)
 
 
+FIGURE_DIGITS = 6  # a narrow column of 表三/表四 (小五) holds six digits; a longer figure is set smaller to stay on one line
+_FIGURE = re.compile(r"[+-]?\d[\d.]*")
+
+
+def _fit_long_figures(doc: Any) -> None:
+    """A figure longer than a narrow column holds (a seven-digit count in 表三) in a type size that keeps
+    it on one line, instead of breaking it across two."""
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                text = cell.text.strip()
+                if len(text) <= FIGURE_DIGITS or not _FIGURE.fullmatch(text):
+                    continue
+                for para in cell.paragraphs:
+                    style = para.style.font.size if para.style is not None else None
+                    if style is None or style.pt > SMALL_TABLE_PT:
+                        continue  # a wide column (表二, 五号): a long figure fits
+                    for run in para.runs:
+                        run.font.size = Pt(max(5.5, style.pt * FIGURE_DIGITS / len(text)))
+
+
 def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
     tpl = _Template(io.BytesIO(template if template is not None else bundled_template()))
     try:
@@ -166,6 +189,7 @@ def render_docx(ctx: dict[str, Any], template: bytes | None = None) -> bytes:
         where = " ".join(s.strip() for s in getattr(exc, "docx_context", []) if s.strip())
         raise RenderError(f"Word 模板无法填充：{exc.message or exc}" + (f"（模板中：{where[:120]}）" if where else "")) from exc
     _place_signature(tpl.docx, ctx.get("signature"))
+    _fit_long_figures(tpl.docx)
     # Document properties are set directly: docxtpl would run them through the (escaping) Jinja env.
     props = tpl.docx.core_properties
     meta = ctx.get("properties", {})
