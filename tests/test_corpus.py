@@ -211,6 +211,8 @@ CASES: list[Case] = [
     wb_case("extra-sheet", lambda wb: wb.create_sheet("我的草稿")["A1"].__setattr__("value", "备忘"), {("extra-sheet", "我的草稿")}),
     cell_case("label-edited", f"{T3}!C13", "4.保护第三方权益", {("label-changed", f"{T3}!C13")}),
     wb_case("row-inserted", lambda wb: insert_rows_like_excel(wb[T3], 20), {("layout-shifted", f"{T3}!A20")}),
+    # 表四's figure row has no label: a blank row inserted above it is found by where the figures went
+    wb_case("row-inserted-in-table-4", lambda wb: insert_rows_like_excel(wb["复议诉讼"], 6), {("layout-shifted", "复议诉讼!A6")}),
     wb_case("row-deleted", lambda wb: wb[T3].delete_rows(25), {("label-changed", f"{T3}!C25")}),
     wb_case("column-inserted", lambda wb: wb[T3].insert_cols(5), {("label-changed", f"{T3}!E4")}),
     wb_case("merge-broken", lambda wb: wb[T3].unmerge_cells("D3:J3"), {("merge-broken", f"{T3}!D3")}),

@@ -223,7 +223,7 @@ def _table_rows(grid: Grid, sheet: str, table: Table, report: Report) -> RowMap 
         if got != expected:
             wrong.append((at, expected, got))
     if not wrong:
-        return rows
+        return _blank_row_above_figures(grid, sheet, table, rows, report)
     located = locate_rows(lambda ref: grid.value(sheet, ref), table)
     if located is not None:
         report.add(shift_finding(sheet, located))
@@ -249,6 +249,24 @@ def _table_rows(grid: Grid, sheet: str, table: Table, report: Report) -> RowMap 
     actual = None if is_blank(got) else str(got)
     report.add(_error("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=actual))
     return None
+
+
+def _blank_row_above_figures(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report) -> RowMap:
+    """A row inserted right above a figure row that has no label to find it by (表四's only row): the row
+    is blank where the figures belong and the figures stand in the row below, outside the table. They are
+    read from there, and one finding says which row to delete (not twelve blanks and eleven strays)."""
+    labelled = {parse_cell(ref)[0] for ref in table.labels}
+    for r in range(1, table.nrows + 1):
+        cols = [parse_cell(ref)[1] for ref in table.numeric if parse_cell(ref)[0] == r]
+        below = rows[r] + 1
+        if r in labelled or not cols or below in rows.values():
+            continue
+        if all(is_blank(grid.value(sheet, cell_ref(rows[r], c))) for c in cols) and \
+                sum(not is_blank(grid.value(sheet, cell_ref(below, c))) for c in cols) * 2 >= len(cols):
+            shifted = {fr: sr + (1 if fr >= r else 0) for fr, sr in rows.items()}
+            report.add(shift_finding(sheet, shifted))
+            return shifted
+    return rows
 
 
 FORMULA_ERRORS = {
