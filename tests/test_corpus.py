@@ -215,6 +215,9 @@ CASES: list[Case] = [
     wb_case("row-inserted-in-table-4", lambda wb: insert_rows_like_excel(wb["复议诉讼"], 6), {("layout-shifted", "复议诉讼!A6")}),
     wb_case("row-deleted", lambda wb: wb[T3].delete_rows(25), {("label-changed", f"{T3}!C25")}),
     wb_case("column-inserted", lambda wb: wb[T3].insert_cols(5), {("label-changed", f"{T3}!E4")}),
+    # a figure's merged cell split and the figure typed in its middle: read from there, one finding saying where it goes
+    wb_case("figure-in-a-split-merge", lambda wb: (wb["主动公开"].unmerge_cells("B9:D9"), wb["主动公开"].__setitem__("C9", wb["主动公开"]["B9"].value),
+                                                   wb["主动公开"].__setitem__("B9", None)), {("merge-broken", "主动公开!B9")}),
     wb_case("merge-broken", lambda wb: wb[T3].unmerge_cells("D3:J3"), {("merge-broken", f"{T3}!D3")}),
     cell_case("figure-outside-table", f"{T3}!L8", 5, {("unexpected-content", f"{T3}!L8")}),
     cell_case("text-beside-metadata", "基本信息!E3", "备注：名称待定", {("unexpected-content", "基本信息!E3")}),

@@ -23,7 +23,7 @@ import pandas as pd
 
 from nianbao.findings import Finding, Level, Report
 from nianbao.form import layout as L
-from nianbao.form.cells import cell_ref, parse_cell
+from nianbao.form.cells import cell_ref, parse_cell, parse_range
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.workbook.model import (
     Block,
@@ -288,9 +288,27 @@ def _formula_problem(grid: Grid, sheet: str, at: str) -> str:
     return f"这里是公式 {formula}，但文件中没有保存计算结果（可能是由其他程序生成而未经 Excel 计算），请直接填写数字"
 
 
-def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report, sub: Submission) -> None:
+def _split_merge_figure(grid: Grid, sheet: str, table: Table, rows: RowMap, ref: str) -> tuple[str, str] | None:
+    """A figure whose merged cell (B9:D9) was split and then typed into another of its cells (C9): (the
+    sheet range, the cell it stands in) when exactly one of the range's other cells holds something."""
+    merge = table.merge_at(ref)
+    if merge is None:
+        return None
+    r1, c1, r2, c2 = parse_range(merge)
+    wanted = f"{cell_ref(rows[r1], c1)}:{cell_ref(rows[r2], c2)}"
+    if wanted in grid.merged.get(sheet, set()):
+        return None
+    filled = [cell_ref(rows[r], c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+              if (r, c) != (r1, c1) and not is_blank(grid.value(sheet, cell_ref(rows[r], c)))]
+    return (wanted, filled[0]) if len(filled) == 1 else None
+
+
+def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report, sub: Submission) -> dict[str, str]:
+    """The table's figures into sub; returns {split merge range: the cell its figure was typed in} for the
+    figures read from beside their place (the caller neither repeats merge-broken nor calls that cell stray)."""
     values: dict[str, Any] = {}
     typed: set[str] = set()
+    moved: dict[str, str] = {}
     for ref, kind in table.numeric.items():
         r, c = parse_cell(ref)
         at = cell_ref(rows[r], c)
@@ -313,11 +331,18 @@ def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Repo
             if is_total and is_blank(raw):
                 values[ref] = None  # a total left blank is computed
                 continue
+            if is_blank(raw) and (split := _split_merge_figure(grid, sheet, table, rows, ref)):
+                wanted, other = split
+                raw = grid.value(sheet, other)
+                moved[wanted] = other
+                report.add(Finding.of("merge-broken", f"{table.describe(ref)}：合并单元格 {wanted} 被拆开了，数字 {shown(raw)} 填在了 {other}，"
+                                      f"已按 {at} 读取。请把它移到 {at}，再重新合并 {wanted}", sheet, at, expected=wanted, actual=other))
         values[ref] = _figure(raw, kind, table.describe(ref), sheet, at, report)
         if values[ref] is not None and is_total:
             typed.add(ref)
     sub.mistyped[table.name] = complete_totals(table, values, typed)
     sub.figures[table.name] = values
+    return moved
 
 
 def _find_field_rows(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report) -> dict[str, int]:
@@ -599,14 +624,14 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         if rows is None:
             continue  # the label finding says why; its figures are not checked
         start = len(report.findings)
-        _read_table(grid, sheet, table, rows, report, sub)
+        moved = _read_table(grid, sheet, table, rows, report, sub)
         report.fold("value-blank", sheet, start, FOLD_AT, lambda found: _many(found, "个数字格为空", "没有发生的事项请填 0，不要留空"))
         report.fold("value-normalized", sheet, start, FOLD_AT,
                     lambda found: _many(found, "个数字是以文本形式存储的，已按数字读取", "请确认（可选中这些格子，用“转换为数字”统一改正）"))
         sub.readable.add(name)
         sub.rows[name] = rows
-        report.extend(check_merges(grid.merged.get(sheet, set()), sheet, table, rows))
-        allowed[want] = _in(table_cells(table, rows))
+        report.extend(check_merges(grid.merged.get(sheet, set()) | set(moved), sheet, table, rows))
+        allowed[want] = _in(table_cells(table, rows) | set(moved.values()))
     if grid.has(L.SHEET_NOTES):
         sub.acks = _read_notes(grid, report)
         allowed[L.SHEET_NOTES] = notes_cells
