@@ -150,6 +150,19 @@ def docx_bytes() -> bytes:
     return buf.getvalue()
 
 
+def _one_column_right(ws) -> None:
+    """Every figure row of 表三 pasted one column to the right, as values (a Word table's copy): D empty."""
+    for r in range(6, 31):
+        vals = [ws.cell(r, c).value for c in range(4, 10)]
+        if not any(isinstance(v, int) for v in vals):
+            continue
+        vals = [v if isinstance(v, int) else 0 for v in vals]
+        for c in range(4, 11):
+            ws.cell(r, c).value = None
+        for i, v in enumerate(vals + [sum(vals)]):
+            ws.cell(r, 5 + i).value = v
+
+
 def _renamed(tmp: Path, suffix: str) -> Path:
     out = tmp / f"平潭.{suffix}"
     out.write_bytes(PINGTAN.read_bytes())
@@ -213,6 +226,8 @@ CASES: list[Case] = [
     wb_case("row-inserted", lambda wb: insert_rows_like_excel(wb[T3], 20), {("layout-shifted", f"{T3}!A20")}),
     # 表四's figure row has no label: a blank row inserted above it is found by where the figures went
     wb_case("row-inserted-in-table-4", lambda wb: insert_rows_like_excel(wb["复议诉讼"], 6), {("layout-shifted", "复议诉讼!A6")}),
+    # 表三 pasted from a Word table one column to the right: one finding, the figures read where they belong
+    wb_case("table-one-column-right", lambda wb: _one_column_right(wb[T3]), {("layout-shifted", f"{T3}!D6")}),
     wb_case("row-deleted", lambda wb: wb[T3].delete_rows(25), {("label-changed", f"{T3}!C25")}),
     wb_case("column-inserted", lambda wb: wb[T3].insert_cols(5), {("label-changed", f"{T3}!E4")}),
     # a figure's merged cell split and the figure typed in its middle: read from there, one finding saying where it goes

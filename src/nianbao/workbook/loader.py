@@ -288,6 +288,38 @@ def _formula_problem(grid: Grid, sheet: str, at: str) -> str:
     return f"这里是公式 {formula}，但文件中没有保存计算结果（可能是由其他程序生成而未经 Excel 计算），请直接填写数字"
 
 
+def _figures_one_column_right(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Report) -> None:
+    """A table's figures pasted one column to the right (from a Word table with a column more): the first
+    figure column empty, the column after the last one full. The figures are moved back in this reading of
+    the sheet (the file is never touched) and one finding says so, instead of a blank for every cell of
+    the first column and a stray for every cell beyond the table."""
+    cols = sorted({parse_cell(ref)[1] for ref in table.numeric})
+    first, last = cols[0], cols[-1]
+    fig_rows = sorted({rows[parse_cell(ref)[0]] for ref in table.numeric})
+    df = grid.values[sheet]
+    if last + 1 <= table.ncols or df.shape[1] < last + 1 or df.shape[0] < fig_rows[-1]:
+        return  # nothing stands beyond the figure columns (the sheet's values end with them)
+    if any(not is_blank(grid.value(sheet, cell_ref(r, first))) for r in fig_rows):
+        return
+    if sum(not is_blank(grid.value(sheet, cell_ref(r, last + 1))) for r in fig_rows) * 5 < len(fig_rows) * 4:
+        return
+    typed, results = grid.typed_cells.setdefault(sheet, {}), grid.results.setdefault(sheet, {})
+    for r in fig_rows:
+        for c in range(first, last + 2):
+            here, there = cell_ref(r, c), cell_ref(r, c + 1)
+            value: Any = df.iat[r - 1, c] if c <= last else None
+            df.iat[r - 1, c - 1] = value
+            for cells in (typed, results):
+                moved = cells.pop(there, None) if c <= last else None
+                if moved is None:
+                    cells.pop(here, None)
+                else:
+                    cells[here] = moved
+    start, wrong = cell_ref(fig_rows[0], first), cell_ref(fig_rows[0], first + 1)
+    report.add(Finding.of("layout-shifted", f"本表的数字整体向右错了一列（从 {wrong} 起，应从 {start} 起；常见于从 Word 表格粘贴）：已按左移一列"
+                          f"读取并检查。请把这些数字整体左移一列，让 {start} 所在的一列填上数字", sheet, start))
+
+
 def _split_merge_figure(grid: Grid, sheet: str, table: Table, rows: RowMap, ref: str) -> tuple[str, str] | None:
     """A figure whose merged cell (B9:D9) was split and then typed into another of its cells (C9): (the
     sheet range, the cell it stands in) when exactly one of the range's other cells holds something."""
@@ -623,6 +655,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         rows = _table_rows(grid, sheet, table, report)
         if rows is None:
             continue  # the label finding says why; its figures are not checked
+        _figures_one_column_right(grid, sheet, table, rows, report)
         start = len(report.findings)
         moved = _read_table(grid, sheet, table, rows, report, sub)
         report.fold("value-blank", sheet, start, FOLD_AT, lambda found: _many(found, "个数字格为空", "没有发生的事项请填 0，不要留空"))
