@@ -305,3 +305,29 @@ def test_text_pasted_from_a_pdf_is_one_paragraph_again(edit):
     block = next(b for b in sub.general.blocks if b.heading == "主动公开")
     assert block.paragraphs == ["围绕营商环境、项目投资、产业政策等重点领域主动公开政府信息，行政规范性文件在政府门户网站集中"
                                 "公开、动态更新，全年主动公开政府信息1136条。", "一、加强组织领导。", "二、完善制度。"]
+
+
+REAL = SHARED / "fixtures" / "published"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/fixtures not present")
+@pytest.mark.parametrize(("name", "expected"), [
+    # what the published reports really lack or get wrong, and nothing else (no new false alarm from the
+    # clerk-text checks); 机关类型 and the date are often not printed where the importer looks
+    ("pingtan-2024.html", {("meta-missing", "基本信息!B4"), ("meta-missing", "基本信息!B7"), ("other-unexplained", "依申请公开!J28")}),
+    ("outside/01-huaian-szf-2024.pdf", {("meta-missing", "基本信息!B7"), ("value-blank", "其他事项!B3"), ("value-blank", "其他事项!B4"),
+                                        ("text-supervision", "总体情况!A9"), ("other-unexplained", "依申请公开!J28")}),
+    ("outside/02-hongze-qzf-2023.pdf", {("meta-missing", "基本信息!B7"), ("value-blank", "依申请公开!D26"), ("total-mismatch", "复议诉讼!E6"),
+                                        ("total-mismatch", "复议诉讼!O6"), ("text-supervision", "总体情况!A9")}),
+    ("outside/03-hongze-qzf-2024.pdf", {("meta-missing", "基本信息!B7"), ("value-blank", "依申请公开!D26"), ("narrative-figure", "总体情况!B6")}),
+])
+def test_the_real_published_reports_get_exactly_their_findings(tmp_path, name, expected):
+    from nianbao.conversion import check, import_published
+    from nianbao.workbook.blank import workbook_bytes
+
+    imported, why = import_published(REAL / name)
+    assert imported is not None, why
+    path = tmp_path / "imported.xlsx"
+    path.write_bytes(workbook_bytes(imported.workbook()))
+    _, report = check(path)
+    assert {(f.code, f.position) for f in report.findings} == expected
