@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -138,7 +138,7 @@ def _from_folder(folder: Path, roster: Roster | None, year: int | None, jobs: in
     stray = []
     for rec in sorted(records, key=lambda r: (r.received, r.path)):
         if not rec.agency:  # a unit's file that cannot be read: a unit that cannot be summed
-            by_agency[rec.path] = rec.__class__(**{**rec.__dict__, "agency": Path(rec.path).stem})
+            by_agency[rec.path] = replace(rec, agency=Path(rec.path).stem)
         elif rec.year not in (chosen, None):
             stray.append(f"{rec.path}（{rec.agency} {rec.year} 年度，不是 {chosen} 年度）")
         else:
