@@ -752,6 +752,8 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
     except ConfigError as exc:
         raise Failure(str(exc)) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    for warning in cfg.warnings:
+        click.echo(f"注意：{warning}", err=True)
     click.echo(f"邮件网关已启动：{cfg.imap.user}@{cfg.imap.host} 的“{cfg.imap.folder}”，每 {cfg.poll_seconds:g} 秒查看一次；"
                f"处理记录 {cfg.journal}。按 Ctrl+C 停止。", err=True)
     try:

@@ -3,6 +3,7 @@ variable or of a file that holds them (so the config can be shown, copied and co
 
 from __future__ import annotations
 
+import datetime
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from = "年报助手 <nianbao@example.gov.cn>"
 
 [gateway]
 allowed_domains = ["example.gov.cn"]   # 只答复这些域名的发件人（含其子域名）
+# allowed_senders = ["dazhuang@163.com"] # 另外只答复这几个邮箱（如用个人 163、QQ 邮箱报送的单位）
+# answer_since = 2026-12-01            # 只答复此后收到的邮件；不写则为网关第一次启动的时刻（邮箱里原有的旧邮件不答复）
 formats = ["docx"]                     # 还可加 "pdf"（需要 LibreOffice）、"html"
 journal = "nianbao-mail.sqlite"        # 处理记录（相对路径相对于本配置文件）
 poll_seconds = 20
@@ -41,6 +44,9 @@ contact = "县政务公开办 张同志 0000-12345678"  # 写在每封回复的�
 # roster = "报送名单.xlsx"             # 报送名单：名单中的邮箱即使不在 allowed_domains 中也答复（如个人 163 邮箱）
 max_replies_per_hour = 10              # 同一发件人每小时最多回复几封（防止与自动回复程序来回通信）
 """
+
+
+_WARNINGS: list[str] = []  # collected while one configuration is read (load_config empties it first)
 
 
 class ConfigError(Exception):
@@ -74,6 +80,13 @@ class MailConfig:
     max_replies_per_hour: int = 10  # per sender: a responder the headers do not reveal cannot start a loop
     season: Path | None = None  # the collection season's record: every workbook received is written there too
     roster_senders: frozenset[str] = frozenset()  # the roster's addresses: answered whatever their domain
+    senders: frozenset[str] = frozenset()  # [gateway] allowed_senders: single addresses answered whatever their domain
+    answer_since: float | None = None  # mail that arrived before is not answered (None: the gateway's first start)
+    warnings: tuple[str, ...] = ()  # what the office should change, said at start (a password file others can read)
+
+    @property
+    def allowed_senders(self) -> frozenset[str]:
+        return self.roster_senders | self.senders
 
 
 def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
@@ -88,6 +101,8 @@ def _secret(section: str, raw: dict[str, Any], base: Path) -> str:
         p = Path(str(raw["password_file"]))
         p = p if p.is_absolute() else base / p
         try:
+            if os.name == "posix" and p.stat().st_mode & 0o077:
+                _WARNINGS.append(f"[{section}] 的密码文件“{p}”其他用户也能读取：请执行 chmod 600 {p}")
             return p.read_text("utf-8").strip("\r\n")
         except OSError as exc:
             raise ConfigError(f"[{section}] 的密码文件“{p}”无法读取：{exc.strerror or exc}") from exc
@@ -138,6 +153,7 @@ def load_config(path: Path) -> MailConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"配置文件“{path}”格式有误：{exc}") from exc
     base = path.resolve().parent
+    _WARNINGS.clear()
     imap = _server("imap", raw.get("imap"), base, {"tls": 993, "starttls": 143, "plain": 143})
     smtp_raw = raw.get("smtp")
     smtp = _server("smtp", smtp_raw, base, {"tls": 465, "starttls": 587, "plain": 25})
@@ -145,9 +161,15 @@ def load_config(path: Path) -> MailConfig:
     gw = raw.get("gateway", {})
     if not isinstance(gw, dict):
         raise ConfigError("[gateway] 格式有误")
-    domains = gw.get("allowed_domains")
-    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d.strip() for d in domains):
-        raise ConfigError("[gateway] 须列出 allowed_domains（只答复这些域名的发件人），例如 [\"example.gov.cn\"]")
+    domains = gw.get("allowed_domains", [])
+    senders = gw.get("allowed_senders", [])
+    if not isinstance(domains, list) or not all(isinstance(d, str) and d.strip() for d in domains):
+        raise ConfigError("[gateway] 的 allowed_domains 应为域名列表，例如 [\"example.gov.cn\"]")
+    if not isinstance(senders, list) or not all(isinstance(d, str) and "@" in d for d in senders):
+        raise ConfigError("[gateway] 的 allowed_senders 应为邮箱地址列表，例如 [\"dazhuang@163.com\"]")
+    if not domains and not senders and not gw.get("roster"):
+        raise ConfigError("[gateway] 须列出 allowed_domains（只答复这些域名的发件人，例如 [\"example.gov.cn\"]）、"
+                          "allowed_senders（只答复这些邮箱）或 roster（报送名单中的邮箱），至少一项")
     formats = gw.get("formats", ["docx"])
     bad = [f for f in formats if f not in ("docx", "pdf", "html", "json")] if isinstance(formats, list) else [formats]
     if bad:
@@ -167,7 +189,25 @@ def load_config(path: Path) -> MailConfig:
         contact=str(gw.get("contact", "")).strip(), max_replies_per_hour=max(1, per_hour),
         season=_relative(str(gw["season"]), base) if gw.get("season") else None,
         roster_senders=_roster_senders(gw, base),
+        senders=frozenset(a.strip().lower() for a in senders),
+        answer_since=_since(gw.get("answer_since")),
+        warnings=tuple(_WARNINGS),
     )
+
+
+def _since(value: Any) -> float | None:
+    """[gateway] answer_since: a date (2026-12-01) or a date and time; mail that arrived earlier is not answered."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return (value if value.tzinfo else value.astimezone()).timestamp()
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day).astimezone().timestamp()
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"[gateway] 的 answer_since 应为日期，如 2026-12-01，实际为“{value}”") from None
+    return (moment if moment.tzinfo else moment.astimezone()).timestamp()
 
 
 def _roster_senders(gw: dict[str, Any], base: Path) -> frozenset[str]:

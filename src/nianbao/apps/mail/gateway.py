@@ -9,11 +9,21 @@ killed after handing a reply to the SMTP server and before the server's answer w
 trip plus the server's processing). The journal marks "sending" before DATA, so such a reply is known to be
 of unknown outcome: it is sent again with the same Message-ID (mail clients show it once in the thread) and
 listed by `--status` as 结果不明，已重发. Messages that keep failing are quarantined after MAX_ATTEMPTS.
+
+Several gateways on one mailbox (a second machine, a restart script started twice): each message is first
+claimed on the server — a keyword of this gateway's own, set with a conditional STORE (CONDSTORE) so that of
+two gateways racing for a message exactly one wins — and only the winner answers it.
+
+Mail that arrived before the gateway's first start (or before `answer_since`) is never answered: an existing
+mailbox holds last year's mail. A refusing SMTP server is classified (see `outbox`): a refused account stops
+sending until it works again; nothing is marked done that was not sent or given up for its recipient.
 """
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import errno
 import fcntl
 import hashlib
 import imaplib
@@ -23,11 +33,10 @@ import os
 import re
 import shutil
 import signal
-import smtplib
+import sqlite3
 import ssl
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -35,12 +44,14 @@ from typing import Any
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
+from nianbao.apps.mail.outbox import ACCOUNT, RECIPIENT, SIZE, Refusal, Sender
 from nianbao.conversion import Conversion, Status, convert, staging_path
 from nianbao.season.record import SeasonRecord, from_conversion
 from nianbao.season.record import now as season_now
 
 KEYWORD = "$NianbaoDone"  # set on a message once it is fully handled
 QUARANTINE = "$NianbaoQuarantine"  # set on a message that failed MAX_ATTEMPTS times: left for a person
+CLAIM = "$NianbaoBy"  # + the gateway's id: set on a message a gateway has taken on (one gateway per message)
 MAX_ATTEMPTS = 3
 NOT_WORKBOOK = "not-workbook"  # an attachment that is not a workbook (the others carry a Status)
 log = logging.getLogger("nianbao.mail")
@@ -58,6 +69,28 @@ class GatewayError(Exception):
 
 def _context(server: Server) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=server.ca_file) if server.ca_file else ssl.create_default_context()
+
+
+class Unreadable(Exception):
+    """The server did not hand over a message's body this time (a temporary NO, a message deleted while
+    being read): nothing is said about it until it can be read; after MAX_ATTEMPTS it is quarantined."""
+
+
+class Deferred(Exception):
+    """Not now: the sender has had the hour's replies; the message waits unmarked for the next hour."""
+
+
+def disk_full(exc: BaseException) -> bool:
+    """This machine is out of space (or quota): the gateway's trouble, never the clerk's."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, sqlite3.Error) and ("full" in str(exc).lower() or "disk i/o" in str(exc).lower()):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and disk_full(cause)
+
+
+DISK_FULL = "本机磁盘空间不足，邮件网关暂停处理（邮件都留在邮箱中，未作答复）；请清理磁盘，空间恢复后自动继续"
 
 
 def connect_imap(server: Server) -> imaplib.IMAP4:
@@ -80,62 +113,16 @@ def _reason(exc: BaseException | bytes | str) -> str:
     return text.strip("b'\"")[:200] or type(exc).__name__
 
 
-class Sender:
-    """One SMTP connection per poll, opened when the first reply needs it."""
-    def __init__(self, server: Server, envelope_from: str) -> None:
-        self.server, self.envelope_from = server, envelope_from
-        self.conn: smtplib.SMTP | None = None
-
-    def _open(self) -> smtplib.SMTP:
-        s = self.server
-        conn: smtplib.SMTP
-        if s.security == "tls":
-            conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=_context(s))
-        else:
-            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            if s.security == "starttls":
-                conn.starttls(context=_context(s))
-        if s.password:
-            conn.login(s.user, s.password)
-        return conn
-
-    def send(self, to: str, data: bytes, before_data: Callable[[], object] | None = None) -> None:
-        """MAIL, RCPT, then before_data() (the journal's "sending"), then DATA: a kill before DATA is a
-        reply not sent, only one after it is a reply of unknown outcome."""
-        if self.conn is None:
-            self.conn = self._open()
-        conn = self.conn
-        conn.ehlo_or_helo_if_needed()
-        code, resp = conn.mail(self.envelope_from)
-        if code != 250:
-            conn.rset()
-            raise smtplib.SMTPSenderRefused(code, resp, self.envelope_from)
-        code, resp = conn.rcpt(to)
-        if code not in (250, 251):
-            conn.rset()
-            raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
-        if before_data is not None:
-            before_data()
-        code, resp = conn.data(data)
-        if code != 250:
-            conn.rset()
-            raise smtplib.SMTPDataError(code, resp)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.conn = None
-
-
 class Gateway:
     def __init__(self, cfg: MailConfig) -> None:
         self.cfg = cfg
         self.journal = Journal(cfg.journal)
         self.stopping = False
         self.own_address = mailmsg.parseaddr(cfg.sender)[1].lower()
+        self.claim = CLAIM + self.journal.gateway_id()
+        # mail that arrived before this is not answered (last year's, in an existing mailbox)
+        self.since = cfg.answer_since if cfg.answer_since is not None else self.journal.first_start()
+        self.unrecorded: set[str] = set()  # replies sent whose "sent" the journal could not take (disk full)
 
     # --- one poll -------------------------------------------------------------------------------------
 
@@ -146,21 +133,30 @@ class Gateway:
         finished = 0
         try:
             folder = self.cfg.imap.folder
-            typ, _ = imap.select(_quote(folder))
+            typ, _ = imap.select(_quote(imap_utf7(folder)))
             if typ != "OK":
                 raise GatewayError(f"收件服务器上没有文件夹“{folder}”")
             uidvalidity = int((imap.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
-            typ, data = imap.uid("SEARCH", "UNKEYWORD", KEYWORD, "UNKEYWORD", QUARANTINE, "UNDELETED")
+            condstore = "CONDSTORE" in imap.capabilities
+            day = time.strftime("%d-%b-%Y", time.gmtime(self.since - 86400))  # SINCE is by day: the exact time below
+            typ, data = imap.uid("SEARCH", "UNKEYWORD", KEYWORD, "UNKEYWORD", QUARANTINE, "UNDELETED", "SINCE", day)
             uids = [int(u) for u in (data[0] or b"").split()] if typ == "OK" else []
             seen: set[str] = set()
             for uid in uids:
                 if self.stopping:
                     break
-                finished += self._contained(imap, sender, folder, uidvalidity, uid, seen)
+                finished += self._contained(imap, sender, folder, uidvalidity, uid, seen, condstore)
             if not self.stopping:
                 finished += self._orphans(sender, seen)
+            self._account(sender)
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+            if disk_full(exc):
+                raise GatewayError(DISK_FULL) from exc
             raise GatewayError(f"与收件服务器的连接中断（{_reason(exc)}），稍后重试") from exc
+        except sqlite3.Error as exc:
+            if disk_full(exc):
+                raise GatewayError(DISK_FULL) from exc
+            raise
         finally:
             sender.close()
             try:
@@ -169,14 +165,33 @@ class Gateway:
                 pass
         return finished
 
-    def _contained(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int, seen: set[str]) -> int:
+    def _account(self, sender: Sender) -> None:
+        """The sending account's state after this poll, kept in the journal for --status: a refused
+        account is said once when it starts and once when it works again."""
+        before = self.journal.meta("account_problem")
+        if sender.down is not None and sender.down.kind == ACCOUNT:
+            text = str(sender.down)
+            if before != text:
+                self.journal.set_meta("account_problem", text)
+                self.journal.set_meta("account_problem_since", repr(time.time()))
+                log.error("发件账户有问题，回复暂停发送：%s。改正后无需重启，下次轮询自动补发。", text)
+        elif before is not None and sender.conn is not None:
+            self.journal.set_meta("account_problem", None)
+            log.warning("发件账户已恢复，暂停期间的回复已开始补发")
+
+    def _contained(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int,
+                   seen: set[str], condstore: bool) -> int:
         """One message, its failure contained: a message that makes us fail is tried again on the next
         polls, then quarantined (flagged, left unread for a person, listed in --status); the loop goes on."""
         try:
-            return self._one(imap, sender, folder, uidvalidity, uid, seen)
+            return self._one(imap, sender, folder, uidvalidity, uid, seen, condstore)
         except (OSError, imaplib.IMAP4.error, ssl.SSLError):
             raise  # the connection, not the message: the whole poll is retried
+        except Deferred:
+            return 0
         except Exception as exc:  # noqa: BLE001 - one message must never stop the mailbox
+            if disk_full(exc):
+                raise GatewayError(DISK_FULL) from exc
             where = f"{uidvalidity}:{uid}"
             attempts = self.journal.attempt_failed(where, f"{type(exc).__name__}: {exc}")
             log.error("处理邮件 %s 出错（%s，第 %d 次）", where, _one_line(f"{type(exc).__name__}: {exc}")[:200], attempts,
@@ -189,25 +204,77 @@ class Gateway:
                     log.error("邮件 %s 已隔离（%d 次处理出错），留待人工处理", where, attempts)
             return 0
 
-    def _one(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int, seen: set[str]) -> int:
-        typ, data = imap.uid("FETCH", str(uid), "(RFC822.SIZE BODY.PEEK[HEADER])")
-        header, size = _header_and_size(data) if typ == "OK" else (None, 0)
+    def _header(self, imap: imaplib.IMAP4, uid: int) -> tuple[bytes, int, float] | None:
+        """The message's header, size and arrival time; None when it is gone (expunged meanwhile)."""
+        typ, data = imap.uid("FETCH", str(uid), "(RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER])")
+        if typ != "OK":
+            raise Unreadable(f"收件服务器未能读出邮件头（{_reason(data[0] if data else typ)}）")
+        header, size = _header_and_size(data)
         if header is None:
+            return None
+        stamp = imaplib.Internaldate2tuple(b" ".join(x[0] if isinstance(x, tuple) else x for x in data if x))
+        return header, size, time.mktime(stamp) if stamp is not None else time.time()
+
+    def _claimed(self, imap: imaplib.IMAP4, uid: int, condstore: bool) -> bool:
+        """Take the message on for this gateway, on the server: True when it is ours (already, or now)."""
+        flags, modseq = _flags(imap, uid, condstore)
+        claims = {f for f in flags if f.startswith(CLAIM)}
+        if claims == {self.claim}:
+            return True
+        if claims:
+            return self._tie(imap, uid, claims)
+        if condstore and modseq:
+            # only if nobody changed the message's flags since we looked: of two gateways one wins
+            imap.uid("STORE", str(uid), f"(UNCHANGEDSINCE {modseq})", "+FLAGS.SILENT", f"({self.claim})")
+        else:
+            imap.uid("STORE", str(uid), "+FLAGS.SILENT", f"({self.claim})")
+        flags, _ = _flags(imap, uid, False)
+        claims = {f for f in flags if f.startswith(CLAIM)}
+        return claims == {self.claim} or (self.claim in claims and self._tie(imap, uid, claims))
+
+    def _tie(self, imap: imaplib.IMAP4, uid: int, claims: set[str]) -> bool:
+        """Two claims (a server without CONDSTORE): the smaller id keeps the message, the other lets go."""
+        if self.claim in claims and min(claims) == self.claim:
+            return True
+        if self.claim in claims:
+            imap.uid("STORE", str(uid), "-FLAGS.SILENT", f"({self.claim})")
+        return False
+
+    def _one(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int, seen: set[str],
+             condstore: bool = False) -> int:
+        got = self._header(imap, uid)
+        if got is None:
             return 0  # expunged meanwhile
+        header, size, arrived = got
+        if arrived < self.since:
+            return 0  # before the gateway's first start (or answer_since): not ours to answer, left untouched
         incoming = mailmsg.parse_headers(header)
         legacy = self.journal.get(incoming.message_id) if incoming.message_id else None  # journals keyed by Message-ID alone
         if legacy is not None and legacy.sender == incoming.sender:
             incoming.key = legacy.key
-        seen.add(incoming.key)
         entry = self.journal.get(incoming.key)
+        if entry is None or entry.state != DONE:
+            if not self._claimed(imap, uid, condstore):
+                return 0  # another gateway on this mailbox has it
+        elif entry.uid != uid:
+            digest = _digest(self._body(imap, uid, text_only=True))
+            known = self.journal.digest(entry.key)
+            if known is None or known == digest:
+                return self._duplicate(imap, entry.key, folder, uidvalidity, uid)
+            incoming.key = f"{entry.key}|{digest[:16]}"  # the Message-ID reused for another message (a corrected workbook)
+            entry = self.journal.get(incoming.key)
+            if (entry is None or entry.state != DONE) and not self._claimed(imap, uid, condstore):
+                return 0
+        seen.add(incoming.key)
         if entry is None:
             started = time.time()
-            outcome, files, reply = self._decide(imap, uid, incoming, size)
+            outcome, files, reply, digest_now = self._decide(imap, uid, incoming, size)
             data_out = reply.as_bytes() if reply is not None else None
             self.journal.record(incoming.key, folder=folder, uidvalidity=uidvalidity, uid=uid, sender=incoming.sender,
                                 subject=incoming.subject, files=files, outcome=outcome, reply=data_out,
                                 reply_to=incoming.sender if reply is not None else None,
-                                reply_id=reply["Message-ID"] if reply is not None else None, received=started)
+                                reply_id=reply["Message-ID"] if reply is not None else None, received=started,
+                                digest=digest_now)
             entry = self.journal.get(incoming.key)
             assert entry is not None
         if entry.state == READY and not self._send(sender, entry.key, entry.reply_to or "", entry.reply or b""):
@@ -222,6 +289,19 @@ class Gateway:
                 self._log(entry.key)
                 return 1
         return 0
+
+    def _duplicate(self, imap: imaplib.IMAP4, key: str, folder: str, uidvalidity: int, uid: int) -> int:
+        """A second delivery of a message already answered: marked (no second reply), recorded once."""
+        typ, _ = imap.uid("STORE", str(uid), "+FLAGS", f"({KEYWORD})")
+        if typ != "OK":
+            return 0
+        first = self.journal.get(key)
+        self.journal.record(f"duplicate:{uidvalidity}:{uid}|{key}", folder=folder, uidvalidity=uidvalidity, uid=uid,
+                            sender=first.sender if first else "", subject=first.subject if first else "", files=[],
+                            outcome="duplicate", reply=None, reply_to=None, reply_id=None, received=time.time())
+        self.journal.mark_done(f"duplicate:{uidvalidity}:{uid}|{key}", uid)
+        log.info("邮件 %s 是已回复邮件的重复投递，不再回复", uid)
+        return 1
 
     def _orphans(self, sender: Sender, seen: set[str]) -> int:
         """Replies recorded but not sent whose message is no longer waiting in the folder (moved or
@@ -240,58 +320,95 @@ class Gateway:
         return n
 
     def _send(self, sender: Sender, key: str, to: str, data: bytes) -> bool:
+        """Send one reply; True when it is settled (sent, or given up for its recipient)."""
+        if key in self.unrecorded:  # sent before, only the journal could not say so: not sent twice
+            self.journal.mark_sent(key)
+            self.unrecorded.discard(key)
+            return True
+
         def sending() -> None:
             if self.journal.mark_sending(key):
                 log.warning("回复 %s 上次发送时网关被中断，结果不明，现以同一 Message-ID 重发", to)
 
         try:
             sender.send(to, data, before_data=sending)
-        except smtplib.SMTPRecipientsRefused as exc:
-            self.journal.failed(key, f"收件人被拒收：{exc.recipients}", give_up=True)
-            log.warning("回复 %s 被发件服务器拒收，不再重试", to)
-            return True
-        except smtplib.SMTPResponseException as exc:
-            permanent = 500 <= exc.smtp_code < 600
-            self.journal.failed(key, f"{exc.smtp_code} {_reason(exc.smtp_error)}", give_up=permanent)
-            log.warning("回复 %s 未发出（%s %s）%s", to, exc.smtp_code, _reason(exc.smtp_error), "，不再重试" if permanent else "，稍后重试")
-            sender.close()
-            return permanent
-        except (OSError, smtplib.SMTPException) as exc:
-            self.journal.failed(key, _reason(exc), refused=False)
-            log.warning("回复 %s 未发出（%s），稍后重试", to, _reason(exc))
-            sender.close()
+        except Refusal as r:
+            if r.kind == SIZE:
+                return self._send_smaller(sender, key, to, data, r)
+            if r.kind == RECIPIENT:
+                self.journal.failed(key, str(r), give_up=True)
+                log.warning("回复 %s 被拒收，不再重试，请人工联系：%s", to, r)
+                return True
+            self.journal.failed(key, str(r), refused=r.code > 0)
+            if r.kind != ACCOUNT:
+                log.warning("回复 %s 未发出（%s），稍后重试", to, r)
             return False
-        self.journal.mark_sent(key)
+        try:
+            self.journal.mark_sent(key)
+        except sqlite3.Error as exc:
+            if disk_full(exc):
+                self.unrecorded.add(key)
+            raise
         return True
+
+    def _send_smaller(self, sender: Sender, key: str, to: str, data: bytes, why: Refusal) -> bool:
+        """The server will not take the reply's size: the same reply without its attachments."""
+        smaller = mailmsg.without_attachments(data, self.cfg.contact)
+        if smaller is None or len(smaller) >= len(data):
+            self.journal.failed(key, str(why), give_up=True)
+            log.warning("回复 %s 过大且无法缩小，不再重试：%s", to, why)
+            return True
+        log.warning("回复 %s 过大（%s），改为不带附件发送", to, why)
+        self.journal.replace_reply(key, smaller)
+        return self._send(sender, key, to, smaller)
 
     # --- what to answer -------------------------------------------------------------------------------
 
+    def _body(self, imap: imaplib.IMAP4, uid: int, text_only: bool = False) -> bytes:
+        typ, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[TEXT])" if text_only else "(BODY.PEEK[])")
+        raw = _literal(data) if typ == "OK" else None
+        if raw is None:
+            raise Unreadable(f"收件服务器未能读出邮件内容（{_reason(data[0] if data and data[0] else typ)}）")
+        return raw
+
     def _decide(self, imap: imaplib.IMAP4, uid: int, incoming: mailmsg.Incoming, size: int
-                ) -> tuple[str, list[tuple[str, str]], mailmsg.EmailMessage | None]:
+                ) -> tuple[str, list[tuple[str, str]], mailmsg.EmailMessage | None, str | None]:
         if incoming.sender == self.own_address:
-            return "ignored-self", [], None
+            return "ignored-self", [], None, None
         if mailmsg.automatic_reason(incoming.headers):
-            return "ignored-auto", [], None
-        if not (mailmsg.domain_allowed(incoming.sender, self.cfg.allowed_domains) or incoming.sender in self.cfg.roster_senders):
-            return "ignored-domain", [], None  # answering strangers is backscatter (and spam's best friend)
+            return "ignored-auto", [], None, None
+        if not (mailmsg.domain_allowed(incoming.sender, self.cfg.allowed_domains) or incoming.sender in self.cfg.allowed_senders):
+            return "ignored-domain", [], None, None  # answering strangers is backscatter (and spam's best friend)
+        if mailmsg.forged(incoming.headers):
+            return "ignored-forged", [], None, None  # the receiving server says the From is not the sender's
         if self.journal.replies_since(incoming.sender, time.time() - 3600) >= self.cfg.max_replies_per_hour:
-            return "ignored-rate", [], None  # a responder no header gives away: the loop stops here
+            # a responder no header gives away is slowed to the limit; the mail waits, unmarked, for the next hour
+            self.journal.defer(incoming.key, incoming.sender, incoming.subject)
+            log.warning("%s 一小时内的回复已达上限（%d 封），《%s》稍后回复", incoming.sender, self.cfg.max_replies_per_hour, incoming.subject)
+            raise Deferred(incoming.key)
         if size > self.cfg.max_message_bytes:
             body, files = mailmsg.too_large_body(size, self.cfg.max_message_bytes)
-            return "replied-too-large", [], self._reply(incoming, body, files)
-        typ, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
-        raw = _literal(data) if typ == "OK" else None
+            return "replied-too-large", [], self._reply(incoming, body, files), None
+        raw = self._body(imap, uid)
+        digest = _digest(raw.split(b"\r\n\r\n", 1)[-1])
         try:
-            return self._answer(incoming, raw or b"")
+            outcome, names, reply = self._answer(incoming, raw)
+            return outcome, names, reply, digest
         except Exception as exc:  # noqa: BLE001 - one strange message must not stop the mailbox
+            if disk_full(exc):
+                raise  # the machine's trouble: nobody is told their mail was at fault
             log.error("处理 %s《%s》时程序出错（%s: %s），将回复对方重新发送", incoming.sender, incoming.subject,
                       type(exc).__name__, _one_line(str(exc))[:200], exc_info=bool(os.environ.get("NIANBAO_DEBUG")))
-            body, files = mailmsg.internal_error_body()
-            return "internal-error", [], self._reply(incoming, body, files)
+            body, attached = mailmsg.internal_error_body()
+            return "internal-error", [], self._reply(incoming, body, attached), digest
 
     def _answer(self, incoming: mailmsg.Incoming, raw: bytes
                 ) -> tuple[str, list[tuple[str, str]], mailmsg.EmailMessage | None]:
-        contents = mailmsg.attachments(raw, self.cfg.max_attachments)
+        try:
+            contents = mailmsg.attachments(raw, self.cfg.max_attachments)
+        except mailmsg.TooComplex as exc:
+            body, files = mailmsg.too_complex_body(str(exc))
+            return "replied-too-complex", [], self._reply(incoming, body, files)
         if not contents.workbooks and mailmsg.automatic_body(raw):
             return "ignored-auto", [], None  # "我正在休假……" without any header to say so
         if not contents.workbooks:
@@ -336,7 +453,8 @@ class Gateway:
 
     def _convert(self, workbooks: list[mailmsg.Attachment]) -> list[Conversion]:
         out = []
-        self.staging.mkdir(parents=True, exist_ok=True)
+        self.staging.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.staging.chmod(0o700)  # the clerks' workbooks: for this account alone
         with tempfile.TemporaryDirectory(prefix="message-", dir=self.staging) as tmp:
             for i, att in enumerate(workbooks):
                 # one folder of ours per attachment: its name is only ever a file name inside it
@@ -386,6 +504,13 @@ class Gateway:
                 try:
                     self.poll()
                     delay = self.cfg.poll_seconds
+                except (OSError, sqlite3.Error) as exc:
+                    if not disk_full(exc):
+                        raise
+                    if once:
+                        raise GatewayError(DISK_FULL) from exc
+                    delay = min(300.0, max(delay * 2, self.cfg.poll_seconds))
+                    log.error("%s；%.0f 秒后重试", DISK_FULL, delay)
                 except GatewayError as exc:
                     if once:
                         raise
@@ -405,6 +530,40 @@ class Gateway:
 
 def _one_line(text: str) -> str:
     return mailmsg._one_line(text)
+
+
+def imap_utf7(name: str) -> str:
+    """A folder name as IMAP writes it (RFC 3501 5.1.3, modified UTF-7): “年报” is "&XnRiUQ-"."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            encoded = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii").rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
+
+
+def _flags(imap: imaplib.IMAP4, uid: int, modseq: bool) -> tuple[set[str], int]:
+    typ, data = imap.uid("FETCH", str(uid), "(FLAGS MODSEQ)" if modseq else "(FLAGS)")
+    text = b" ".join(x[0] if isinstance(x, tuple) else x for x in data if isinstance(x, (bytes, tuple))) if typ == "OK" else b""
+    flags = re.search(rb"FLAGS \(([^)]*)\)", text)
+    seq = re.search(rb"MODSEQ \((\d+)\)", text)
+    return ({f.decode("ascii", "replace") for f in flags.group(1).split()} if flags else set(),
+            int(seq.group(1)) if seq else 0)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _quote(folder: str) -> str:
@@ -433,6 +592,10 @@ def status_text(journal_path: Path, limit: int = 20) -> str:
     j = Journal(journal_path)
     try:
         lines = [f"处理记录：{journal_path}"]
+        problem = j.meta("account_problem")
+        if problem:
+            since = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(j.meta("account_problem_since") or 0)))
+            lines.append(f"【发件账户有问题，自 {since} 起回复暂停发送】{problem}。改正后自动补发，无需重启。")
         counts = j.counts()
         total = sum(counts.values())
         lines.append(f"共 {total} 封：" + "，".join(f"{OUTCOME_ZH.get(o, o)} {n}" for o, n in sorted(counts.items())) if total else "共 0 封")
@@ -441,6 +604,14 @@ def status_text(journal_path: Path, limit: int = 20) -> str:
             lines.append(f"待完成 {len(pending)} 封（下次轮询时继续）：" + "；".join(
                 f"{e.sender}《{e.subject}》{'回复待发送' if e.state == READY else '待标记'}" + (f"，上次失败：{e.last_error}" if e.last_error else "")
                 for e in pending))
+        waiting = j.deferred()
+        if waiting:
+            lines.append(f"等待中 {len(waiting)} 封（同一发件人一小时内的回复已达上限，稍后自动回复）：" + "；".join(
+                f"{who}《{subject}》" for who, subject, _ in waiting))
+        refused = j.refused()
+        if refused:
+            lines.append(f"回复被拒收、需要人工联系 {len(refused)} 封：" + "；".join(
+                f"{e.sender}《{e.subject}》（{e.last_error}）" for e in refused))
         lines.append("")
         lines.append("时间\t发件人\t主题\t附件\t结果\t状态")
 

@@ -9,6 +9,8 @@ the same reply: nothing is lost and nothing is answered twice.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ OUTCOME_ZH = {
     "replied-unreadable": "已回复说明（附件无法读取）",
     "replied-no-attachment": "已回复说明（没有工作簿附件）",
     "replied-too-large": "已回复说明（邮件过大）",
+    "replied-too-complex": "已回复说明（邮件结构过于复杂）",
     "ignored-auto": "未回复（自动回复或退信）",
     "ignored-domain": "未回复（发件人不在允许的域名内）",
     "ignored-self": "未回复（本网关自己发出的邮件）",
@@ -30,6 +33,8 @@ OUTCOME_ZH = {
     "internal-error": "已回复说明（程序出错，请对方重新发送）",
     "ignored-rate": "未回复（同一发件人一小时内回复已达上限）",
     "quarantined": "已隔离（多次处理出错，已标记，留待人工处理）",
+    "ignored-forged": "未回复（收件服务器判定发件人是冒用的）",
+    "duplicate": "未回复（同一封邮件的重复投递，已回复过）",
 }
 
 _SCHEMA = """
@@ -44,6 +49,12 @@ CREATE TABLE IF NOT EXISTS messages (
     converted REAL, sent REAL, done REAL
 );
 CREATE INDEX IF NOT EXISTS by_state ON messages(state);
+CREATE TABLE IF NOT EXISTS meta (      -- this gateway: its id, its first start, the sending account's state
+    key TEXT PRIMARY KEY, value TEXT
+);
+CREATE TABLE IF NOT EXISTS deferred (  -- messages waiting for the per-sender hourly limit (not answered yet)
+    key TEXT PRIMARY KEY, sender TEXT, subject TEXT, since REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS failures (  -- attempts that raised, by "uidvalidity:uid" of the message
     key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, last_error TEXT
 );
@@ -70,12 +81,17 @@ class Entry:
 class Journal:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # the clerks' addresses, subjects and replies: for this account alone (SQLite gives its -wal and
+        # -shm files the database file's mode)
+        os.close(os.open(str(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
         # autocommit off, one short transaction per step; WAL so --status can read while the gateway runs
         self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a step recorded is a step that survives a power cut
         self.db.executescript(_SCHEMA)
-        for column in ("sending REAL", "uncertain INTEGER NOT NULL DEFAULT 0"):  # journals of earlier versions
+        for column in ("sending REAL", "uncertain INTEGER NOT NULL DEFAULT 0", "digest TEXT"):  # journals of earlier versions
             try:
                 self.db.execute(f"ALTER TABLE messages ADD COLUMN {column}")
             except sqlite3.OperationalError:
@@ -83,6 +99,45 @@ class Journal:
 
     def close(self) -> None:
         self.db.close()
+
+    # --- this gateway ---------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.db:
+            if value is None:
+                self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                (key, value))
+
+    def first_start(self) -> float:
+        """When this journal's gateway first started: by default mail that arrived before is not answered
+        (an existing mailbox full of last year's messages)."""
+        value = self.meta("first_start")
+        if value is None:
+            value = repr(time.time())
+            self.set_meta("first_start", value)
+        return float(value)
+
+    def gateway_id(self) -> str:
+        """This gateway's name among the gateways of one mailbox (in its IMAP claim keyword)."""
+        value = self.meta("gateway_id")
+        if value is None:
+            value = secrets.token_hex(4)
+            self.set_meta("gateway_id", value)
+        return value
+
+    def defer(self, key: str, sender: str, subject: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO deferred (key, sender, subject, since) VALUES (?,?,?,?)",
+                            (key, sender, subject, time.time()))
+
+    def deferred(self) -> list[tuple[str, str, float]]:
+        return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT sender, subject, since FROM deferred ORDER BY since")]
 
     def get(self, key: str) -> Entry | None:
         row = self.db.execute(
@@ -95,15 +150,25 @@ class Journal:
 
     def record(self, key: str, *, folder: str, uidvalidity: int, uid: int, sender: str, subject: str,
                files: list[tuple[str, str]], outcome: str, reply: bytes | None, reply_to: str | None,
-               reply_id: str | None, received: float) -> None:
+               reply_id: str | None, received: float, digest: str | None = None) -> None:
         """The decision and (if any) the reply, in one transaction: from here on the reply is fixed."""
         state = READY if reply is not None else SENT  # nothing to send: only the IMAP mark is left
         with self.db:
             self.db.execute(
                 "INSERT INTO messages (key, folder, uidvalidity, uid, sender, subject, files, outcome, state, reply,"
-                " reply_to, reply_id, received, converted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " reply_to, reply_id, received, converted, digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key, folder, uidvalidity, uid, sender, subject, json.dumps(files, ensure_ascii=False, allow_nan=False), outcome, state,
-                 reply, reply_to, reply_id, received, time.time()))
+                 reply, reply_to, reply_id, received, time.time(), digest))
+            self.db.execute("DELETE FROM deferred WHERE key = ?", (key,))
+
+    def digest(self, key: str) -> str | None:
+        row = self.db.execute("SELECT digest FROM messages WHERE key = ?", (key,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def replace_reply(self, key: str, reply: bytes) -> None:
+        """A smaller reply instead (the server refused the first one's size): sent from now on."""
+        with self.db:
+            self.db.execute("UPDATE messages SET reply = ?, sending = NULL WHERE key = ?", (reply, key))
 
     def mark_sending(self, key: str) -> bool:
         """Recorded before the reply goes to the SMTP server. Returns True when an earlier attempt got that
@@ -148,8 +213,9 @@ class Journal:
                  "quarantined", DONE, error[:500], time.time(), time.time()))
 
     def replies_since(self, sender: str, since: float) -> int:
-        """Replies recorded for this sender since then (for the per-hour limit)."""
-        row = self.db.execute("SELECT COUNT(*) FROM messages WHERE sender = ? AND received >= ? AND outcome LIKE 'replied-%'",
+        """Replies recorded for this sender since then (for the per-hour limit): only mail that passed the
+        sender checks was answered, so forged or foreign mail never uses up anybody's limit."""
+        row = self.db.execute("SELECT COUNT(*) FROM messages WHERE sender = ? AND converted >= ? AND outcome LIKE 'replied-%'",
                               (sender, since)).fetchone()
         return int(row[0])
 
@@ -164,6 +230,11 @@ class Journal:
 
     def pending(self) -> list[Entry]:
         keys = [r[0] for r in self.db.execute("SELECT key FROM messages WHERE state != ? ORDER BY received", (DONE,))]
+        return [e for k in keys if (e := self.get(k)) is not None]
+
+    def refused(self) -> list[Entry]:
+        """Replies a server refused for good for their recipient: a person has to reach these clerks."""
+        keys = [r[0] for r in self.db.execute("SELECT key FROM messages WHERE outcome = 'reply-refused' ORDER BY received")]
         return [e for k in keys if (e := self.get(k)) is not None]
 
     def rows(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -87,7 +87,10 @@ def sender_of(msg: Message) -> tuple[str, str]:
     return _one_line(_text(name)), addr.strip().lower() if _ADDR.fullmatch(addr.strip()) else ""
 
 
-_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+# RFC 5321 addresses, and RFC 6531's internationalised ones (张三@例子.中国: UTF-8 in the local part and
+# the domain, as the SMTPUTF8 clients of Chinese providers send them)
+_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\u00a1-\ud7ff\ue000-\ufffc-]+@[A-Za-z0-9\u00a1-\ud7ff\ue000-\ufffc](?:[A-Za-z0-9\u00a1-\ud7ff\ue000-\ufffc-]*"
+                   r"[A-Za-z0-9\u00a1-\ud7ff\ue000-\ufffc])?(?:\.[A-Za-z0-9\u00a1-\ud7ff\ue000-\ufffc](?:[A-Za-z0-9\u00a1-\ud7ff\ue000-\ufffc-]*[A-Za-z0-9\u00a1-\ud7ff\ue000-\ufffc])?)+")
 
 
 def _text(value: object) -> str:
@@ -170,30 +173,101 @@ def automatic_body(raw: bytes) -> bool:
 
 
 def domain_allowed(address: str, allowed: list[str]) -> bool:
-    domain = address.rsplit("@", 1)[-1].lower() if "@" in address else ""
-    return bool(domain) and any(domain == d or domain.endswith("." + d) for d in allowed)
+    domain = _ascii_domain(address.rsplit("@", 1)[-1]) if "@" in address else ""
+    return bool(domain) and any(domain == d or domain.endswith("." + d) for d in (_ascii_domain(a) for a in allowed))
+
+
+def _ascii_domain(domain: str) -> str:
+    """例子.中国 and xn--fsqu00a.xn--fiqs8s are one domain."""
+    try:
+        return domain.strip().lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain.strip().lower()
+
+
+def forged(msg: Message) -> str | None:
+    """Why the receiving server says the From is not the sender's (its Authentication-Results: DMARC
+    failed, or SPF failed without a passing DKIM signature), or None. Only the topmost such header counts:
+    the one our own server added; anything below it came with the message."""
+    results = msg.get_all("Authentication-Results") or []
+    if not results:
+        return None
+    top = str(results[0]).lower()
+    if re.search(r"\bdmarc\s*=\s*fail", top):
+        return "dmarc=fail"
+    if re.search(r"\bspf\s*=\s*fail", top) and not re.search(r"\bdkim\s*=\s*pass", top):
+        return "spf=fail"
+    return None
+
+
+MAX_PARTS = 200  # a year's workbooks, letters and pictures in one message are far fewer
+MAX_DEPTH = 20
+
+
+class TooComplex(Exception):
+    """A message with more MIME parts or deeper nesting than any real one: not parsed at all."""
+
+
+def check_structure(raw: bytes) -> None:
+    """Bounded work for any message: the parts are counted in the raw bytes before the parser builds
+    them (thousands of tiny parts took minutes and hundreds of MB)."""
+    parts = len(re.findall(rb"(?im)^content-type[ \t]*:", raw))
+    if parts > MAX_PARTS:
+        raise TooComplex(f"邮件有 {parts} 个部分（上限 {MAX_PARTS}）")
+    depth = len(set(re.findall(rb'(?i)boundary\s*=\s*"?([^";\r\n]+)', raw)))
+    if depth > MAX_DEPTH:
+        raise TooComplex(f"邮件嵌套了 {depth} 层（上限 {MAX_DEPTH}）")
+
+
+WORKBOOK_CONTENT = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # a zip (xlsx, et) or an OLE file (xls, a password-protected xlsx)
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, TypeError):  # damaged transfer encoding: the guard explains an empty file
+        payload = b""
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _is_workbook(name: str, ctype: str, data: bytes) -> bool:
+    """By its name or type — or by its content: no name, a name without an extension, a generic type."""
+    if looks_like_workbook(name, ctype):
+        return True
+    if ctype.startswith(("text/", "image/", "message/", "audio/", "video/")):
+        return False
+    return data.startswith(WORKBOOK_CONTENT) and (b"xl/" in data[:200_000] or data.startswith(b"\xd0\xcf") or not name)
+
+
+def _with_suffix(name: str, data: bytes) -> str:
+    """A workbook sent without an extension is named as what its content is (the reply names it so)."""
+    if "." in name.rsplit("/", 1)[-1].strip(". ") and name.rsplit(".", 1)[-1].strip():
+        return name
+    return name.rstrip(". ") + (".xlsx" if data.startswith(b"PK") else ".xls")
 
 
 def attachments(raw: bytes, limit: int) -> Contents:
+    check_structure(raw)
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     out = Contents()
     for part in msg.walk():
         if part.is_multipart():
             continue
-        name = part.get_filename() or ""
+        name = _filename(part)
         disposition = (part.get_content_disposition() or "").lower()
         ctype = part.get_content_type().lower()
-        if not name and disposition != "attachment":
+        if not name and disposition != "attachment" and not looks_like_workbook("", ctype):
             continue  # the body text, or an inline picture without a name
-        name = _text(name) or "附件"
-        if looks_like_workbook(name, ctype) and len(out.workbooks) >= limit:
+        data = b""
+        if not looks_like_workbook(name, ctype) and not ctype.startswith(("text/", "image/")):
+            data = _payload(part)
+        workbook = _is_workbook(name, ctype, data)
+        name = _text(name) or ("工作簿" if workbook else "附件")
+        if workbook and len(out.workbooks) >= limit:
             out.over_limit.append(_safe_name(name))
-        elif looks_like_workbook(name, ctype):
-            try:
-                payload = part.get_payload(decode=True)
-            except (ValueError, TypeError):  # damaged transfer encoding: the guard explains an empty file
-                payload = b""
-            data = payload if isinstance(payload, bytes) else b""
+        elif workbook:
+            data = data or _payload(part)
+            name = _with_suffix(name, data)
             same = next((w.name for w in out.workbooks if w.data == data), None)
             if same is not None:  # the same file attached twice: converted once
                 out.duplicates.append((_safe_name(name), same))
@@ -203,6 +277,24 @@ def attachments(raw: bytes, limit: int) -> Contents:
             if not ctype.startswith("image/") or disposition == "attachment":
                 out.others.append(_safe_name(name))
     return out
+
+
+def _filename(part: Message) -> str:
+    """The attachment's name. Older Foxmail and Outlook put raw GBK bytes in filename= (no RFC 2231 or
+    2047): those arrive as surrogate escapes and are decoded as GBK when they are not UTF-8."""
+    try:
+        name = part.get_filename() or ""
+    except (ValueError, TypeError, LookupError):
+        name = ""
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        raw = name.encode("utf-8", "surrogateescape")
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        return raw.decode("utf-8", "replace")
+    return name
 
 
 def _safe_name(name: str) -> str:
@@ -325,6 +417,12 @@ def too_large_body(size: int, limit: int) -> tuple[str, list[tuple[str, bytes, s
     return body, []
 
 
+def too_complex_body(why: str) -> tuple[str, list[tuple[str, bytes, str]]]:
+    body = (f"您好！\n\n您的邮件结构过于复杂（{why}），未处理。请新写一封邮件，只附上填好的年报工作簿（.xlsx），"
+            "不要转发多层嵌套的邮件或附上大量文件。")
+    return body, []
+
+
 def internal_error_body() -> tuple[str, list[tuple[str, bytes, str]]]:
     body = ("您好！\n\n您的邮件未能自动处理（程序出错，管理员已记录）。请把填好的年报填报工作簿（.xlsx）作为附件重新发送；"
             "如果再次出现这封回复，请直接联系负责汇总的同志。")
@@ -338,3 +436,29 @@ def _template() -> bytes:
 
     return template_bytes("2021")
 
+
+
+def without_attachments(reply: bytes, contact: str = "") -> bytes | None:
+    """The same reply (headers, thread, Message-ID, text) without its attachments, and a paragraph saying
+    why: for a server that refuses the full reply's size. None when there is nothing to leave out."""
+    try:
+        msg = BytesParser(policy=policy.SMTP).parsebytes(reply)
+        files = [(p.get_filename() or "附件", len(p.get_payload(decode=True) or b"")) for p in msg.iter_attachments()]
+        body = msg.get_body(("plain",))
+        text = str(body.get_content()) if body is not None else ""
+    except Exception:  # noqa: BLE001 - a reply of ours that cannot be read back: nothing smaller to send
+        return None
+    if not files:
+        return None
+    out = EmailMessage(policy=policy.SMTP)
+    for name in ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted",
+                 "X-Auto-Response-Suppress"):
+        if msg[name] is not None:
+            out[name] = str(msg[name])
+    size = sum(n for _, n in files) / 1024 / 1024
+    note = (f"【附件未能随信发送】附件（{'、'.join(f'“{n}”' for n, _ in files)}，共 {size:.1f} MB）超过了邮件服务器允许的大小，"
+            "本回复只有文字：检查结果和需要改正的地方都在上面。"
+            + (f"需要生成的文件，请联系：{contact}。" if contact else "需要生成的文件，请联系负责汇总的同志，或改用网页版上传。"))
+    head, sep, tail = text.partition("\n\n——\n")
+    out.set_content(head.rstrip() + "\n\n" + note + ("\n\n——\n" + tail if sep else "\n"), charset="utf-8")
+    return out.as_bytes()
