@@ -167,21 +167,46 @@ class Received:
 @dataclass
 class SmtpSink:
     """aiosmtpd on loopback with STARTTLS: every accepted message is kept in `received`.
-    `before_accept(n)` runs before the n-th DATA is answered (a test may kill the sender there)."""
+    `before_accept(n)` runs before the n-th DATA is answered (a test may kill the sender there);
+    `mail_answer(address)` / `rcpt_answer(address)` may refuse at MAIL FROM / RCPT TO with their answer;
+    `password` turns on AUTH (only that password is accepted); `size_limit` announces SIZE and refuses
+    larger messages with 552."""
 
     cert: Path
     key: Path
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     before_accept: Callable[[int], str | None] | None = None
+    mail_answer: Callable[[str], str | None] | None = None
+    rcpt_answer: Callable[[str], str | None] | None = None
+    password: str | None = None
+    size_limit: int = 33554432
     attempts: int = 0
+    mails: int = 0
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
 
         sink = self
 
         class Handler:
+            async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+                sink.mails += 1
+                answer = sink.mail_answer(address) if sink.mail_answer else None
+                if answer:
+                    return answer
+                envelope.mail_from = address
+                envelope.mail_options.extend(options)
+                return "250 OK"
+
+            async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+                answer = sink.rcpt_answer(address) if sink.rcpt_answer else None
+                if answer:
+                    return answer
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
                 sink.attempts += 1
                 if sink.before_accept is not None:
@@ -191,9 +216,14 @@ class SmtpSink:
                 sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content), time.time()))
                 return "250 Message accepted for delivery"
 
+        def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+            return AuthResult(success=sink.password is not None and getattr(auth_data, "password", b"") == sink.password.encode(), handled=False)
+
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(str(self.cert), str(self.key))
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, tls_context=ctx, require_starttls=True)
+        extra = {"authenticator": authenticate, "auth_require_tls": True} if self.password is not None else {}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, tls_context=ctx, require_starttls=True,
+                                     data_size_limit=self.size_limit, enable_SMTPUTF8=True, **extra)
         self.controller.start()
 
     def stop(self) -> None:

@@ -35,7 +35,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- configuration and message rules (no servers) ----------------------------------------------------
 
 def _write_config(path: Path, imap_port: int = 143, smtp_port: int = 25, ca: str | None = None, folder: str = "INBOX",
-                  extra_gateway: str = "", imap_extra: str = "", poll: float = 0.5) -> Path:
+                  extra_gateway: str = "", imap_extra: str = "", poll: float = 0.5, smtp_extra: str = "",
+                  answer_since: str = "2000-01-01") -> Path:
     ca_line = f'ca_file = "{ca}"\n' if ca else ""
     path.write_text(f"""
 [imap]
@@ -52,10 +53,10 @@ port = {smtp_port}
 security = "starttls"
 user = "nianbao@county.gov.cn"
 from = "年报助手 <nianbao@county.gov.cn>"
-{ca_line}
+{ca_line}{smtp_extra}
 [gateway]
 allowed_domains = ["county.gov.cn"]
-answer_since = 2000-01-01  # the tests deliver first, then start the gateway
+{"answer_since = " + answer_since if answer_since else ""}
 journal = "journal.sqlite"
 poll_seconds = {poll}
 max_message_mb = 1
@@ -657,3 +658,397 @@ def test_chaos_kills_and_an_smtp_outage_lose_nothing_and_duplicate_only_what_is_
     assert not staging.exists() or not any(staging.rglob("*.xlsx")), "nothing of the clerks' left staged"
     print(f"chaos: {len(expected)} deserving of 28 messages, {kills} kills, {len(smtp.received)} replies, "
           f"{len(duplicates)} duplicates (all listed as unknown: {sorted(uncertain)})")
+
+
+# --- round 2: refusing servers, several gateways, first start, hostile shapes (issue 25) ------------------
+
+def _own_sink(dovecot: Dovecot, **options: object) -> SmtpSink:
+    sink = SmtpSink(dovecot.cert, dovecot.key, **options)  # type: ignore[arg-type]
+    sink.start()
+    return sink
+
+
+def _config_for(dovecot: Dovecot, sink: SmtpSink, tmp_path: Path, name: str, **kw: object) -> Path:
+    folder = name + str(time.time_ns() % 10**8)
+    return _write_config(tmp_path / f"{name}.toml", dovecot.port, sink.port, str(dovecot.cert), folder, **kw)  # type: ignore[arg-type]
+
+
+def _replied_ids(sink: SmtpSink) -> list[str]:
+    return sorted(r.message["In-Reply-To"] for r in sink.received)
+
+
+REFUSALS = {
+    "expired-password": ({"password": "right"}, {}, "拒绝登录"),
+    "auth-required-no-password": ({}, {"mail_answer": "530 5.7.0 Authentication required"}, "要求先登录"),
+    "sender-refused": ({}, {"mail_answer": "553 5.7.1 <nianbao@county.gov.cn>: Sender address rejected"}, "不接受发件人地址"),
+    "temporary-at-rcpt": ({}, {"rcpt_answer": "451 4.7.1 Greylisted, try again"}, None),
+}
+
+
+@needs_dovecot
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_a_refusing_account_loses_no_reply_and_says_so(dovecot, tmp_path, monkeypatch, case, caplog):
+    """The account is refused (or the server says "later"): nothing is marked done, --status says what is
+    wrong, and once the account works every clerk is answered exactly once."""
+    sink_options, answers, said = REFUSALS[case]
+    sink = _own_sink(dovecot, **sink_options)
+    try:
+        monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+        monkeypatch.setenv("NIANBAO_TEST_SMTP_PASSWORD", "expired")
+        config = _config_for(dovecot, sink, tmp_path, "refuse",
+                             smtp_extra='password_env = "NIANBAO_TEST_SMTP_PASSWORD"\n' if "password" in sink_options else "")
+        folder = _folder(config)
+        sent = [_msg(sender=f"clerk{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]) for i in range(3)]
+        for m in sent:
+            dovecot.deliver(folder, m)
+        if "mail_answer" in answers:
+            sink.mail_answer = lambda _a: str(answers["mail_answer"])
+        if "rcpt_answer" in answers:
+            sink.rcpt_answer = lambda _a: str(answers["rcpt_answer"])
+        assert _poll(config) == 0 and _poll(config) == 0
+        assert sink.received == [] and not any(KEYWORD in f for f in dovecot.flags(folder)), "nothing is done that was not sent"
+        status = status_text(load_config(config).journal)
+        assert "回复待发送" in status and "被拒收" not in status
+        if said:
+            assert "发件账户有问题" in status and said in status
+            assert sink.mails <= 2 or "password" in sink_options, "an account refused once is not tried for every reply"
+        # the office mends it: every clerk is answered, once
+        sink.mail_answer = sink.rcpt_answer = None
+        monkeypatch.setenv("NIANBAO_TEST_SMTP_PASSWORD", "right")
+        assert _poll(config) == 3 and _poll(config) == 0
+        assert _replied_ids(sink) == sorted(m["Message-ID"] for m in sent)
+        assert "发件账户有问题" not in status_text(load_config(config).journal)
+    finally:
+        sink.stop()
+
+
+@needs_dovecot
+def test_a_recipient_refused_for_good_is_listed_for_a_person(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    dovecot.deliver(folder, _msg(sender="gone@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    dovecot.deliver(folder, _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    smtp.rcpt_answer = lambda a: "550 5.1.1 <gone@county.gov.cn>: Recipient address rejected: User unknown" if a.startswith("gone") else None
+    assert _poll(gateway_config) == 2
+    assert [r.rcpt_tos[0] for r in smtp.received] == ["liming@xiang.county.gov.cn"]
+    status = status_text(load_config(gateway_config).journal)
+    assert "需要人工联系 1 封：gone@county.gov.cn" in status and "User unknown" in status
+
+
+@needs_dovecot
+def test_a_failed_journal_write_leaves_no_half_transaction(dovecot, smtp, gateway_config, monkeypatch):
+    """The journal cannot take "sending" for the first reply (between RCPT and DATA): the connection is
+    reset, the next clerk's reply goes out, and the first one goes out at the next poll."""
+    from nianbao.apps.mail.journal import Journal
+
+    folder = _folder(gateway_config)
+    first, second = (_msg(sender=f"c{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]) for i in range(2))
+    dovecot.deliver(folder, first)
+    dovecot.deliver(folder, second)
+    original = Journal.mark_sending
+    calls = []
+
+    def failing(self: Journal, key: str) -> bool:
+        calls.append(key)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return original(self, key)
+
+    monkeypatch.setattr(Journal, "mark_sending", failing)
+    assert _poll(gateway_config) == 1
+    assert [r.message["In-Reply-To"] for r in smtp.received] == [second["Message-ID"]]
+    assert _poll(gateway_config) == 1
+    assert _replied_ids(smtp) == sorted([first["Message-ID"], second["Message-ID"]])
+
+
+@needs_dovecot
+@pytest.mark.parametrize("how", ["announced", "at-data"])
+def test_a_reply_too_large_for_the_server_goes_without_its_attachments(dovecot, tmp_path, monkeypatch, how):
+    sink = _own_sink(dovecot, size_limit=20_000) if how == "announced" else _own_sink(dovecot)
+    if how == "at-data":
+        sink.before_accept = lambda n: "552 5.3.4 Message size exceeds fixed limit" if n == 1 else None
+    try:
+        monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+        config = _config_for(dovecot, sink, tmp_path, "size")
+        wrong = openpyxl.load_workbook(PINGTAN)
+        wrong["依申请公开"]["J6"] = 1
+        buf = io.BytesIO()
+        wrong.save(buf)
+        dovecot.deliver(_folder(config), _msg(attach=[("平潭.xlsx", buf.getvalue())]))
+        assert _poll(config) == 1
+        (reply,) = sink.wait(1, timeout=5)
+        text = reply.message.get_body(("plain",)).get_content()
+        assert "依申请公开!J6" in text and "附件未能随信发送" in text and "平潭-标注.xlsx" in text
+        assert _attachments(reply.message) == {} and "县政务公开办 0000-1234567" in text
+    finally:
+        sink.stop()
+
+
+@needs_dovecot
+def test_forged_mail_in_a_clerks_name_neither_is_answered_nor_silences_her(dovecot, smtp, tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _config_for(dovecot, smtp, tmp_path, "forged", extra_gateway="max_replies_per_hour = 3")
+    folder = _folder(config)
+    forged = "mx.county.gov.cn; spf=fail smtp.mailfrom=wangfang@county.gov.cn; dkim=none; dmarc=fail header.from=county.gov.cn"
+    for _ in range(10):
+        dovecot.deliver(folder, _msg(sender="wangfang@county.gov.cn", attach=[("x.xlsx", DAZHUANG.read_bytes())],
+                                     headers={"Authentication-Results": forged}))
+    real = _msg(sender="wangfang@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())],
+                headers={"Authentication-Results": "mx.county.gov.cn; spf=pass smtp.mailfrom=wangfang@county.gov.cn; dmarc=pass"})
+    dovecot.deliver(folder, real)
+    assert _poll(config) == 11
+    assert _replied_ids(smtp) == [real["Message-ID"]]
+    outcomes = [o for (o,) in sqlite3.connect(load_config(config).journal).execute("SELECT outcome FROM messages")]
+    assert outcomes.count("ignored-forged") == 10
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 3 MB file system (tmpfs) for the gateway's journal and staging; needs root."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@needs_dovecot
+def test_disk_full_answers_nobody_wrongly_and_everybody_once_space_is_back(dovecot, smtp, tmp_path, monkeypatch, small_disk, caplog):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _config_for(dovecot, smtp, tmp_path, "full", extra_gateway="")
+    config.write_text(config.read_text("utf-8").replace('journal = "journal.sqlite"', f'journal = "{small_disk}/journal.sqlite"'), "utf-8")
+    folder = _folder(config)
+    dovecot.deliver(folder, _msg(sender="nianbao@county.gov.cn", subject="Re: 我们自己的回复"))
+    assert _poll(config) == 1  # the folder and the journal exist (our own mail: not answered)
+    filler = small_disk / "filler"
+    with filler.open("wb") as fh:  # leave about 150 KB
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError:
+            pass
+    filler.write_bytes(filler.read_bytes()[:-150_000])
+    sent = [_msg(sender=f"c{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]) for i in range(3)]
+    for m in sent:
+        dovecot.deliver(folder, m)
+    for _ in range(2):
+        with pytest.raises(GatewayError, match="磁盘空间不足"):
+            _poll(config)
+    assert all("程序出错" not in r.message.get_body(("plain",)).get_content() for r in smtp.received)
+    answered_while_full = _replied_ids(smtp)
+    filler.unlink()
+    _poll(config)
+    _poll(config)
+    assert _replied_ids(smtp) == sorted(m["Message-ID"] for m in sent), "each clerk exactly once"
+    assert all(KEYWORD in f for f in dovecot.flags(folder))
+    assert len(answered_while_full) <= 3
+
+
+@needs_dovecot
+def test_first_start_answers_only_mail_that_arrives_after_it(dovecot, smtp, tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _config_for(dovecot, smtp, tmp_path, "first", answer_since="")
+    folder = _folder(config)
+    for i in range(4):  # last year's mail, already read by a person
+        dovecot.deliver(folder, _msg(sender=f"old{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    time.sleep(1.1)  # the server's arrival times are to the second
+    assert _poll(config) == 0 and smtp.received == []
+    assert not any(KEYWORD in f for f in dovecot.flags(folder)), "old mail is left untouched"
+    new = _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())])
+    dovecot.deliver(folder, new)
+    assert _poll(config) == 1 and _replied_ids(smtp) == [new["Message-ID"]]
+    # a date in the configuration instead
+    dated = config.read_text("utf-8").replace("[gateway]", "[gateway]\nanswer_since = 2000-01-01")
+    config.write_text(dated.replace('journal = "journal.sqlite"', 'journal = "journal2.sqlite"'), "utf-8")
+    assert _poll(config) == 4  # a fresh journal and a date long ago: the 4 old ones (the new one is marked done)
+
+
+@needs_dovecot
+def test_two_gateways_on_one_mailbox_answer_each_message_once(dovecot, smtp, tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    first = _config_for(dovecot, smtp, tmp_path, "twin")
+    folder = _folder(first)
+    other = tmp_path / "other"
+    other.mkdir()
+    second = other / "twin.toml"
+    second.write_text(first.read_text("utf-8"), "utf-8")  # same mailbox, its own journal (another machine)
+    sent = [_msg(sender=f"c{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]) for i in range(6)]
+    for m in sent:
+        dovecot.deliver(folder, m)
+    env = dict(os.environ, NIANBAO_TEST_IMAP_PASSWORD=PASSWORD)
+    procs = [subprocess.Popen([sys.executable, "-m", "nianbao", "mail", "--config", str(c), "--once"], env=env,
+                              stderr=subprocess.PIPE) for c in (first, second)]
+    for proc in procs:
+        proc.communicate(timeout=300)
+    assert _replied_ids(smtp) == sorted(m["Message-ID"] for m in sent), "every message answered exactly once"
+    assert all(KEYWORD in f for f in dovecot.flags(folder))
+
+
+@needs_dovecot
+def test_a_body_the_server_does_not_hand_over_is_never_called_empty(dovecot, smtp, gateway_config, monkeypatch, capsys):
+    import imaplib
+
+    folder = _folder(gateway_config)
+    incoming = _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())])
+    dovecot.deliver(folder, incoming)
+    original = imaplib.IMAP4.uid
+    refuse = {"n": 1}
+
+    def flaky(self: imaplib.IMAP4, command: str, *args: str):  # type: ignore[no-untyped-def]
+        if command == "FETCH" and "BODY.PEEK[]" in " ".join(args) and refuse["n"] > 0:
+            refuse["n"] -= 1
+            return "NO", [b"[UNAVAILABLE] Temporary failure, try again"]
+        return original(self, command, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", flaky)
+    assert _poll(gateway_config) == 0 and smtp.received == []
+    assert _poll(gateway_config) == 1
+    (reply,) = smtp.wait(1)
+    assert "检查通过" in reply.message.get_body(("plain",)).get_content()
+    # a message the server can never read: quarantined, and listed
+    never = _msg(sender="never@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())])
+    dovecot.deliver(folder, never)
+    refuse["n"] = 100
+    for _ in range(3):
+        _poll(gateway_config)
+    assert len(smtp.received) == 1
+    assert main(["mail", "--config", str(gateway_config), "--status"]) == 0
+    assert "已隔离" in capsys.readouterr().out
+
+
+@needs_dovecot
+def test_a_mime_part_bomb_is_answered_at_once(dovecot, smtp, gateway_config):
+    folder = _folder(gateway_config)
+    parts = b"".join(b"--P\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(5000))
+    bomb = (b"From: a@county.gov.cn\r\nSubject: bomb\r\nMessage-ID: <bomb@county.gov.cn>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=P\r\n\r\n" + parts + b"--P--\r\n")
+    dovecot.deliver(folder, bomb)
+    started = time.monotonic()
+    assert _poll(gateway_config) == 1
+    print(f"\n5000-part message handled in {time.monotonic() - started:.2f} s")
+    (reply,) = smtp.wait(1)
+    assert "结构过于复杂" in reply.message.get_body(("plain",)).get_content()
+
+
+@needs_dovecot
+def test_a_hanging_smtp_server_costs_one_timeout_per_poll(dovecot, tmp_path, monkeypatch):
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])  # and never a word
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _write_config(tmp_path / "hang.toml", dovecot.port, listener.getsockname()[1], str(dovecot.cert),
+                           "hang" + str(time.time_ns() % 10**8), smtp_extra="timeout = 1\n")
+    for i in range(4):
+        dovecot.deliver(_folder(config), _msg(sender=f"c{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    assert _poll(config) == 0
+    assert len(accepted) == 1, "one connection tried, not one per waiting reply"
+    listener.close()
+
+
+@needs_dovecot
+def test_a_chinese_folder_name(dovecot, smtp, tmp_path, monkeypatch):
+    from nianbao.apps.mail.gateway import imap_utf7
+
+    assert imap_utf7("年报") == "&XnRipQ-" and imap_utf7("A&B 收件箱") == "A&-B &ZTZO9nux-"
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _write_config(tmp_path / "zh.toml", dovecot.port, smtp.port, str(dovecot.cert), "年报收件")
+    dovecot.deliver(imap_utf7("年报收件"), _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]))
+    assert _poll(config) == 1 and len(smtp.wait(1)) == 1
+
+
+def _part(headers: bytes, data: bytes) -> bytes:
+    import base64
+
+    return b"--B\r\n" + headers + b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(data) + b"\r\n"
+
+
+def test_workbooks_are_known_by_their_content_and_raw_gbk_names_are_read():
+    book = DAZHUANG.read_bytes()
+    raw = (b"From: a@county.gov.cn\r\nMessage-ID: <c@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+           + _part(b"Content-Type: " + XLSX.encode() + b"\r\nContent-Disposition: attachment\r\n", book)
+           + _part(b"Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"\xb4\xf3\xd7\xaf\xcf\xe7\"\r\n", book + b"1")
+           + _part(b"Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"\xb4\xf3\xd7\xaf\xcf\xe7.xlsx\"\r\n", book + b"2")
+           + b"--B--\r\n")
+    c = mailmsg.attachments(raw, 10)
+    assert [a.name for a in c.workbooks] == ["工作簿.xlsx", "大庄乡.xlsx", "大庄乡.xlsx"] and c.others == []
+
+
+@needs_dovecot
+def test_odd_attachments_and_an_internationalised_sender_are_answered(dovecot, smtp, tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _config_for(dovecot, smtp, tmp_path, "odd", extra_gateway='allowed_senders = ["张三@例子.中国"]')
+    folder = _folder(config)
+    nameless = _msg(sender="a@county.gov.cn")
+    nameless.add_attachment(DAZHUANG.read_bytes(), maintype="application",
+                            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    no_extension = _msg(sender="b@county.gov.cn", attach=[("大庄乡", DAZHUANG.read_bytes())])
+    idn = _msg(sender="张三 <张三@例子.中国>", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())])
+    for m in (nameless, no_extension):
+        dovecot.deliver(folder, m)
+    dovecot.deliver(folder, idn.as_bytes(policy=idn.policy.clone(utf8=True)))
+    assert _poll(config) == 3
+    replies = {r.rcpt_tos[0]: r.message.get_body(("plain",)).get_content() for r in smtp.wait(3)}
+    assert set(replies) == {"a@county.gov.cn", "b@county.gov.cn", "张三@例子.中国"}
+    assert all("检查通过" in text for text in replies.values()), replies
+
+
+@needs_dovecot
+def test_a_duplicate_delivery_is_marked_and_a_reused_message_id_with_new_content_is_answered(dovecot, smtp, gateway_config, monkeypatch):
+    import imaplib
+
+    folder = _folder(gateway_config)
+    incoming = _msg(attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())])
+    dovecot.deliver(folder, incoming)
+    dovecot.deliver(folder, incoming)  # delivered twice
+    assert _poll(gateway_config) == 2 and len(smtp.received) == 1
+    assert all(KEYWORD in f for f in dovecot.flags(folder)), "the second copy is not read again at every poll"
+    fetched = []
+    original = imaplib.IMAP4.uid
+    monkeypatch.setattr(imaplib.IMAP4, "uid", lambda self, cmd, *a: (fetched.append(cmd), original(self, cmd, *a))[1])
+    assert _poll(gateway_config) == 0 and "FETCH" not in fetched
+    corrected = _msg(attach=[("大庄乡.xlsx", agency_workbook("大庄乡人民政府"))])
+    del corrected["Message-ID"]
+    corrected["Message-ID"] = incoming["Message-ID"]  # a client that reuses it for the corrected file
+    dovecot.deliver(folder, corrected)
+    assert _poll(gateway_config) == 1 and len(smtp.wait(2)) == 2
+
+
+def test_the_journal_and_staging_are_private_and_a_readable_password_file_is_said(tmp_path, monkeypatch, capsys):
+    from nianbao.apps.mail.journal import Journal
+
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", "x")
+    old = os.umask(0o022)
+    try:
+        journal = Journal(tmp_path / "j.sqlite")
+        journal.close()
+        assert (tmp_path / "j.sqlite").stat().st_mode & 0o777 == 0o600
+        secret = tmp_path / "smtp.pass"
+        secret.write_text("s")
+        secret.chmod(0o644)
+        config = _write_config(tmp_path / "m.toml", smtp_extra=f'password_file = "{secret}"\n')
+        cfg = load_config(config)
+        assert any("chmod 600" in w for w in cfg.warnings)
+        gw = Gateway(cfg)
+        gw._convert([])
+        assert gw.staging.stat().st_mode & 0o777 == 0o700
+        gw.journal.close()
+        secret.chmod(0o600)
+        assert load_config(config).warnings == ()
+    finally:
+        os.umask(old)

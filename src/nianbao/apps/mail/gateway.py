@@ -246,7 +246,7 @@ class Gateway:
         if got is None:
             return 0  # expunged meanwhile
         header, size, arrived = got
-        if arrived < self.since:
+        if arrived < int(self.since):  # the server's arrival time is to the second
             return 0  # before the gateway's first start (or answer_since): not ours to answer, left untouched
         incoming = mailmsg.parse_headers(header)
         legacy = self.journal.get(incoming.message_id) if incoming.message_id else None  # journals keyed by Message-ID alone
@@ -533,7 +533,7 @@ def _one_line(text: str) -> str:
 
 
 def imap_utf7(name: str) -> str:
-    """A folder name as IMAP writes it (RFC 3501 5.1.3, modified UTF-7): “年报” is "&XnRiUQ-"."""
+    """A folder name as IMAP writes it (RFC 3501 5.1.3, modified UTF-7): “年报” is "&XnRipQ-"."""
     out: list[str] = []
     run: list[str] = []
 

@@ -69,7 +69,9 @@ def sender_of(msg: Message) -> tuple[str, str]:
     raw = msg.get("From")
     if raw is None:
         return "", ""
-    text = str(raw)
+    # raw UTF-8 bytes (an SMTPUTF8 message: 张三@例子.中国) are made text as they are; encoded words are not
+    # decoded here (a Header's chunks are its raw bytes)
+    text = _text(raw) if isinstance(raw, Header) else str(raw)
     try:
         header = policy.default.header_factory("From", text)
         addresses = getattr(header, "addresses", ())
@@ -281,20 +283,21 @@ def attachments(raw: bytes, limit: int) -> Contents:
 
 def _filename(part: Message) -> str:
     """The attachment's name. Older Foxmail and Outlook put raw GBK bytes in filename= (no RFC 2231 or
-    2047): those arrive as surrogate escapes and are decoded as GBK when they are not UTF-8."""
+    2047): the parser keeps those bytes only in the raw header, where they are decoded as UTF-8 or GBK."""
+    for key, value in part.raw_items():
+        if key.lower() in ("content-disposition", "content-type") and any("\udc80" <= ch <= "\udcff" for ch in str(value)):
+            found = re.search(r'(?i)\b(?:file)?name\s*=\s*"?([^";]+)"?', str(value))
+            if found:
+                raw = found.group(1).strip().encode("utf-8", "surrogateescape")
+                for encoding in ("utf-8", "gb18030"):
+                    try:
+                        return raw.decode(encoding)
+                    except UnicodeDecodeError:
+                        continue
     try:
-        name = part.get_filename() or ""
+        return part.get_filename() or ""
     except (ValueError, TypeError, LookupError):
-        name = ""
-    if any("\udc80" <= ch <= "\udcff" for ch in name):
-        raw = name.encode("utf-8", "surrogateescape")
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        return raw.decode("utf-8", "replace")
-    return name
+        return ""
 
 
 def _safe_name(name: str) -> str:
