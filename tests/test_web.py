@@ -4,6 +4,7 @@ and 20 uploads at once."""
 from __future__ import annotations
 
 import io
+import os
 import json
 import shutil
 import time
@@ -200,7 +201,7 @@ def _dying_convert(path: str, name: str, previous: str | None = None):
     return getattr(web, "_real_convert_in_worker", web._convert_in_worker)(path, name, previous)  # the replacement pool: the real one
 
 
-def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monkeypatch):
+def test_a_dying_worker_is_replaced_and_the_conversion_runs_again(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
     from nianbao.apps.web import app as web
@@ -213,10 +214,26 @@ def test_a_dying_worker_fails_one_request_and_the_next_one_works(tmp_path, monke
     app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1))
     with TestClient(app) as c:
         r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
-        assert r.status_code == 503 and "转换进程意外退出" in r.json()["detail"]
-        assert list((tmp_path / "data").iterdir()) == [], "nothing left of the failed job"
+        assert r.status_code == 201 and r.json()["status"] == "ok", "run again on the new workers"
         r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
         assert r.status_code == 201 and r.json()["status"] == "ok"
+
+
+def _always_dying_convert(path: str, name: str, previous: str | None = None):
+    os._exit(1)
+
+
+def test_a_worker_that_dies_again_fails_that_request_and_leaves_nothing(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from nianbao.apps.web import app as web
+
+    monkeypatch.setattr(web, "_convert_in_worker", _always_dying_convert)
+    app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1))
+    with TestClient(app) as c:
+        r = c.post("/api/jobs", files={"file": ("a.xlsx", DAZHUANG.read_bytes(), XLSX)})
+        assert r.status_code == 503 and "转换进程意外退出" in r.json()["detail"]
+        assert [p.name for p in (tmp_path / "data").iterdir()] == [], "nothing left of the failed job"
 
 
 def test_serve_on_a_busy_port_says_so(server, capsys):
@@ -375,3 +392,332 @@ def test_last_years_report_as_an_optional_second_upload(server, edit):
                    follow_redirects=False)
         assert r.status_code == 303
     assert "name=\"previous\"" in httpx.get(server.url + "/").text
+
+
+# --- round 2: behind a proxy, deletes, crashes, full disks, slow bodies (issue 25) -----------------------
+
+REQUIRE_NGINX = os.environ.get("NIANBAO_REQUIRE_NGINX") == "1"
+
+
+class Nginx:
+    """Debian's nginx on a free loopback port in front of the server, configured as the README says (or
+    with `proxy_pass` alone, as people do)."""
+
+    def __init__(self, directory: Path, upstream: str, extra: str) -> None:
+        import subprocess
+
+        from mailservers import free_port
+
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        directory.mkdir(parents=True, exist_ok=True)
+        user = "user root;" if os.getuid() == 0 else ""  # its workers write the bodies into our private folder
+        (directory / "nginx.conf").write_text(f"""
+{user}
+daemon off;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {directory}/body;
+  proxy_temp_path {directory}/proxy;
+  client_max_body_size 20m;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{
+      proxy_pass {upstream};
+      {extra}
+    }}
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", str(directory / "nginx.conf"), "-p", str(directory)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(self.url + "/api/health", timeout=2)
+                return
+            except httpx.HTTPError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("nginx did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+PROXIES = {
+    "proxy_pass alone": "",
+    "Host $host": "proxy_set_header Host $host;",
+    "as the README says": ("proxy_set_header Host $host;\n      proxy_set_header X-Forwarded-Host $host:$server_port;\n"
+                           "      proxy_set_header X-Forwarded-Proto $scheme;\n      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"),
+}
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None and not REQUIRE_NGINX, reason="nginx not installed (.ci/run installs nginx-light)")
+@pytest.mark.parametrize("proxy", list(PROXIES))
+def test_uploads_through_a_real_reverse_proxy(server, tmp_path, proxy):
+    """The clerk's browser talks to nginx at localhost:PORT; nginx to the server at 127.0.0.1:its port.
+    A browser of today says Sec-Fetch-Site itself; an older one only sends Origin."""
+    nginx = Nginx(tmp_path / "nginx", server.url, PROXIES[proxy])
+    try:
+        with httpx.Client(base_url=nginx.url, timeout=120) as c:
+            c.get("/")
+            modern = {"Origin": nginx.url, "Sec-Fetch-Site": "same-origin"}
+            r = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers=modern)
+            assert r.status_code == 303, r.text
+            assert c.get(r.headers["location"]).status_code == 200
+            older = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"Origin": nginx.url})
+            if proxy == "proxy_pass alone":  # nothing tells the server its public name: --root-url does
+                assert older.status_code == 403
+            else:
+                assert older.status_code == 303, older.text
+            evil = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)},
+                          headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})
+            assert evil.status_code == 403
+            evil = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"Origin": "http://evil.example"})
+            assert evil.status_code == 403
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None and not REQUIRE_NGINX, reason="nginx not installed (.ci/run installs nginx-light)")
+def test_root_url_names_the_server_behind_a_bare_proxy(tmp_path):
+    from mailservers import free_port
+
+    port = free_port()
+    s = Server(tmp_path / "data", "--jobs", "1", "--root-url", f"http://localhost:{port}/")
+    try:
+        nginx = Nginx(tmp_path / "nginx", s.url, "")
+        assert nginx.port
+        nginx.stop()
+        # the proxy on the port the root URL names
+        conf = (tmp_path / "nginx" / "nginx.conf").read_text().replace(f"127.0.0.1:{nginx.port}", f"127.0.0.1:{port}")
+        (tmp_path / "nginx" / "nginx.conf").write_text(conf)
+        import subprocess
+
+        proc = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx" / "nginx.conf"), "-p", str(tmp_path / "nginx")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://localhost:{port}"
+            assert wait_for(lambda: _reachable(url))
+            with httpx.Client(base_url=url, timeout=120) as c:
+                r = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"Origin": url})
+                assert r.status_code == 303, r.text
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    finally:
+        s.stop()
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return httpx.get(url + "/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(predicate, timeout: float = 20) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return bool(predicate())
+
+
+def test_head_is_answered_like_get_without_a_body(server):
+    with httpx.Client(base_url=server.url, timeout=120) as c:
+        job = _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes()).json()
+        for url in ("/", "/template.xlsx", job["downloads"]["docx"], f"/api/jobs/{job['id']}", "/api/health"):
+            got, head = c.get(url), c.head(url)
+            assert head.status_code == got.status_code == 200, url
+            assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"], url
+            assert head.headers.get("content-length") == str(len(got.content)), url
+
+
+def test_odd_upload_names_are_judged_by_content(server):
+    with httpx.Client(base_url=server.url, timeout=120) as c:
+        for name in ("大庄乡", "大庄乡.xlsx ", ".xlsx", "大庄乡."):
+            r = c.post("/api/jobs", files={"file": (name, DAZHUANG.read_bytes(), "application/octet-stream")})
+            assert r.status_code == 201 and r.json()["status"] == "ok", (name, r.text)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and os.environ.get("NIANBAO_REQUIRE_SOFFICE") != "1", reason="LibreOffice not installed")
+def test_a_job_deleted_while_its_pdf_is_made_stays_deleted(server):
+    import threading
+
+    with httpx.Client(base_url=server.url, timeout=180) as c:
+        job = _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes()).json()
+        answers: list[int] = []
+        t = threading.Thread(target=lambda: answers.append(c.get(job["downloads"]["pdf"]).status_code))
+        t.start()
+        time.sleep(0.5)  # LibreOffice is at work
+        assert c.delete(f"/api/jobs/{job['id']}").status_code == 204
+        t.join(180)
+        assert answers and answers[0] in (200, 404)
+        assert c.get(job["downloads"]["pdf"]).status_code == 404
+        assert c.get(f"/api/jobs/{job['id']}").status_code == 404
+        assert job["id"] not in _jobs(server)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(x) for x in (task / "children").read_text().split()]
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_server_leaves_no_worker_and_its_files_go_at_the_next_start(tmp_path):
+    import signal
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"TMPDIR": str(tmp)}
+    s = Server(tmp_path / "unused", "--jobs", "2", env=env, own_dir=True)
+    with httpx.Client(base_url=s.url, timeout=120) as c:
+        assert _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes()).status_code == 201
+    workers = _children(s.proc.pid)
+    assert workers
+    (own,) = list(tmp.glob("nianbao-web-*"))
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait(10)
+    assert wait_for(lambda: not any(_alive(w) for w in workers), 20), "the workers end with the server"
+    assert own.exists()  # nobody removed it: the next start does
+    again = Server(tmp_path / "unused", "--jobs", "1", env=env, own_dir=True)
+    try:
+        assert wait_for(lambda: not own.exists(), 20)
+    finally:
+        again.stop()
+    assert list(tmp.glob("nianbao-web-*")) == []
+
+
+def test_an_upload_in_flight_when_the_server_died_is_gone_after_the_restart(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    half = data / ("A" * 22)  # a job folder as an upload leaves it: the upload, no job.json
+    (half / "upload").mkdir(parents=True)
+    (half / "upload" / "大庄乡.xlsx").write_bytes(DAZHUANG.read_bytes())
+    s = Server(data, "--jobs", "1")
+    try:
+        assert not half.exists()
+    finally:
+        s.stop()
+
+
+def _worker_pids(server_pid: int) -> list[int]:
+    """The conversion workers: the server's children (and the fork server's, after a replacement)."""
+    return [p for p in _children(server_pid) if _alive(p)]
+
+
+def test_a_killed_worker_fails_no_upload_in_flight(tmp_path):
+    import signal
+
+    s = Server(tmp_path / "data", "--jobs", "2")
+    try:
+        workers = _worker_pids(s.proc.pid)
+        with httpx.Client(base_url=s.url, timeout=180) as c, ThreadPoolExecutor(6) as pool:
+            futures = [pool.submit(_upload, c, f"单位{i}.xlsx", DAZHUANG.read_bytes()) for i in range(6)]
+            time.sleep(0.8)
+            os.kill(workers[0], signal.SIGKILL)
+            answers = [f.result() for f in futures]
+        assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers if r.status_code != 201]
+        assert all(r.json()["status"] == "ok" for r in answers)
+    finally:
+        assert "Traceback" not in s.stop()
+
+
+@pytest.fixture
+def small_data_dir(tmp_path):
+    import subprocess
+
+    where = tmp_path / "small"
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_full_disk_is_the_servers_trouble_not_the_workbooks(small_data_dir):
+    s = Server(small_data_dir / "data", "--jobs", "1")
+    try:
+        filler = small_data_dir / "filler"
+        with filler.open("wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        with httpx.Client(base_url=s.url, timeout=120) as c:
+            r = _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes())
+            assert r.status_code == 507 and "磁盘空间不足" in r.json()["detail"] and "工作簿发给维护人员" not in r.json()["detail"]
+            page = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"Origin": s.url})
+            assert page.status_code == 507 and "磁盘" in page.text
+            assert [p.name for p in (small_data_dir / "data").iterdir() if not p.name.startswith(".")] in ([], ["pid"])
+            filler.unlink()
+            assert _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes()).status_code == 201
+    finally:
+        err = s.stop()
+        assert "Traceback" not in err, err
+
+
+def test_trickling_uploads_are_closed_after_the_body_timeout(tmp_path):
+    import socket
+
+    s = Server(tmp_path / "data", "--jobs", "1", "--body-timeout", "5")
+    socks = []
+    try:
+        for _ in range(10):
+            sock = socket.create_connection(("127.0.0.1", s.port))
+            sock.sendall(b"POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                         b"Content-Length: 9000000\r\n\r\n--x\r\n" + b"a" * 1000)
+            socks.append(sock)
+        started = time.monotonic()
+        answers = []
+        for sock in socks:
+            sock.settimeout(max(1.0, 30 - (time.monotonic() - started)))
+            try:
+                answers.append(sock.recv(200))
+            except OSError:
+                answers.append(b"")
+        assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers
+        with httpx.Client(base_url=s.url, timeout=120) as c:  # and the server goes on
+            assert _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes()).status_code == 201
+    finally:
+        for sock in socks:
+            sock.close()
+        s.stop()
+
+
+def _slow_convert(path: str, name: str, previous: str | None = None):
+    import time as _time
+
+    from nianbao.apps.web import app as web
+
+    _time.sleep(1.5)
+    return web.convert(Path(path), name, ("docx", "html", "json"))
+
+
+def test_uploads_waiting_longer_than_the_retention_time_are_not_swept(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from nianbao.apps.web import app as web
+
+    monkeypatch.setattr(web, "_convert_in_worker", _slow_convert)
+    app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1, keep_minutes=0.03))  # 1.8 s
+    with TestClient(app) as c, ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda i: c.post("/api/jobs", files={"file": (f"{i}.xlsx", DAZHUANG.read_bytes(), XLSX)}), range(4)))
+    assert [r.status_code for r in answers] == [201] * 4, [r.text for r in answers]

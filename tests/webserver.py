@@ -15,12 +15,14 @@ from mailservers import free_port
 
 
 class Server:
-    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None, own_dir: bool = False) -> None:
+        """own_dir: no --data-dir (the server's private temporary folder, removed at shutdown)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nianbao", "serve", "--port", str(self.port), "--data-dir", str(data_dir), *args],
+            [sys.executable, "-m", "nianbao", "serve", "--port", str(self.port),
+             *([] if own_dir else ["--data-dir", str(data_dir)]), *args],
             stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))
         deadline = time.monotonic() + 60
         while True:

@@ -33,12 +33,13 @@ def _umask() -> int:
     return 0o022
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, parents: bool = True) -> None:
     """Write to a temporary file in the target folder, then rename it into place. The file gets the
     permissions of a file replaced, else those any program's new file gets (mkstemp's own are private:
     a report or open data published from that folder would be unreadable to the web server)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if parents:  # else a folder that is gone (a job deleted meanwhile) stays gone: FileNotFoundError
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         try:

@@ -869,8 +869,13 @@ def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: i
 @jobs_option("同时转换的文件数，默认等于 CPU 核数")
 @option("--header-timeout", "header_timeout", type=_FloatRange(1, 300), default=30, show_default=True,
         help="请求头多少秒内未发完即断开连接（防止慢速攻击）")
+@option("--body-timeout", "body_timeout", type=_FloatRange(5, 3600), default=120, show_default=True,
+        help="上传的文件多少秒内未传完即断开（防止慢速上传长期占用连接）")
 @option("--max-connections", "max_connections", type=_IntRange(10, 100000), default=500, show_default=True,
         help="同时保持的连接数上限，超过时回答 503")
+@option("--root-url", "root_url", metavar="网址", help="放在 nginx 等反向代理之后时，用户在浏览器中输入的网址，如 https://nianbao.example.gov.cn/")
+@option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="IP",
+        help="反向代理的 IP 地址（可多次使用），信任其 X-Forwarded-Proto/Host 请求头；默认 127.0.0.1 和 ::1")
 @option("--season", "season", type=_Path(dir_okay=False), metavar="报送记录.sqlite",
         help="收集季的报送记录（与 batch --roster 的输出文件夹中的同名文件共用）：每次上传都记入")
 @option("--roster", "roster", type=_Path(dir_okay=False), metavar="报送名单.xlsx",
@@ -878,7 +883,8 @@ def remind_cmd(output: str, roster: str, config: str | None, send: bool, year: i
 @option("--previous", "previous", type=_Path(file_okay=False), metavar="上年来源",
         help="与 --roster 一起用：上年收集季的输出文件夹或上年各单位工作簿的文件夹，/office 页面的主要数字与上年对比")
 def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: float, jobs: int | None,
-              header_timeout: float, max_connections: int, season: str | None, roster: str | None, previous: str | None) -> None:
+              header_timeout: float, body_timeout: float, max_connections: int, root_url: str | None,
+              trusted_proxies: tuple[str, ...], season: str | None, roster: str | None, previous: str | None) -> None:
     try:  # the optional web extra (FastAPI, uvicorn): only this command needs it
         import uvicorn
 
@@ -901,14 +907,17 @@ def serve_cmd(host: str, port: int, data_dir: str | None, keep: float, max_mb: f
     settings = WebSettings(data_dir=Path(data_dir) if data_dir else None, keep_minutes=keep, max_upload_mb=max_mb,
                            jobs=jobs or os.cpu_count() or 1, season=Path(season) if season else None,
                            roster=_input_path(roster) if roster else None, office_token=token,
-                           previous=_input_dir(previous) if previous else None)
+                           previous=_input_dir(previous) if previous else None, root_url=root_url,
+                           trusted_proxies=tuple(trusted_proxies) or ("127.0.0.1", "::1"), body_timeout=body_timeout)
+    if root_url and not re.match(r"(?i)^https?://[^/\s]+", root_url):
+        raise click.UsageError(f"--root-url 应为完整网址，如 https://nianbao.example.gov.cn/，实际为“{root_url}”")
     try:
         app = create_app(settings)
     except OSError as exc:
         raise Failure(f"无法使用文件夹“{data_dir}”：{exc.strerror or exc}") from exc
     click.echo(f"网页版已启动：http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/ 按 Ctrl+C 停止。", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=with_deadline(header_timeout),
-                limit_concurrency=max_connections, timeout_keep_alive=5)
+                limit_concurrency=max_connections, timeout_keep_alive=5, forwarded_allow_ips=",".join(settings.trusted_proxies))
     click.echo("网页版已停止。", err=True)
 
 

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import hashlib
+import logging
 import multiprocessing
 import os
+import re
 import secrets
 import shutil
+import signal
+import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +42,7 @@ from nianbao import __version__
 from nianbao.apps.web import pages as webpages
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
 from nianbao.conversion import Conversion, Status, convert, staging_path, warm
+from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level
 from nianbao.output.charts import overview_table
 from nianbao.output.pdf import PdfError, pdf_bytes
@@ -47,6 +54,7 @@ from nianbao.season.status import STATUSES, Season, from_record
 from nianbao.season.units import Units, UnitsError, read_units, season_units
 from nianbao.workbook.blank import template_bytes
 
+log = logging.getLogger("nianbao.web")
 COOKIE = "nianbao_owner"
 LABELS = {"docx": "Word 报告（.docx）", "pdf": "PDF 报告（.pdf）", "html": "网页版（.html，可粘贴到网站）",
           "json": "数据（.json）", "annotated": "标注了问题的工作簿（.xlsx）"}
@@ -57,12 +65,65 @@ _ZH_DETAIL = {"Not Found": "没有这个页面", "Method Not Allowed": "不支�
               "Invalid multipart data.": "上传的数据不完整或格式有误（应为 multipart/form-data 表单），请重新上传"}
 
 
-def _cross_site(request: Request) -> bool:
-    """A request whose Origin (or, without one, Referer) names another host than the one it came to."""
+def _cross_site(request: Request, settings: WebSettings) -> bool:
+    """A request sent by a page of another site. A browser says so itself (Sec-Fetch-Site, which no page can
+    set); without it, the Origin (or Referer) must name this server: the host the request came to, the host a
+    trusted reverse proxy says it came to (X-Forwarded-Host, Forwarded), or the configured --root-url."""
+    fetch_site = (request.headers.get("sec-fetch-site") or "").lower()
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
         return source == "null"
-    return urlsplit(source).netloc.lower() != (request.headers.get("host") or "").lower()
+    return _hostname(urlsplit(source).netloc) not in _own_hosts(request, settings)
+
+
+def _hostname(netloc: str) -> str:
+    """The host of host[:port] or [v6]:port, lower-case (a proxy in front may listen on another port)."""
+    netloc = netloc.strip().lower().rsplit("@", 1)[-1]
+    if netloc.startswith("["):
+        return netloc[: netloc.find("]") + 1]
+    return netloc.split(":", 1)[0]
+
+
+def _own_hosts(request: Request, settings: WebSettings) -> set[str]:
+    hosts = {_hostname(request.headers.get("host") or "")}
+    if settings.root_url:
+        hosts.add(_hostname(urlsplit(settings.root_url).netloc))
+    client = request.client.host if request.client else ""
+    if client in settings.trusted_proxies or "*" in settings.trusted_proxies:
+        for value in request.headers.getlist("x-forwarded-host"):
+            hosts.update(_hostname(v) for v in value.split(","))
+        for value in request.headers.getlist("forwarded"):
+            hosts.update(_hostname(m.strip('"')) for m in re.findall(r'(?i)\bhost=("[^"]*"|[^;,\s]+)', value))
+    hosts.discard("")
+    return hosts
+
+
+def _disk_full(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _sweep_abandoned(tmp: Path) -> None:
+    """Temporary folders of servers that were killed (no shutdown removed them): the owner's pid is gone."""
+    for d in tmp.glob("nianbao-web-*"):
+        try:
+            pid = int((d / "pid").read_text().strip())
+        except (OSError, ValueError):
+            continue  # not ours, or a server starting right now
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass  # alive, another account's
 
 
 def _status_text(status: str) -> str:
@@ -81,6 +142,9 @@ class WebSettings:
     roster: Path | None = None  # with season and office_token: the office's status page /office
     office_token: str | None = None  # the office's secret for /office (never shown to the units)
     previous: Path | None = None  # last year's units (a season's folder or a folder of workbooks): /office compares
+    root_url: str | None = None  # the address users type (behind a reverse proxy): its host is this server's too
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-Host / Forwarded is believed
+    body_timeout: float = 120.0  # an upload's body must arrive within this many seconds (10 MB at 1 Mbit/s: 80 s)
 
 
 # --- API models (they make the OpenAPI description) ----------------------------------------------------
@@ -142,12 +206,36 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class HeadAsGet:
+    """HEAD answered as GET without the body (link checkers, `curl -I`, download managers): the same status
+    and headers, Content-Length included."""
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(msg: Message) -> None:
+            if msg["type"] == "http.response.body":
+                if not msg.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(msg)
+
+        await self.app(dict(scope, method="GET"), receive, headers_only)
+
+
 class UploadLimit:
-    """Refuse request bodies over the limit while they stream in: the body is held in memory up to the
-    limit and handed on only once it is whole, so a refused upload (declared or chunked) never reaches
-    the parser's spool files on disk."""
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    """Refuse request bodies over the limit while they stream in, and bodies that take longer than the
+    body timeout to arrive (a trickling upload holds a connection for that long, not for ever). The body is
+    held in memory and handed on only once it is whole, so a refused upload never reaches the parser's spool
+    files on disk; all uploads together hold at most `budget` bytes (beyond it: 503, try again)."""
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = 60.0, budget: int = 0) -> None:
+        self.app, self.limit, self.timeout = app, limit, timeout
+        self.budget = budget or max(8 * limit, 64 * 1024 * 1024)
+        self.held = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -159,36 +247,53 @@ class UploadLimit:
             return
         chunks: list[bytes] = []
         seen = 0
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                return
-            chunks.append(msg.get("body", b""))
-            seen += len(chunks[-1])
-            if seen > self.limit:
-                await _too_large(scope, send, self.limit)
-                return
-            if not msg.get("more_body", False):
-                break
-        body, replayed = b"".join(chunks), False
+        try:
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    msg = await asyncio.wait_for(receive(), max(0.01, deadline - time.monotonic()))
+                except TimeoutError:
+                    await _error(scope, send, 408, "上传超时", f"上传未能在 {self.timeout:g} 秒内完成（网络过慢或中断），请重新上传。")
+                    return
+                if msg["type"] == "http.disconnect":
+                    return
+                chunk = msg.get("body", b"")
+                seen += len(chunk)
+                if seen > self.limit:
+                    await _too_large(scope, send, self.limit)
+                    return
+                if self.held + len(chunk) > self.budget:
+                    await _error(scope, send, 503, "服务器正忙", "同时上传的文件太多，服务器正忙，请稍后重试。")
+                    return
+                self.held += len(chunk)
+                chunks.append(chunk)
+                if not msg.get("more_body", False):
+                    break
+            body, replayed = b"".join(chunks), False
+            chunks = [body]
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: a disconnect, as the server reports it
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()  # after the body: a disconnect, as the server reports it
 
-        await self.app(scope, replay, send)
+            await self.app(scope, replay, send)
+        finally:
+            self.held -= sum(len(c) for c in chunks)
+
+
+async def _error(scope: Scope, send: Send, status: int, heading: str, text: str) -> None:
+    if scope["path"].startswith("/api/"):
+        resp: Response = JSONResponse({"detail": text}, status_code=status)
+    else:
+        resp = HTMLResponse(webpages.render("error", heading=heading, message=text, keep_text=""), status_code=status)
+    await resp({"type": "http"}, _nothing, send)
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    text = f"文件过大：上传不能超过 {limit // 1024 // 1024} MB（填好的年报工作簿通常不到 1 MB）。"
-    if scope["path"].startswith("/api/"):
-        resp: Response = JSONResponse({"detail": text}, status_code=413)
-    else:
-        resp = HTMLResponse(webpages.render("error", heading="文件过大", message=text, keep_text=""), status_code=413)
-    await resp({"type": "http"}, _nothing, send)
+    await _error(scope, send, 413, "文件过大", f"文件过大：上传不能超过 {limit // 1024 // 1024} MB（填好的年报工作簿通常不到 1 MB）。")
 
 
 async def _nothing() -> Message:  # pragma: no cover - a response never reads the request
@@ -198,12 +303,9 @@ async def _nothing() -> Message:  # pragma: no cover - a response never reads th
 # --- the app ------------------------------------------------------------------------------------------
 
 def _convert_in_worker(path: str, name: str, previous: str | None = None) -> Conversion:
-    try:
-        return convert(Path(path), name, ("docx", "html", "json"), previous=Path(previous) if previous else None)
-    finally:
-        shutil.rmtree(Path(path).parent, ignore_errors=True)  # the uploads themselves are not kept
-        if previous:
-            shutil.rmtree(Path(previous).parent, ignore_errors=True)
+    # The upload is removed by the server once the answer is in: a conversion cut short by a dying worker
+    # is run again from the same file.
+    return convert(Path(path), name, ("docx", "html", "json"), previous=Path(previous) if previous else None)
 
 
 def _pdf_in_worker(docx: bytes, name: str) -> bytes:
@@ -214,18 +316,37 @@ def _noop() -> int:
     return os.getpid()
 
 
+def _worker_start() -> None:
+    """Each conversion worker: the server's signal handlers are not its own (SIGTERM ends it), and on Linux
+    it ends with the server (a server killed with SIGKILL leaves no worker behind)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes  # the prctl call: only where there is one
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the server died before the call took effect
+            os._exit(0)
+    warm()
+
+
 class Runner:
     """The worker pool, replaced if a worker dies so one bad file never takes the app down."""
     def __init__(self, jobs: int, max_waiting: int) -> None:
         self.jobs, self.max_waiting, self.waiting = jobs, max_waiting, 0
         # At start-up this process has one thread: fork the workers from it (they inherit the imports).
         self.pool = self._new("fork")
+        self.replacing: asyncio.Lock | None = None
 
     def _new(self, method: str) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["nianbao.service", "nianbao.web"])
-        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=warm)
+            ctx.set_forkserver_preload(["nianbao.conversion", "nianbao.apps.web.app"])
+        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_worker_start)
         pool.submit(_noop).result()  # start every worker now
         return pool
 
@@ -234,15 +355,31 @@ class Runner:
             raise HTTPException(503, "服务器正忙，请稍后重试")
         self.waiting += 1
         try:
-            return await asyncio.wrap_future(self.pool.submit(fn, *args))
-        except BrokenProcessPool:  # a worker died (killed, out of memory): only this request fails
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            for attempt in (1, 2):
+                pool = self.pool
+                try:
+                    return await asyncio.wrap_future(pool.submit(fn, *args))
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory): every conversion in flight in the pool fails
+                    # with it. The pool is replaced once, and each of them is run again on the new one.
+                    await self._replace(pool)
+                    if attempt == 2:
+                        raise HTTPException(503, "转换进程意外退出，请重新上传；如果同一个文件反复出现这个问题，请把它发给维护人员") from None
+            raise AssertionError("unreachable")
+        finally:
+            self.waiting -= 1
+
+    async def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self.replacing is None:
+            self.replacing = asyncio.Lock()
+        async with self.replacing:
+            if self.pool is not broken:
+                return  # another request replaced it already
+            broken.shutdown(wait=False, cancel_futures=True)
             # Now the server has threads; forking it could copy a lock some thread holds. A fork server
             # (a fresh single-threaded process) starts the replacement workers instead.
             self.pool = await asyncio.to_thread(self._new, "forkserver")
-            raise HTTPException(503, "转换进程意外退出，请重新上传；如果同一个文件反复出现这个问题，请把它发给维护人员") from None
-        finally:
-            self.waiting -= 1
+            log.error("一个转换进程意外退出（被系统终止或内存不足），已重启转换进程；进行中的转换已重新开始")
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -296,6 +433,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.open()
         store.expire()  # leftovers of an earlier run
+        if own_dir:
+            atomic_write_bytes(root / "pid", str(os.getpid()).encode())
+            await asyncio.to_thread(_sweep_abandoned, root.parent)
         state["runner"] = Runner(settings.jobs, settings.max_waiting)
         state["pdf"] = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 
@@ -317,7 +457,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                   description="上传填好的年报填报工作簿（.xlsx），检查并生成政府信息公开工作年度报告。"
                               "每个任务有一个随机编号，只有持有编号的调用方（网页上传时还须是同一浏览器）能读取；"
                               "任务及其文件在保留时间后删除。")
-    app.add_middleware(UploadLimit, limit=limit)
+    app.add_middleware(UploadLimit, limit=limit, timeout=settings.body_timeout)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last: wraps everything, the 413 of UploadLimit included
 
     def owner(request: Request) -> str | None:
@@ -350,29 +491,36 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             digest = await asyncio.to_thread(lambda: hashlib.sha256(path.read_bytes()).hexdigest()) if settings.season else ""
             conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name,
                                                          str(prev_path) if prev_path else None)
+            for folder in ("upload", "previous"):  # the uploads themselves are not kept
+                shutil.rmtree(store.dir(job.id) / folder, ignore_errors=True)
+            job.status, job.title, job.report, job.note = conv.status, conv.title, conv.report.to_dict(), conv.note
+            job.filenames = dict(conv.filenames)
+            if conv.status is Status.OK and state["pdf"]:  # offered now, made on first download
+                job.filenames["pdf"] = Path(conv.filenames["docx"]).with_suffix(".pdf").name
+            job.seconds = conv.seconds
+            if settings.season is not None:
+                await asyncio.to_thread(_record_upload, settings.season, digest, name, conv)
+            if not store.save(job, conv.files):
+                raise HTTPException(404, "这个任务已被删除")
         except BaseException:
             store.delete(job.id)
             raise
-        job.status, job.title, job.report, job.note = conv.status, conv.title, conv.report.to_dict(), conv.note
-        job.filenames = dict(conv.filenames)
-        if conv.status is Status.OK and state["pdf"]:  # offered now, made on first download
-            job.filenames["pdf"] = Path(conv.filenames["docx"]).with_suffix(".pdf").name
-        job.seconds = conv.seconds
-        if settings.season is not None:
-            await asyncio.to_thread(_record_upload, settings.season, digest, name, conv)
-        store.save(job, conv.files)
+        finally:
+            store.finished(job.id)
         return job
 
     async def download(job: Job, kind: str) -> Response:
         data = store.file(job, kind)
         if data is None and kind == "pdf" and "pdf" in job.filenames:
             docx = store.file(job, "docx")
-
+            if docx is None:
+                raise HTTPException(404, "没有这个文件")
             try:
                 data = await state["runner"].run(_pdf_in_worker, docx, Path(job.filenames["pdf"]).stem)
             except PdfError as exc:
                 raise HTTPException(503, f"未能生成 PDF：{exc}") from exc
-            store.save(job, {"pdf": data})
+            if not store.save(job, {"pdf": data}):  # deleted while the PDF was being made: it stays deleted
+                raise HTTPException(404, "找不到这个任务（已被删除）")
         if data is None or kind not in job.filenames:
             raise HTTPException(404, "没有这个文件")
         name = job.filenames[kind]
@@ -412,7 +560,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.post("/upload", include_in_schema=False)
     async def upload_page(request: Request, file: UploadFile = File(...), previous: UploadFile | None = File(None)) -> Response:
-        if _cross_site(request):
+        if _cross_site(request, settings):
             # a form on another site posting here (its browser would not send our Lax cookie): refused, so
             # that nobody lands on a job someone else chose and no cookie of the clerk's is replaced
             return page(webpages.render("error", heading="请从本页面上传", message="上传只能在本网页上进行。",
@@ -495,6 +643,17 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
         return HTMLResponse(webpages.render("error", heading="出错了", message=detail, keep_text=keep_text),
                             status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(OSError)
+    async def machine_error(request: Request, exc: OSError) -> Response:
+        if not _disk_full(exc):
+            raise exc  # a bug of ours: internal_error below
+        # the server's trouble, not the workbook's: 507, and a word for the administrator in the log
+        log.error("磁盘空间不足（%s）：上传无法保存，请清理 %s 所在的磁盘", exc, root)
+        text = "服务器磁盘空间不足，暂时无法处理上传（不是工作簿的问题）。请稍后再试，并告知网站管理员清理磁盘。"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": text}, status_code=507)
+        return HTMLResponse(webpages.render("error", heading="服务器磁盘已满", message=text, keep_text=keep_text), status_code=507)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:

@@ -41,27 +41,42 @@ class Job:
 class JobStore:
     def __init__(self, root: Path, keep_seconds: float) -> None:
         self.root, self.keep = root, keep_seconds
+        self.active: set[str] = set()  # jobs being uploaded or converted: never swept, however long they wait
 
     def open(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o700)  # other accounts on the server never read the uploads
+        # jobs of an earlier run that never finished (the server was killed mid-upload): nobody waits for them
+        for d in self.root.iterdir():
+            if d.is_dir() and JOB_ID.match(d.name) and not (d / "job.json").exists():
+                shutil.rmtree(d, ignore_errors=True)
 
     def new(self, name: str, owner: str | None) -> Job:
         job = Job(secrets.token_urlsafe(16), name, time.time(), owner)
         (self.root / job.id).mkdir(mode=0o700)
+        self.active.add(job.id)
         return job
+
+    def finished(self, job_id: str) -> None:
+        self.active.discard(job_id)
 
     def dir(self, job_id: str) -> Path:
         if not JOB_ID.match(job_id):
             raise KeyError(job_id)
         return self.root / job_id
 
-    def save(self, job: Job, files: dict[str, bytes] | None = None) -> None:
+    def save(self, job: Job, files: dict[str, bytes] | None = None) -> bool:
+        """Store the job's files; False (nothing written) when the job was deleted meanwhile."""
         d = self.dir(job.id)
-        for kind, data in (files or {}).items():
-            if kind in KINDS:
-                atomic_write_bytes(d / f"{kind}.bin", data)
-        atomic_write_bytes(d / "job.json", json.dumps(asdict(job), ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        try:  # never into a folder made again: a job deleted meanwhile stays deleted
+            for kind, data in (files or {}).items():
+                if kind in KINDS:
+                    atomic_write_bytes(d / f"{kind}.bin", data, parents=False)
+            atomic_write_bytes(d / "job.json", json.dumps(asdict(job), ensure_ascii=False, allow_nan=False).encode("utf-8"),
+                               parents=False)
+        except FileNotFoundError:
+            return False
+        return d.is_dir()
 
     def get(self, job_id: str, owner: str | None) -> Job:
         """The job, if it exists, has not expired and belongs to this caller; KeyError otherwise (the same
@@ -86,14 +101,25 @@ class JobStore:
             return None
 
     def delete(self, job_id: str) -> None:
-        shutil.rmtree(self.dir(job_id), ignore_errors=True)
+        """Gone at once for every reader and writer: the folder is renamed away first (a PDF being written
+        into it meanwhile cannot bring the job back), then removed."""
+        self.active.discard(job_id)
+        gone = self.root / f".deleted-{secrets.token_hex(8)}"
+        try:
+            self.dir(job_id).rename(gone)
+        except OSError:
+            return
+        shutil.rmtree(gone, ignore_errors=True)
 
     def expire(self, now: float | None = None) -> int:
         """Delete every job older than the retention time (uploads, reports, everything)."""
         now = now or time.time()
         removed = 0
         for d in self.root.iterdir():
-            if not d.is_dir() or not JOB_ID.match(d.name):
+            if d.name.startswith(".deleted-"):
+                shutil.rmtree(d, ignore_errors=True)
+                continue
+            if not d.is_dir() or not JOB_ID.match(d.name) or d.name in self.active:
                 continue
             try:
                 created = json.loads((d / "job.json").read_text("utf-8"))["created"]
