@@ -4,8 +4,8 @@ and 20 uploads at once."""
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -441,7 +441,7 @@ http {{
                 return
             except httpx.HTTPError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("nginx did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
+                    raise RuntimeError("nginx did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else "")) from None
                 time.sleep(0.1)
 
     def stop(self) -> None:
@@ -721,3 +721,44 @@ def test_uploads_waiting_longer_than_the_retention_time_are_not_swept(tmp_path, 
     with TestClient(app) as c, ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda i: c.post("/api/jobs", files={"file": (f"{i}.xlsx", DAZHUANG.read_bytes(), XLSX)}), range(4)))
     assert [r.status_code for r in answers] == [201] * 4, [r.text for r in answers]
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_many_stalled_large_uploads_hold_bounded_memory(tmp_path):
+    """Twelve uploads send 9.5 MB each and then stall: the server holds at most its budget (80 MB here)
+    in memory — the uploads beyond it are told to come back later — and lets them all go at the body
+    timeout."""
+    import socket
+
+    s = Server(tmp_path / "data", "--jobs", "1", "--body-timeout", "8")
+    socks = []
+    try:
+        before = _rss(s.proc.pid)
+        for _ in range(12):
+            sock = socket.create_connection(("127.0.0.1", s.port))
+            sock.sendall(b"POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                         b"Content-Length: 10000000\r\n\r\n")
+            sock.sendall(b"a" * 9_500_000)
+            socks.append(sock)
+        time.sleep(1.0)
+        held = _rss(s.proc.pid) - before
+        print(f"\n12 stalled uploads of 9.5 MB: server memory +{held / 1e6:.0f} MB")
+        assert held < 110e6
+        answers = []
+        for sock in socks:
+            sock.settimeout(20)
+            try:
+                answers.append(sock.recv(200)[:12])
+            except OSError:
+                answers.append(b"")
+        assert answers.count(b"HTTP/1.1 503") >= 3 and answers.count(b"HTTP/1.1 408") >= 6, answers
+    finally:
+        for sock in socks:
+            sock.close()
+        s.stop()

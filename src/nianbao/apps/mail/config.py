@@ -43,6 +43,7 @@ contact = "县政务公开办 张同志 0000-12345678"  # 写在每封回复的�
 # season = "输出/报送记录.sqlite"     # 收集季的报送记录：收到的每份工作簿也记入这里（与 batch --roster -o 输出/ 共用）
 # roster = "报送名单.xlsx"             # 报送名单：名单中的邮箱即使不在 allowed_domains 中也答复（如个人 163 邮箱）
 max_replies_per_hour = 10              # 同一发件人每小时最多回复几封（防止与自动回复程序来回通信）
+notify_mailbox = true                  # 发件账户出问题（如授权码过期）时，在本邮箱中放一封加星标的提醒邮件
 """
 
 
@@ -82,6 +83,7 @@ class MailConfig:
     roster_senders: frozenset[str] = frozenset()  # the roster's addresses: answered whatever their domain
     senders: frozenset[str] = frozenset()  # [gateway] allowed_senders: single addresses answered whatever their domain
     answer_since: float | None = None  # mail that arrived before is not answered (None: the gateway's first start)
+    notify_mailbox: bool = False  # an account problem is also put, as a flagged message, into the mailbox itself
     warnings: tuple[str, ...] = ()  # what the office should change, said at start (a password file others can read)
 
     @property
@@ -191,6 +193,7 @@ def load_config(path: Path) -> MailConfig:
         roster_senders=_roster_senders(gw, base),
         senders=frozenset(a.strip().lower() for a in senders),
         answer_since=_since(gw.get("answer_since")),
+        notify_mailbox=gw.get("notify_mailbox") is True,
         warnings=tuple(_WARNINGS),
     )
 

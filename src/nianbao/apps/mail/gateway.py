@@ -37,6 +37,7 @@ import sqlite3
 import ssl
 import tempfile
 import time
+from email.message import EmailMessage
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -148,7 +149,7 @@ class Gateway:
                 finished += self._contained(imap, sender, folder, uidvalidity, uid, seen, condstore)
             if not self.stopping:
                 finished += self._orphans(sender, seen)
-            self._account(sender)
+            self._account(sender, imap)
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
             if disk_full(exc):
                 raise GatewayError(DISK_FULL) from exc
@@ -165,9 +166,10 @@ class Gateway:
                 pass
         return finished
 
-    def _account(self, sender: Sender) -> None:
+    def _account(self, sender: Sender, imap: imaplib.IMAP4) -> None:
         """The sending account's state after this poll, kept in the journal for --status: a refused
-        account is said once when it starts and once when it works again."""
+        account is said once when it starts (in the log, and with notify_mailbox as a flagged message put
+        into the mailbox itself: SMTP is what fails, IMAP still works) and once when it works again."""
         before = self.journal.meta("account_problem")
         if sender.down is not None and sender.down.kind == ACCOUNT:
             text = str(sender.down)
@@ -175,9 +177,25 @@ class Gateway:
                 self.journal.set_meta("account_problem", text)
                 self.journal.set_meta("account_problem_since", repr(time.time()))
                 log.error("发件账户有问题，回复暂停发送：%s。改正后无需重启，下次轮询自动补发。", text)
+                if self.cfg.notify_mailbox:
+                    self._notice(imap, text)
         elif before is not None and sender.conn is not None:
             self.journal.set_meta("account_problem", None)
             log.warning("发件账户已恢复，暂停期间的回复已开始补发")
+
+    def _notice(self, imap: imaplib.IMAP4, text: str) -> None:
+        waiting = len([e for e in self.journal.pending() if e.state == READY])
+        notice = EmailMessage()
+        notice["From"] = notice["To"] = self.cfg.sender
+        notice["Subject"] = "【年报助手】发件账户有问题，自动回复已暂停"
+        notice["Date"] = email.utils.formatdate(localtime=True)
+        notice["Auto-Submitted"] = "auto-generated"
+        notice.set_content(f"年报邮件网关无法发出回复：{text}。\n\n目前有 {waiting} 封回复等待发送。改正配置（或在邮箱设置中重新生成授权码并更新"
+                           "密码文件）后无需重启网关，下一轮会自动补发；nianbao mail --status 可查看详情。\n\n——年报助手（nianbao）")
+        typ, _ = imap.append(_quote(imap_utf7(self.cfg.imap.folder)), f"({KEYWORD} \\Flagged)",
+                             imaplib.Time2Internaldate(time.time()), notice.as_bytes())
+        if typ != "OK":
+            log.warning("未能在邮箱中放入提醒邮件")
 
     def _contained(self, imap: imaplib.IMAP4, sender: Sender, folder: str, uidvalidity: int, uid: int,
                    seen: set[str], condstore: bool) -> int:
