@@ -1058,3 +1058,77 @@ def test_the_journal_and_staging_are_private_and_a_readable_password_file_is_sai
         assert load_config(config).warnings == ()
     finally:
         os.umask(old)
+
+
+# --- install anywhere: provider presets and `mail --test` (issue 24) ----------------------------------------
+
+# What each provider documents for mail clients: (IMAP host, port, security), (SMTP host, port, security)
+DOCUMENTED = {
+    "163": (("imap.163.com", 993, "tls"), ("smtp.163.com", 465, "tls")),
+    "126": (("imap.126.com", 993, "tls"), ("smtp.126.com", 465, "tls")),
+    "qq": (("imap.qq.com", 993, "tls"), ("smtp.qq.com", 465, "tls")),
+    "coremail": (("mail.example.gov.cn", 993, "tls"), ("mail.example.gov.cn", 465, "tls")),
+    "exchange": (("mail.example.gov.cn", 993, "tls"), ("mail.example.gov.cn", 587, "starttls")),
+}
+
+
+@pytest.mark.parametrize("provider", list(DOCUMENTED))
+def test_provider_presets_are_what_the_providers_document(provider, tmp_path, monkeypatch, capsys):
+    assert main(["mail", "--example-config", "--provider", provider]) == 0
+    text = capsys.readouterr().out
+    assert "授权" in text or provider in ("exchange",)
+    path = tmp_path / f"{provider}.toml"
+    path.write_text(text, "utf-8")
+    monkeypatch.setenv("NIANBAO_IMAP_PASSWORD", "a")
+    monkeypatch.setenv("NIANBAO_SMTP_PASSWORD", "b")
+    cfg = load_config(path)
+    assert ((cfg.imap.host, cfg.imap.port, cfg.imap.security), (cfg.smtp.host, cfg.smtp.port, cfg.smtp.security)) == DOCUMENTED[provider]
+
+
+def test_allowed_senders_beside_domains(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", "x")
+    config = _write_config(tmp_path / "m.toml", extra_gateway='allowed_senders = ["DaZhuang@163.com"]')
+    cfg = load_config(config)
+    assert "dazhuang@163.com" in cfg.allowed_senders and cfg.allowed_domains == ["county.gov.cn"]
+    only = tmp_path / "only.toml"
+    only.write_text(config.read_text("utf-8").replace('allowed_domains = ["county.gov.cn"]', ""), "utf-8")
+    assert load_config(only).allowed_domains == []
+    none = tmp_path / "none.toml"
+    none.write_text(only.read_text("utf-8").replace('allowed_senders = ["DaZhuang@163.com"]', ""), "utf-8")
+    with pytest.raises(ConfigError, match="allowed_senders"):
+        load_config(none)
+
+
+@needs_dovecot
+def test_mail_test_succeeds_and_sends_one_message_to_the_mailbox(dovecot, smtp, gateway_config, capsys):
+    dovecot.deliver(_folder(gateway_config), _msg())  # the folder exists, with one message
+    assert main(["mail", "--config", str(gateway_config), "--test"]) == 0
+    out = capsys.readouterr().out
+    assert "✓ 收件服务器" in out and "登录成功" in out and "中有 1 封邮件" in out and "✓ 发件服务器" in out and "邮件设置正确" in out
+    (sent,) = smtp.wait(1)
+    assert sent.rcpt_tos == ["nianbao@county.gov.cn"] and sent.message["Subject"] == "【年报助手】邮件网关测试"
+    assert sent.message["Auto-Submitted"] == "auto-generated"
+
+
+@needs_dovecot
+def test_mail_test_says_what_is_wrong(dovecot, tmp_path, monkeypatch, capsys):
+    sink = _own_sink(dovecot, password="right")
+    try:
+        monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", "wrong-authorisation-code")
+        monkeypatch.setenv("NIANBAO_TEST_SMTP_PASSWORD", "wrong")
+        config = _write_config(tmp_path / "m.toml", dovecot.port, sink.port, str(dovecot.cert),
+                               smtp_extra='password_env = "NIANBAO_TEST_SMTP_PASSWORD"\n')
+        assert main(["mail", "--config", str(config), "--test"]) == 3
+        captured = capsys.readouterr()
+        assert "✗ 收件服务器拒绝登录" in captured.out and "授权码" in captured.out
+        assert "✗ 发件服务器" in captured.out and "拒绝登录" in captured.out and "邮件设置有问题" in captured.err
+        # TLS asked of a port that speaks plain IMAP first (143 with STARTTLS)
+        monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+        monkeypatch.setenv("NIANBAO_TEST_SMTP_PASSWORD", "right")
+        config.write_text(config.read_text("utf-8").replace('security = "starttls"', 'security = "tls"', 1), "utf-8")
+        assert main(["mail", "--config", str(config), "--test"]) == 3
+        out = capsys.readouterr().out
+        assert "✗ 与收件服务器" in out and "加密连接失败" in out and "993" in out
+        assert "✓ 发件服务器" in out and len(sink.received) == 1
+    finally:
+        sink.stop()

@@ -26,7 +26,8 @@ from typing import Any, TypeVar, cast
 import click
 
 from nianbao import __version__
-from nianbao.apps.mail.config import EXAMPLE, ConfigError, journal_path, load_config
+from nianbao.apps.mail.config import PRESETS, ConfigError, journal_path, load_config
+from nianbao.apps.mail.config import example as example_config
 from nianbao.conversion import FORMATS, Status, annotate, check, convert, import_published, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level, Report
@@ -733,11 +734,16 @@ def import_cmd(report: str, output: str) -> None:
 @option("-c", "--config", "config", type=_Path(dir_okay=False), metavar="配置.toml", help="配置文件（TOML），见 --example-config")
 @option("--once", is_flag=True, help="只处理一轮后退出（可用于定时任务）")
 @option("--status", is_flag=True, help="显示处理记录（谁、何时、哪个文件、结果）后退出")
+@option("--test", "test", is_flag=True, help="测试配置：登录收件和发件服务器、给本邮箱发一封测试邮件，说明哪里不对后退出")
 @option("--example-config", "example", is_flag=True, help="打印一份配置文件示例后退出")
-def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> None:
+@option("--provider", "provider", type=click.Choice(sorted(PRESETS)), metavar="邮箱",
+        help="与 --example-config 一起用：按邮箱服务商填好服务器：163、126、qq、coremail（政务邮箱）、exchange")
+def mail_cmd(config: str | None, once: bool, status: bool, test: bool, example: bool, provider: str | None) -> None:
     if example:
-        click.echo(EXAMPLE, nl=False)
+        click.echo(example_config(provider), nl=False)
         return
+    if provider:
+        raise click.UsageError("--provider 需要与 --example-config 一起使用")
     if not config:
         raise click.UsageError("请用 --config 指定配置文件（nianbao mail --example-config 可打印示例）")
     path = _input_path(config)
@@ -751,9 +757,19 @@ def mail_cmd(config: str | None, once: bool, status: bool, example: bool) -> Non
         cfg = load_config(path)
     except ConfigError as exc:
         raise Failure(str(exc)) from exc
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     for warning in cfg.warnings:
         click.echo(f"注意：{warning}", err=True)
+    if test:
+        from nianbao.apps.mail.selftest import self_test  # as the gateway above
+
+        results = self_test(cfg)
+        for ok, text in results:
+            click.echo(("✓ " if ok else "✗ ") + text)
+        if not all(ok for ok, _ in results):
+            raise Failure("邮件设置有问题，请按上面的说明修改配置后再试")
+        click.echo("邮件设置正确：可以运行 nianbao mail --config 启动网关。")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     click.echo(f"邮件网关已启动：{cfg.imap.user}@{cfg.imap.host} 的“{cfg.imap.folder}”，每 {cfg.poll_seconds:g} 秒查看一次；"
                f"处理记录 {cfg.journal}。按 Ctrl+C 停止。", err=True)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,49 @@ notify_mailbox = true                  # 发件账户出问题（如授权码过
 
 
 _WARNINGS: list[str] = []  # collected while one configuration is read (load_config empties it first)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A mail provider's servers as the provider documents them (host, port, encryption) and how to log in."""
+    title: str
+    imap: tuple[str, int, str]
+    smtp: tuple[str, int, str]
+    login: str  # a line for the configuration: what the password is
+
+
+PRESETS = {
+    "163": Preset("网易 163 邮箱", ("imap.163.com", 993, "tls"), ("smtp.163.com", 465, "tls"),
+                  "网页版 163 邮箱“设置 → POP3/SMTP/IMAP”中开启 IMAP/SMTP 服务，密码处填那里生成的“授权码”，不是登录密码"),
+    "126": Preset("网易 126 邮箱", ("imap.126.com", 993, "tls"), ("smtp.126.com", 465, "tls"),
+                  "网页版 126 邮箱“设置 → POP3/SMTP/IMAP”中开启 IMAP/SMTP 服务，密码处填那里生成的“授权码”，不是登录密码"),
+    "qq": Preset("QQ 邮箱", ("imap.qq.com", 993, "tls"), ("smtp.qq.com", 465, "tls"),
+                 "网页版 QQ 邮箱“设置 → 账号”中开启 IMAP/SMTP 服务，密码处填生成的“授权码”，不是 QQ 密码"),
+    "coremail": Preset("政务邮箱（Coremail）", ("mail.example.gov.cn", 993, "tls"), ("mail.example.gov.cn", 465, "tls"),
+                       "把 mail.example.gov.cn 换成本地政务邮箱网页登录的地址（如 mail.xx.gov.cn）；开启了“客户端授权密码”的，"
+                       "密码处填客户端授权密码"),
+    "exchange": Preset("Exchange（单位自建）", ("mail.example.gov.cn", 993, "tls"), ("mail.example.gov.cn", 587, "starttls"),
+                       "把 mail.example.gov.cn 换成单位 Exchange 服务器的地址；须由管理员为该邮箱开启 IMAP4；用户名一般是完整邮箱地址"),
+}
+
+
+def example(provider: str | None = None) -> str:
+    """The example configuration, for a provider's servers when one is named."""
+    if provider is None:
+        return EXAMPLE
+    p = PRESETS[provider]
+    text = f"# {p.title}：{p.login}。\n" + EXAMPLE
+    for section, (host, port, security) in (("imap", p.imap), ("smtp", p.smtp)):
+        head, _, rest = text.partition(f"[{section}]\n")
+        block, sep, tail = rest.partition("\n\n")
+        block = re.sub(r'(?m)^host = ".*"$', f'host = "{host}"', block)
+        block = re.sub(r"(?m)^port = \d+", f"port = {port}", block)
+        block = re.sub(r'(?m)^security = "\w+"', f'security = "{security}"', block)
+        text = head + f"[{section}]\n" + block + sep + tail
+    if provider in ("163", "126", "qq"):
+        domain = {"163": "163.com", "126": "126.com", "qq": "qq.com"}[provider]
+        text = text.replace("nianbao@example.gov.cn", f"nianbao@{domain}")
+    return text
 
 
 class ConfigError(Exception):

@@ -104,6 +104,9 @@ def connect_imap(server: Server) -> imaplib.IMAP4:
             if server.security == "starttls":
                 imap.starttls(_context(server))
         imap.login(server.user, server.password)
+        if "ID" in imap.capabilities:
+            # RFC 2971: 163 and 126 refuse to open a folder ("Unsafe Login") for a client that does not say who it is
+            imap.xatom("ID", '("name" "nianbao" "vendor" "nianbao")')
         return imap
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
         raise GatewayError(f"无法登录收件服务器 {server.host}:{server.port}（{_reason(exc)}）") from exc
@@ -134,7 +137,7 @@ class Gateway:
         finished = 0
         try:
             folder = self.cfg.imap.folder
-            typ, _ = imap.select(_quote(imap_utf7(folder)))
+            typ, _ = imap.select(mailbox_name(folder))
             if typ != "OK":
                 raise GatewayError(f"收件服务器上没有文件夹“{folder}”")
             uidvalidity = int((imap.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
@@ -192,7 +195,7 @@ class Gateway:
         notice["Auto-Submitted"] = "auto-generated"
         notice.set_content(f"年报邮件网关无法发出回复：{text}。\n\n目前有 {waiting} 封回复等待发送。改正配置（或在邮箱设置中重新生成授权码并更新"
                            "密码文件）后无需重启网关，下一轮会自动补发；nianbao mail --status 可查看详情。\n\n——年报助手（nianbao）")
-        typ, _ = imap.append(_quote(imap_utf7(self.cfg.imap.folder)), f"({KEYWORD} \\Flagged)",
+        typ, _ = imap.append(mailbox_name(self.cfg.imap.folder), f"({KEYWORD} \\Flagged)",
                              imaplib.Time2Internaldate(time.time()), notice.as_bytes())
         if typ != "OK":
             log.warning("未能在邮箱中放入提醒邮件")
@@ -582,6 +585,11 @@ def _flags(imap: imaplib.IMAP4, uid: int, modseq: bool) -> tuple[set[str], int]:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def mailbox_name(folder: str) -> str:
+    """A folder's name as an IMAP command argument: modified UTF-7, quoted."""
+    return _quote(imap_utf7(folder))
 
 
 def _quote(folder: str) -> str:

@@ -1,0 +1,96 @@
+"""The offline bundle (tools/bundle.py, packaging/): built for this machine's platform, installed with the
+network unreachable into a fresh place, then `nianbao` typed in a new login shell converts the example."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+REQUIRE = os.environ.get("NIANBAO_REQUIRE_BUNDLE") == "1"
+
+
+def _offline(cmd: list[str]) -> list[str]:
+    """The command in a network namespace of its own (no network at all) when we may make one."""
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        return ["unshare", "-n", *cmd]
+    return cmd  # the install script uses pip --no-index either way; PIP_INDEX_URL below points nowhere
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle") / "nianbao-offline"
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "bundle.py"), "-o", str(out), "--target", "this"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        message = f"the bundle could not be built (no package index?): {done.stderr[-800:]}"
+        pytest.fail(message) if REQUIRE else pytest.skip(message)
+    print("\n" + done.stdout)
+    return out
+
+
+def test_the_bundle_holds_everything_for_its_targets(bundle):
+    names = {p.name for p in (bundle / "wheels").iterdir()}
+    assert any(n.startswith("nianbao-") for n in names) and any(n.startswith("pip-") for n in names)
+    for package in ("pandas", "numpy", "openpyxl", "docxtpl", "lxml", "pdfplumber", "fastapi", "uvicorn"):
+        assert any(n.lower().startswith(package + "-") for n in names), package
+    assert all(n.endswith(".whl") for n in names), "wheels only: nothing to compile on the office's machine"
+    for script in ("install.sh", "install.ps1", "install.bat", "安装说明.txt", "examples/大庄乡人民政府2024.xlsx"):
+        assert (bundle / script).is_file(), script
+    assert (bundle / "install.ps1").read_bytes().startswith(b"\xef\xbb\xbf"), "Windows PowerShell 5.1 needs the BOM for Chinese"
+    with zipfile.ZipFile(bundle.with_suffix(".zip")) as zf:
+        assert f"{bundle.name}/install.sh" in zf.namelist()
+
+
+def test_installed_offline_nianbao_is_on_the_path_and_converts_the_example(bundle, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+           "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_CONFIG_FILE": os.devnull}
+    # the interpreter this venv was made from: the bundle was built for its version
+    python = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
+    started = time.monotonic()
+    done = subprocess.run(_offline(["bash", str(bundle / "install.sh"), "--python", python]), env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    print(f"\ninstalled offline in {time.monotonic() - started:.1f} s")
+    assert "安装完成" in done.stderr and "加入 PATH" in done.stderr
+    # a new terminal (a login shell reads ~/.profile): the user types nianbao
+    work = tmp_path / "work"
+    work.mkdir()
+    example = bundle / "examples" / "大庄乡人民政府2024.xlsx"
+    shell = f"umask 022 && cd '{work}' && nianbao convert '{example}' -o 大庄乡.docx"
+    done = subprocess.run(_offline(["bash", "-lc", shell]), env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = work / "大庄乡.docx"
+    assert out.stat().st_size > 10_000 and out.stat().st_mode & 0o777 == 0o644, "the user's umask, not a private file"
+    # installing again (an update) replaces the installation and writes the PATH line once
+    again = subprocess.run(_offline(["bash", str(bundle / "install.sh"), "--python", python]), env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert (home / ".profile").read_text().count("# nianbao") == 1
+
+
+def test_a_python_too_old_is_said_in_chinese(bundle, tmp_path):
+    fake = tmp_path / "python3.8"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    done = subprocess.run(["bash", str(bundle / "install.sh"), "--python", str(fake)], env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "不是 3.11 或 3.12" in done.stderr
+    tools = tmp_path / "bin"  # a desktop whose only Python is an old one: the usual tools, no python3.11/3.12
+    tools.mkdir()
+    for tool in ("dirname", "uname", "ls", "head", "sed", "tar", "mkdir", "rm"):
+        (tools / tool).symlink_to(shutil.which(tool) or f"/bin/{tool}")
+    (tools / "python3").symlink_to(fake)
+    done = subprocess.run([shutil.which("bash") or "/bin/bash", str(bundle / "install.sh")], env={"HOME": str(tmp_path), "PATH": str(tools)},
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "麒麟" in done.stderr and "--python-archive" in done.stderr
