@@ -20,8 +20,9 @@ REQUIRE = os.environ.get("NIANBAO_REQUIRE_BUNDLE") == "1"
 
 def _offline(cmd: list[str]) -> list[str]:
     """The command in a network namespace of its own (no network at all) when we may make one."""
-    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
-        return ["unshare", "-n", *cmd]
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-n", *cmd]
     return cmd  # the install script uses pip --no-index either way; PIP_INDEX_URL below points nowhere
 
 
@@ -94,3 +95,56 @@ def test_a_python_too_old_is_said_in_chinese(bundle, tmp_path):
     done = subprocess.run([shutil.which("bash") or "/bin/bash", str(bundle / "install.sh")], env={"HOME": str(tmp_path), "PATH": str(tools)},
                           capture_output=True, text=True)
     assert done.returncode == 2 and "麒麟" in done.stderr and "--python-archive" in done.stderr
+
+
+def _interpreter(version: str) -> str | None:
+    """A Python of that version on this machine (Debian's, or one pyenv installed), or None."""
+    found = shutil.which(f"python{version}")
+    candidates = [found] if found and "shims" not in found else []
+    candidates += sorted(str(p) for p in Path("/root/.pyenv/versions").glob(f"{version}.*/bin/python{version}"))
+    for candidate in candidates:
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def test_a_desktop_with_an_old_python_installs_with_the_bundled_one(tmp_path):
+    """Kylin V10 / UOS 20: python3 is 3.8. The bundle brings a Python 3.12 (here a stand-in for a
+    python-build-standalone archive: python/bin/python3.12 starting this machine's 3.12) and installs with it,
+    offline; nianbao then converts the example on Python 3.12."""
+    py312, py38 = _interpreter("3.12"), _interpreter("3.8")
+    if py312 is None or py38 is None:
+        message = "needs a Python 3.12 and a Python 3.8 on this machine (pyenv's)"
+        pytest.fail(message) if REQUIRE else pytest.skip(message)
+    stand_in = tmp_path / "standalone"
+    (stand_in / "python" / "bin").mkdir(parents=True)
+    launcher = stand_in / "python" / "bin" / "python3.12"
+    launcher.write_text(f'#!/bin/sh\nexec "{py312}" "$@"\n')
+    launcher.chmod(0o755)
+    archive = tmp_path / "cpython-3.12-x86_64-linux-install_only.tar.gz"
+    subprocess.run(["tar", "-czf", str(archive), "-C", str(stand_in), "python"], check=True)
+    out = tmp_path / "bundle" / "nianbao-offline"
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "bundle.py"), "-o", str(out), "--target", "linux-x86_64-cp312",
+                           "--python-archive", f"linux-x86_64={archive}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        message = f"the bundle could not be built (no package index?): {done.stderr[-800:]}"
+        pytest.fail(message) if REQUIRE else pytest.skip(message)
+    tools = tmp_path / "bin"  # the desktop: its tools, and python3 = 3.8
+    tools.mkdir()
+    for tool in ("dirname", "uname", "ls", "head", "sed", "tar", "gzip", "mkdir", "rm", "ln", "grep", "cat", "sh"):
+        (tools / tool).symlink_to(shutil.which(tool) or f"/bin/{tool}")
+    (tools / "python3").symlink_to(py38)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": str(tools), "LANG": "C.UTF-8", "PIP_CONFIG_FILE": os.devnull}
+    bash = shutil.which("bash") or "/bin/bash"
+    done = subprocess.run(_offline([bash, str(out / "install.sh")]), env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "使用离线包自带的 Python" in done.stderr and "3.12" in done.stderr
+    nianbao = home / ".local" / "bin" / "nianbao"
+    converted = subprocess.run(_offline([str(nianbao), "convert", str(out / "examples" / "大庄乡人民政府2024.xlsx"), "-o",
+                                         str(tmp_path / "大庄乡.docx")]), env=env, capture_output=True, text=True, timeout=300)
+    assert converted.returncode == 0, converted.stderr
+    version = subprocess.run([str(home / ".local/share/nianbao/venv/bin/python"), "-c", "import sys; print(sys.version_info[:2])"],
+                             capture_output=True, text=True)
+    assert version.stdout.strip() == "(3, 12)"
