@@ -119,7 +119,7 @@ def test_library_quick_start_in_the_readme_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "填好的.xlsx").write_bytes(DAZHUANG.read_bytes())
     namespace: dict[str, object] = {}
-    exec(compile(m.group(1), "README quick start", "exec"), namespace)  # noqa: S102 - our own README's code
+    exec(compile(m.group(1), "README quick start", "exec"), namespace)  # our own README's code
     assert (tmp_path / "大庄乡人民政府2024年政府信息公开工作年度报告.docx").is_file()
 
 

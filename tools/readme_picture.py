@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from preview import to_pdf, to_png  # noqa: E402
+from preview import to_pdf, to_png
 
-from nianbao.apps.cli import main as nianbao  # noqa: E402
+from nianbao.apps.cli import main as nianbao
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "report-tables.png"

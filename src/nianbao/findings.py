@@ -22,151 +22,125 @@ class Level(str, Enum):
         return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
 
 
-# Every code the checker can emit, with a short Chinese title. The README's code list is generated
-# from this table, and a test fails if a finding uses a code that is not listed here.
-CODES: dict[str, str] = {
+@dataclass(frozen=True)
+class Code:
+    """What a finding code means: its title, the level its findings have unless a call site says otherwise
+    (``Finding.of(..., level=...)``, with the reason beside it), the rule it rests on where it is a judgement
+    rather than the form's arithmetic (as the README states it: each is a warning the clerk can explain in
+    the 说明 sheet), and a hint for the person who mends it."""
+
+    title: str
+    level: Level
+    rule: str = ""
+    hint: str = ""
+
+
+E, W, I = Level.ERROR, Level.WARNING, Level.INFO  # noqa: E741 - the table below reads as a table
+
+# Every finding code, once: the stable codes other tools and the README rely on.
+CATALOGUE: dict[str, Code] = {
     # the file itself
-    "file-missing": "文件不存在",
-    "file-empty": "文件为空",
-    "file-too-large": "文件过大",
-    "file-not-xlsx": "不是 .xlsx 工作簿",
-    "file-encrypted-or-legacy": "旧版 .xls/.et 或加密工作簿",
-    "file-corrupt": "工作簿已损坏，无法读取",
-    "file-macro": "工作簿含宏",
-    "file-unsafe": "工作簿含有不安全的内容",
-    "file-limits": "读取超出时间或内存限制",
-    "internal-error": "程序内部错误",
+    "file-missing": Code("文件不存在", E),
+    "file-empty": Code("文件为空", E),
+    "file-too-large": Code("文件过大", E),
+    "file-not-xlsx": Code("不是 .xlsx 工作簿", E),
+    "file-encrypted-or-legacy": Code("旧版 .xls/.et 或加密工作簿", E),
+    "file-corrupt": Code("工作簿已损坏，无法读取", E),
+    "file-macro": Code("工作簿含宏", W),
+    "file-unsafe": Code("工作簿含有不安全的内容", E),
+    "file-limits": Code("读取超出时间或内存限制", E),
+    "internal-error": Code("程序内部错误", E),
     # the template
-    "template-unknown": "不是本工具的填报模板",
-    "template-version": "模板版本不符",
-    "sheet-missing": "工作表缺失",
-    "label-changed": "表格标签被改动",
-    "layout-shifted": "表格中插入了行，已按文字定位读取",
-    "merge-broken": "合并单元格被拆分",
-    "sheet-renamed": "工作表被改名",
-    "sheet-hidden": "工作表被隐藏",
-    "sheet-reordered": "工作表顺序被改动",
-    "extra-sheet": "多出的工作表",
-    "unexpected-content": "填报区域外有内容",
+    "template-unknown": Code("不是本工具的填报模板", E),
+    "template-version": Code("模板版本不符", E),
+    "sheet-missing": Code("工作表缺失", E),
+    "label-changed": Code("表格标签被改动", E),
+    "layout-shifted": Code("表格中插入了行，已按文字定位读取", W),
+    "merge-broken": Code("合并单元格被拆分", W),
+    "sheet-renamed": Code("工作表被改名", W),
+    "sheet-hidden": Code("工作表被隐藏", I),
+    "sheet-reordered": Code("工作表顺序被改动", I),
+    "extra-sheet": Code("多出的工作表", W),
+    "unexpected-content": Code("填报区域外有内容", W),
     # 基本信息
-    "meta-missing": "基本信息未填写",
-    "meta-invalid": "基本信息填写有误",
-    "form-mismatch": "表格格式与模板不符",
-    "form-year-mismatch": "表格格式与报告年度不符",
-    "date-implausible": "落款日期可疑",
-    "agency-name": "机关名称可能不是全称",
+    "meta-missing": Code("基本信息未填写", E),
+    "meta-invalid": Code("基本信息填写有误", E, rule="联系电话是 9 到 11 位、不以 0 或 1 开头的数字（Excel 把它当成数字，丢了开头的 0）时为警告"),
+    "form-mismatch": Code("表格格式与模板不符", E),
+    "form-year-mismatch": Code("表格格式与报告年度不符", E),
+    "date-implausible": Code("落款日期可疑", W, rule="落款日期早于报告年度结束为警告；晚于报告年度一年以上（像是上一年的工作簿又发了一次）为错误"),
+    "agency-name": Code("机关名称可能不是全称", W, rule="乡镇街道的全称不以“人民政府”“办事处”结尾；全称中有“（盖章）”；写了两个机关的名称"),
     # figures
-    "value-blank": "数字单元格为空",
-    "value-not-number": "不是数字",
-    "value-negative": "不能为负数",
-    "value-not-integer": "应为整数",
-    "value-too-large": "数值过大",
-    "value-normalized": "文本形式的数字已按数字读取",
-    "value-formula": "公式已按计算结果读取",
-    "value-rounded": "计算误差已按整数读取",
-    "total-mismatch": "合计与分项之和不符",
-    "balance-mismatch": "勾稽关系不成立",
-    "plausibility": "数字关系不合常理",
-    "regulation-nonzero": "不应有规章数据",
-    "tables-all-zero": "统计表全部是模板的 0",
+    "value-blank": Code("数字单元格为空", E),
+    "value-not-number": Code("不是数字", E),
+    "value-negative": Code("不能为负数", E),
+    "value-not-integer": Code("应为整数", E),
+    "value-too-large": Code("数值过大", E),
+    "value-normalized": Code("文本形式的数字已按数字读取", W),
+    "value-formula": Code("公式已按计算结果读取", I),
+    "value-rounded": Code("计算误差已按整数读取", I),
+    "total-mismatch": Code("合计与分项之和不符", E),
+    "balance-mismatch": Code("勾稽关系不成立", E),
+    "plausibility": Code("数字关系不合常理", W,
+                   rule="实际收取的信息处理费多于应收；发出收费通知却应收 0 元，或应收却没有发通知；乡镇街道的行政事业性收费达到 1000 万元（多半是按元填在了“万元”栏）；表三、表四的一格达到 100000 件（多半多打了 0）"),
+    "regulation-nonzero": Code("不应有规章数据", W),
+    "tables-all-zero": Code("统计表全部是模板的 0", W),
     # narrative
-    "narrative-empty": "必填文字部分为空",
-    "narrative-year": "文字中的年份与报告年度不符",
-    "numbering-removed": "已去除手工编号",
-    "heading-echo": "正文开头重复了小标题",
-    "heading-is-text": "小标题栏里是正文",
-    "narrative-placeholder": "文字栏只填了“/”“无”等符号",
-    "text-placeholder": "文字中留有占位符",
-    "text-jiezhi": "“截止”应为“截至”",
-    "text-other-agency": "正文中有其他单位的名称",
-    "text-section-heading": "正文中有报告的部分标题（整篇报告粘贴进来）",
-    "text-repeated": "词语重复",
-    "text-punctuation": "中文中用了半角标点",
-    "text-spacing": "多余的空格",
-    "text-enumeration": "“一是、二是”序号不连续或重复",
-    "text-too-short": "总体情况过短",
-    "text-supervision": "未说明考核、评议和责任追究",
-    "other-unexplained": "“其他”处理未作说明",
-    "narrative-figure": "正文中的数字与统计表不一致",
-    "narrative-basis": "正文中的数字与统计表口径不同",
-    "narrative-percent": "正文中的比例算不对",
-    "narrative-claim": "正文中的说法与统计表不符",
+    "narrative-empty": Code("必填文字部分为空", E),
+    "narrative-year": Code("文字中的年份与报告年度不符", W, rule="段落以往年的年份开头，或写“截至某年底”而不是报告年度，或出现与报告年度相差一年以上的年份"),
+    "numbering-removed": Code("已去除手工编号", I),
+    "heading-echo": Code("正文开头重复了小标题", I),
+    "heading-is-text": Code("小标题栏里是正文", W),
+    "narrative-placeholder": Code("文字栏只填了“/”“无”等符号", W),
+    "text-placeholder": Code("文字中留有占位符", E),
+    "text-jiezhi": Code("“截止”应为“截至”", W),
+    "text-other-agency": Code("正文中有其他单位的名称", W, rule="乡镇、街道的报告中出现另一个乡镇、街道的机构（如“黄土镇政务公开专区”“黄土镇人民政府”），且不是本单位所在地的名称"),
+    "text-section-heading": Code("正文中有报告的部分标题（整篇报告粘贴进来）", W),
+    "text-repeated": Code("词语重复", W),
+    "text-punctuation": Code("中文中用了半角标点", W),
+    "text-spacing": Code("多余的空格", W),
+    "text-enumeration": Code("“一是、二是”序号不连续或重复", W),
+    "text-too-short": Code("总体情况过短", W),
+    "text-supervision": Code("未说明考核、评议和责任追究", W),
+    "other-unexplained": Code("“其他”处理未作说明", W),
+    "narrative-figure": Code("正文中的数字与统计表不一致", W),
+    "narrative-basis": Code("正文中的数字与统计表口径不同", I),
+    "narrative-percent": Code("正文中的比例算不对", W),
+    "narrative-claim": Code("正文中的说法与统计表不符", W),
     # across years (with --previous)
-    "carryover-mismatch": "上年结转与上年报告不符",
-    "valid-count-jump": "现行有效件数与上年对不上",
-    "copied-text": "与上年报告内容雷同",
-    "previous-year": "上年工作簿的年度不对",
-    "previous-unreadable": "上年工作簿无法读取",
-    "previous-agency": "上年工作簿是其他单位的",
+    "carryover-mismatch": Code("上年结转与上年报告不符", W),
+    "valid-count-jump": Code("现行有效件数与上年对不上", W),
+    "copied-text": Code("与上年报告内容雷同", W),
+    "previous-year": Code("上年工作簿的年度不对", W),
+    "previous-unreadable": Code("上年工作簿无法读取", W),
+    "previous-agency": Code("上年工作簿是其他单位的", W),
     # acknowledgements (说明 sheet)
-    "ack-error": "错误不能以说明代替修改",
-    "ack-unused": "说明没有对应的警告",
-    "text-cleaned": "已清理文字中的控制字符",
-    "text-private-use": "文字中有造字，无法显示",
+    "ack-error": Code("错误不能以说明代替修改", I),
+    "ack-unused": Code("说明没有对应的警告", I),
+    "text-cleaned": Code("已清理文字中的控制字符", I),
+    "text-private-use": Code("文字中有造字，无法显示", W),
     # importing a published report
-    "import-unplaced": "导入时没有找到的数字",
-    "import-unknown-row": "导入时表格中有格式以外的行",
-    "import-rebuilt": "导入的统计表没有表格线，按文字位置读取",
-    "import-label-variant": "导入时表格标签与国家格式略有不同",
-    "import-unit": "导入时金额已换算单位",
-    "import-text-lost": "导入时有文字没有放进工作簿",
-    "import-fee-unclear": "导入时收费情况没有读懂",
+    "import-unplaced": Code("导入时没有找到的数字", E),
+    "import-unknown-row": Code("导入时表格中有格式以外的行", W),
+    "import-rebuilt": Code("导入的统计表没有表格线，按文字位置读取", W),
+    "import-label-variant": Code("导入时表格标签与国家格式略有不同", W),
+    "import-unit": Code("导入时金额已换算单位", W),
+    "import-text-lost": Code("导入时有文字没有放进工作簿", W),
+    "import-fee-unclear": Code("导入时收费情况没有读懂", W),
     # a region's report against its units (nianbao region, check --units)
-    "region-sum-mismatch": "地区报告的数字与各单位之和不符",
-    "region-units-missing": "有单位未计入各单位之和",
-    "region-relation-broken": "各单位之和的勾稽关系不成立",
+    "region-sum-mismatch": Code("地区报告的数字与各单位之和不符", E),
+    "region-units-missing": Code("有单位未计入各单位之和", W),
+    "region-relation-broken": Code("各单位之和的勾稽关系不成立", W),
     # what only many published reports together show (nianbao audit)
-    "audit-similar-previous": "与本单位上年报告雷同",
-    "audit-similar-other": "与其他单位的报告雷同",
-    "audit-duplicate": "同一份报告重复出现",
-    "audit-same-tables": "统计表与其他单位逐格相同",
+    "audit-similar-previous": Code("与本单位上年报告雷同", W),
+    "audit-similar-other": Code("与其他单位的报告雷同", W),
+    "audit-duplicate": Code("同一份报告重复出现", W),
+    "audit-same-tables": Code("统计表与其他单位逐格相同", W),
 }
 
-# The level a finding of each code has unless the call site has a reason to differ (a label changed in a
-# narrative sheet's header row is only a warning: the sheet is still read by column).
-LEVELS: dict[str, Level] = {
-    "file-missing": Level.ERROR, "file-empty": Level.ERROR, "file-too-large": Level.ERROR, "file-not-xlsx": Level.ERROR,
-    "file-encrypted-or-legacy": Level.ERROR, "file-corrupt": Level.ERROR, "file-macro": Level.WARNING, "file-unsafe": Level.ERROR,
-    "file-limits": Level.ERROR, "internal-error": Level.ERROR, "template-unknown": Level.ERROR, "template-version": Level.ERROR,
-    "sheet-missing": Level.ERROR, "label-changed": Level.ERROR, "layout-shifted": Level.WARNING, "merge-broken": Level.WARNING,
-    "sheet-renamed": Level.WARNING, "sheet-hidden": Level.INFO, "sheet-reordered": Level.INFO, "extra-sheet": Level.WARNING,
-    "unexpected-content": Level.WARNING, "meta-missing": Level.ERROR, "meta-invalid": Level.ERROR, "form-mismatch": Level.ERROR,
-    "form-year-mismatch": Level.ERROR, "date-implausible": Level.WARNING, "agency-name": Level.WARNING, "value-blank": Level.ERROR,
-    "value-not-number": Level.ERROR, "value-negative": Level.ERROR, "value-not-integer": Level.ERROR, "value-too-large": Level.ERROR,
-    "value-normalized": Level.WARNING, "value-formula": Level.INFO, "value-rounded": Level.INFO, "total-mismatch": Level.ERROR, "balance-mismatch": Level.ERROR,
-    "plausibility": Level.WARNING, "regulation-nonzero": Level.WARNING, "tables-all-zero": Level.WARNING, "narrative-empty": Level.ERROR, "narrative-year": Level.WARNING,
-    "numbering-removed": Level.INFO, "heading-echo": Level.INFO, "heading-is-text": Level.WARNING,
-    "narrative-placeholder": Level.WARNING, "text-placeholder": Level.ERROR, "text-jiezhi": Level.WARNING, "text-other-agency": Level.WARNING, "text-section-heading": Level.WARNING, "text-repeated": Level.WARNING,
-    "text-punctuation": Level.WARNING, "text-spacing": Level.WARNING, "text-enumeration": Level.WARNING, "text-too-short": Level.WARNING,
-    "text-supervision": Level.WARNING, "other-unexplained": Level.WARNING, "narrative-figure": Level.WARNING, "narrative-basis": Level.INFO, "narrative-percent": Level.WARNING,
-    "narrative-claim": Level.WARNING, "carryover-mismatch": Level.WARNING, "valid-count-jump": Level.WARNING, "copied-text": Level.WARNING,
-    "previous-year": Level.WARNING, "previous-unreadable": Level.WARNING, "previous-agency": Level.WARNING, "ack-error": Level.INFO, "ack-unused": Level.INFO,
-    "text-cleaned": Level.INFO, "text-private-use": Level.WARNING, "import-unplaced": Level.ERROR, "import-unknown-row": Level.WARNING,
-    "import-rebuilt": Level.WARNING,
-    "import-label-variant": Level.WARNING,
-    "import-unit": Level.WARNING,
-    "import-text-lost": Level.WARNING,
-    "import-fee-unclear": Level.WARNING,
-    "region-sum-mismatch": Level.ERROR,  # a warning when some units are not in the sum
-    "region-units-missing": Level.WARNING,
-    "region-relation-broken": Level.WARNING,
-    "audit-similar-previous": Level.WARNING, "audit-similar-other": Level.WARNING, "audit-duplicate": Level.WARNING,
-    "audit-same-tables": Level.WARNING,
-}
-
-
-# Where a finding rests on a judgement rather than the form's arithmetic, the rule, as the README states it
-# (each is a warning the clerk can explain in the 说明 sheet).
-RULES: dict[str, str] = {
-    "plausibility": "实际收取的信息处理费多于应收；发出收费通知却应收 0 元，或应收却没有发通知；乡镇街道的行政事业性收费"
-                    "达到 1000 万元（多半是按元填在了“万元”栏）；表三、表四的一格达到 100000 件（多半多打了 0）",
-    "agency-name": "乡镇街道的全称不以“人民政府”“办事处”结尾；全称中有“（盖章）”；写了两个机关的名称",
-    "meta-invalid": "联系电话是 9 到 11 位、不以 0 或 1 开头的数字（Excel 把它当成数字，丢了开头的 0）时为警告",
-    "date-implausible": "落款日期早于报告年度结束为警告；晚于报告年度一年以上（像是上一年的工作簿又发了一次）为错误",
-    "text-other-agency": "乡镇、街道的报告中出现另一个乡镇、街道的机构（如“黄土镇政务公开专区”“黄土镇人民政府”），"
-                         "且不是本单位所在地的名称",
-    "narrative-year": "段落以往年的年份开头，或写“截至某年底”而不是报告年度，或出现与报告年度相差一年以上的年份",
-}
+# Views of the catalogue, for the callers that want one column of it.
+CODES: dict[str, str] = {code: c.title for code, c in CATALOGUE.items()}
+LEVELS: dict[str, Level] = {code: c.level for code, c in CATALOGUE.items()}
+RULES: dict[str, str] = {code: c.rule for code, c in CATALOGUE.items() if c.rule}
 
 
 def _no_nan(value: Any) -> Any:

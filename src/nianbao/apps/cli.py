@@ -963,7 +963,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("已中断。", err=True)
         return EXIT_FAILED
-    except Exception as exc:  # the last line of defence: a bug must not print a traceback at a clerk
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug must not print a traceback at a clerk
         if os.environ.get("NIANBAO_DEBUG"):
             traceback.print_exc()
         click.echo(f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把输入文件和这条消息发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息。", err=True)

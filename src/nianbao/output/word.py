@@ -70,7 +70,7 @@ class _CachingEnvironment(jinja2.Environment):
 
     _compiled: dict[str, jinja2.Template]
 
-    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - jinja2's own signature
+    def from_string(self, source, globals=None, template_class=None):  # jinja2's own signature
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         cache = self.__dict__.setdefault("_compiled", {})

@@ -166,14 +166,6 @@ def _read_structure(path: Path) -> Structure:
     return typed, states, merged, results, beyond
 
 
-def _error(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
-    return Finding(code, Level.ERROR, msg, sheet, cell, **kw)
-
-
-def _warn(code: str, msg: str, sheet: str | None = None, cell: str | None = None, **kw: Any) -> Finding:
-    return Finding(code, Level.WARNING, msg, sheet, cell, **kw)
-
-
 def _open(path: Path, report: Report) -> Grid | None:
     try:
         typed, states, merged, results, beyond = _read_structure(path)
@@ -183,7 +175,7 @@ def _open(path: Path, report: Report) -> Grid | None:
         raise  # the sandbox reports memory as a resource limit, not as a corrupt file
     except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics (PanicException) are BaseException
         # any parser failure on a user's file is a finding, never a traceback
-        report.add(_error("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
+        report.add(Finding.of("file-corrupt", f"“{path.name}”无法作为 Excel 工作簿读取（{type(exc).__name__}）。请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新发送。"))
         return None
     return Grid(values, typed, states, merged, results, beyond)
 
@@ -195,7 +187,7 @@ def _detect_form(grid: Grid, report: Report) -> Form | None:
             version = str(grid.typed(L.MARKER_SHEET, L.MARKER_VERSION_CELL))
             form_id = str(grid.typed(L.MARKER_SHEET, L.MARKER_FORM_CELL))
             if version != L.TEMPLATE_VERSION or form_id not in FORM_IDS:
-                report.add(_error("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
+                report.add(Finding.of("template-version", f"这是第 {version} 版模板（{form_id} 格式），本程序只能读取第 {L.TEMPLATE_VERSION} 版。请用 nianbao template 生成新模板并把数字和文字复制过去。"))
                 return None
             return load_form(form_id)
     # No marker (a copy pasted into a new file): the form whose first table's column headers are there.
@@ -206,7 +198,7 @@ def _detect_form(grid: Grid, report: Report) -> Form | None:
         headers = {ref: text for ref, text in first.labels.items() if parse_cell(ref)[0] <= first.header_rows()}
         if grid.has(sheet) and all(grid.value(sheet, L.to_sheet(ref)) == text for ref, text in headers.items()):
             return form
-    report.add(_error("template-unknown", "这不是 nianbao 的填报模板（找不到模板标记和“主动公开”等工作表）。请用 nianbao template 生成的工作簿填写。"))
+    report.add(Finding.of("template-unknown", "这不是 nianbao 的填报模板（找不到模板标记和“主动公开”等工作表）。请用 nianbao template 生成的工作簿填写。"))
     return None
 
 
@@ -247,7 +239,7 @@ def _table_rows(grid: Grid, sheet: str, table: Table, report: Report) -> RowMap 
     if len(wrong) > 1:
         msg += f"（共 {len(wrong)} 处表格文字不符）"
     actual = None if is_blank(got) else str(got)
-    report.add(_error("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=actual))
+    report.add(Finding.of("label-changed", msg + "。表格文字是国家规定的格式，不能修改；本表的数字未检查。请恢复原样，或把数字复制到新模板。", sheet, at, expected=expected, actual=actual))
     return None
 
 
@@ -351,7 +343,7 @@ def _read_table(grid: Grid, sheet: str, table: Table, rows: RowMap, report: Repo
                 values[ref] = None  # recomputed from its parts; a cached result is never trusted
                 continue
             if is_blank(raw):
-                report.add(_error("value-not-number", f"{table.describe(ref)}：{_formula_problem(grid, sheet, at)}", sheet, at,
+                report.add(Finding.of("value-not-number", f"{table.describe(ref)}：{_formula_problem(grid, sheet, at)}", sheet, at,
                                   actual=grid.typed(sheet, at)))
                 values[ref] = None
                 continue
@@ -389,7 +381,7 @@ def _find_field_rows(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report
                 break
         else:
             expected_row = L.FIELD_TOP + fields.index(f)
-            report.add(_error("label-changed", f"找不到“{f.label}”这一项（原在第 {expected_row} 行 A 列），请勿修改或删除项目名称", sheet, f"A{expected_row}", expected=f.label))
+            report.add(Finding.of("label-changed", f"找不到“{f.label}”这一项（原在第 {expected_row} 行 A 列），请勿修改或删除项目名称", sheet, f"A{expected_row}", expected=f.label))
     return rows
 
 
@@ -448,28 +440,28 @@ def _read_meta(grid: Grid, sheet: str, report: Report) -> Meta:
     for f, ref, raw in _field_cells(grid, sheet, L.META_FIELDS, report, meta.cells):
         if is_blank(raw):
             if f.required:
-                report.add(_error("meta-missing", f"“{f.label}”未填写（{f.hint}）", sheet, ref))
+                report.add(Finding.of("meta-missing", f"“{f.label}”未填写（{f.hint}）", sheet, ref))
             continue
         if f.key == "year":
             m = re.fullmatch(r"(\d{4})(?:\.0)?\s*(?:年度?)?", unicodedata.normalize("NFKC", str(raw)).strip())
             if m and 2000 <= int(m.group(1)) <= 2100:
                 meta.year = int(m.group(1))
             else:
-                report.add(_error("meta-invalid", f"“报告年度”应为四位年份，如 2024，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+                report.add(Finding.of("meta-invalid", f"“报告年度”应为四位年份，如 2024，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
         elif f.key == "form":
             m = re.search(r"(2019|2021)", unicodedata.normalize("NFKC", str(raw)))
             if m:
                 meta.form = m.group(1)
             else:
-                report.add(_error("meta-invalid", f"“表格格式”应为 2021 或 2019，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+                report.add(Finding.of("meta-invalid", f"“表格格式”应为 2021 或 2019，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
         elif f.key == "date":
             meta.date = _parse_date(raw)
             if meta.date is None:
-                report.add(_error("meta-invalid", f"“落款日期”应写成“2025年1月2日”的样子，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
+                report.add(Finding.of("meta-invalid", f"“落款日期”应写成“2025年1月2日”的样子，实际为 {shown(raw)}", sheet, ref, actual=str(raw)))
         else:
             value = " ".join(paragraphs(_cleaned(grid, sheet, ref, report)))
             if f.kind == "choice" and value not in f.choices:
-                report.add(_error("meta-invalid", f"“{f.label}”应从下拉列表选择（{'、'.join(f.choices)}），实际为 {shown(raw)}", sheet, ref, actual=value))
+                report.add(Finding.of("meta-invalid", f"“{f.label}”应从下拉列表选择（{'、'.join(f.choices)}），实际为 {shown(raw)}", sheet, ref, actual=value))
                 continue
             setattr(meta, f.key, value)
     return meta
@@ -480,7 +472,9 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
     for col, expected in zip("AB", L.LIST_COLUMNS):
         ref = f"{col}{L.LIST_HEADER_ROW}"
         if grid.value(sheet, ref) != expected:
-            report.add(_warn("label-changed", f"第 {L.LIST_HEADER_ROW} 行表头应为“{expected}”；仍按 A 列小标题、B 列正文读取", sheet, ref, expected=expected))
+            # only a warning: the narrative sheet is still read by column
+            report.add(Finding.of("label-changed", f"第 {L.LIST_HEADER_ROW} 行表头应为“{expected}”；仍按 A 列小标题、B 列正文读取", sheet, ref,
+                                  level=Level.WARNING, expected=expected))
     nrows = grid.values[sheet].shape[0]
     current: Block | None = None
     titled = 0  # blocks with a heading so far: the number the report will print before the next one
@@ -519,7 +513,9 @@ def _read_narrative(grid: Grid, sheet: str, report: Report) -> Narrative:
             current.cells.extend([body_ref] * len(paras))
     for block in narrative.sections if not narrative.is_empty() else []:  # all empty: one finding later
         if not block.paragraphs:
-            report.add(_warn("narrative-empty", f"小标题“{block.heading}”下没有正文，报告中将略去这个小标题；不需要请删除该行", sheet, block.heading_cell))
+            # only a warning: a sub-heading without text is left out, the section has others
+            report.add(Finding.of("narrative-empty", f"小标题“{block.heading}”下没有正文，报告中将略去这个小标题；不需要请删除该行", sheet,
+                                  block.heading_cell, level=Level.WARNING))
     narrative.blocks = [b for b in narrative.blocks if b.paragraphs]
     return narrative
 
@@ -621,7 +617,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
     names = {want: renamed.get(want, want) for want in L.sheet_order(form)[1:]}
     for want, name in names.items():
         if not grid.has(name):
-            report.add(_error("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.sheetnames if s != L.MARKER_SHEET)}", want))
+            report.add(Finding.of("sheet-missing", f"缺少工作表“{want}”。请勿删除或重命名工作表；现有工作表：{'、'.join(s for s in grid.sheetnames if s != L.MARKER_SHEET)}", want))
     present = {want: name for want, name in names.items() if grid.has(name)}
     allowed: dict[str, Callable[[str, Any], bool]] = {}
 
@@ -630,7 +626,7 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
         meta = _read_meta(grid, present[L.SHEET_META], report)
         allowed[L.SHEET_META] = field_cells(L.META_FIELDS, _rows_of(meta.cells))
     if meta.form and meta.form != form.id:
-        report.add(_error("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", present[L.SHEET_META], meta.cells.get("form"), expected=form.id, actual=meta.form))
+        report.add(Finding.of("form-mismatch", f"“表格格式”填的是 {meta.form}，但本工作簿的统计表是 {form.id} 格式。请用 nianbao template --form {meta.form} 生成对应模板，或改回 {form.id}", present[L.SHEET_META], meta.cells.get("form"), expected=form.id, actual=meta.form))
 
     def narrative(want: str) -> Narrative:
         if want not in present:
@@ -675,6 +671,6 @@ def load(path: str | Path) -> tuple[Submission | None, Report]:
     for want, is_allowed in allowed.items():
         report.extend(unexpected_content(grid.values[present[want]], present[want], is_allowed))
     for sheet, (first, count) in grid.beyond.items():
-        report.add(_warn("unexpected-content", f"第 {L.SCAN_ROWS} 行以下还有 {count} 个单元格有内容（第一个是 {first}），"
+        report.add(Finding.of("unexpected-content", f"第 {L.SCAN_ROWS} 行以下还有 {count} 个单元格有内容（第一个是 {first}），"
                          "不在填报区域内，不会进入报告；请删除", sheet, first, actual=count))
     return sub, report

@@ -21,11 +21,11 @@ _SEPARATORS_RE = re.compile(r"(?<=\d)[,\s\u00a0\u3000'](?=\d{3}(\D|$))")
 
 @dataclass(frozen=True)
 class Parsed:
-    """The outcome for one cell: a value, and at most one problem (code, level, message tail)."""
+    """The outcome for one cell: a value, and at most one problem (its finding code, which gives its level,
+    and the message's tail)."""
 
     value: Number | None
     code: str | None = None
-    level: str | None = None  # "error" | "warning"
     detail: str = ""
     actual: Any = None
 
@@ -71,30 +71,30 @@ def format_figure(value: Number, kind: NumKind) -> str:
 
 def _finish(number: Decimal, kind: NumKind, raw: Any, note: str | None, rounded: bool = False) -> Parsed:
     if abs(number) >= MAX_FIGURE:
-        return Parsed(None, "value-too-large", "error", f"数值 {shown(raw)} 过大，请核对", raw)
+        return Parsed(None, "value-too-large", f"数值 {shown(raw)} 过大，请核对", raw)
     integral = number == number.to_integral_value()
     if kind is not NumKind.INT_SIGNED and number < 0:
-        return Parsed(None, "value-negative", "error", f"不能为负数，实际为 {shown(raw)}", raw)
+        return Parsed(None, "value-negative", f"不能为负数，实际为 {shown(raw)}", raw)
     if kind is not NumKind.DECIMAL_GE0 and not integral:
-        return Parsed(None, "value-not-integer", "error", f"应为整数（件数），实际为 {shown(raw)}", raw)
+        return Parsed(None, "value-not-integer", f"应为整数（件数），实际为 {shown(raw)}", raw)
     value: Number = number if kind is NumKind.DECIMAL_GE0 else int(number)
     if note:
-        return Parsed(value, "value-normalized", "warning", note, raw)
+        return Parsed(value, "value-normalized", note, raw)
     if rounded:
-        return Parsed(value, "value-rounded", "info", f"是 {repr(raw)}（计算产生的微小误差，Excel 显示为 {value}），已按 {value} 读取", raw)
+        return Parsed(value, "value-rounded", f"是 {repr(raw)}（计算产生的微小误差，Excel 显示为 {value}），已按 {value} 读取", raw)
     return Parsed(value)
 
 
 def parse_figure(raw: Any, kind: NumKind) -> Parsed:
     if is_blank(raw):
-        return Parsed(None, "value-blank", "error", "为空；没有发生的事项请填 0", raw)
+        return Parsed(None, "value-blank", "为空；没有发生的事项请填 0", raw)
     if isinstance(raw, bool):
-        return Parsed(None, "value-not-number", "error", f"是逻辑值 {shown(raw)}，应为数字", raw)
+        return Parsed(None, "value-not-number", f"是逻辑值 {shown(raw)}，应为数字", raw)
     if isinstance(raw, (dt.datetime, dt.date, dt.time)) or type(raw).__name__ in ("Timestamp", "Timedelta", "timedelta"):
-        return Parsed(None, "value-not-number", "error", f"是日期或时间 {shown(raw)}，应为数字（请把单元格格式改为“常规”后重填）", raw)
+        return Parsed(None, "value-not-number", f"是日期或时间 {shown(raw)}，应为数字（请把单元格格式改为“常规”后重填）", raw)
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not math.isfinite(raw):
-            return Parsed(None, "value-not-number", "error", f"不是有效数字：{shown(raw)}", raw)
+            return Parsed(None, "value-not-number", f"不是有效数字：{shown(raw)}", raw)
         if kind is not NumKind.DECIMAL_GE0 and not float(raw).is_integer() and abs(raw - round(raw)) <= 1e-9:
             # 31.000000000001: arithmetic noise from a formula, shown by Excel as 31
             return _finish(Decimal(round(raw)), kind, raw, None, rounded=True)
@@ -103,7 +103,7 @@ def parse_figure(raw: Any, kind: NumKind) -> Parsed:
     if isinstance(raw, str):
         text = unicodedata.normalize("NFKC", raw).strip()
         if text.startswith("#"):
-            return Parsed(None, "value-not-number", "error", f"是公式错误值 {shown(raw)}，请改为数字", raw)
+            return Parsed(None, "value-not-number", f"是公式错误值 {shown(raw)}，请改为数字", raw)
         compact = _SEPARATORS_RE.sub("", text)
         if _NUMBER_RE.match(compact):
             try:
@@ -113,7 +113,7 @@ def parse_figure(raw: Any, kind: NumKind) -> Parsed:
             if number is not None:
                 return _finish(number, kind, raw, f"是文本 {shown(raw)}，已按数字 {format_number(number)} 读取；请确认")
         if compact and set(compact) <= set("OoＯｏ〇○"):
-            return Parsed(None, "value-not-number", "error",
+            return Parsed(None, "value-not-number",
                           "填的是字母“O”或圆圈“〇”，不是数字 0：请删去后输入数字 0（键盘上方或小键盘的 0）", raw)
-        return Parsed(None, "value-not-number", "error", f"应为阿拉伯数字，实际为 {shown(raw)}", raw)
-    return Parsed(None, "value-not-number", "error", f"无法识别的内容 {shown(raw)}，应为数字", raw)
+        return Parsed(None, "value-not-number", f"应为阿拉伯数字，实际为 {shown(raw)}", raw)
+    return Parsed(None, "value-not-number", f"无法识别的内容 {shown(raw)}，应为数字", raw)
