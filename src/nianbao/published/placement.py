@@ -264,6 +264,15 @@ def _header_columns(labels: list[list[tuple[int, str]]], ri: int, table: Table, 
     return found
 
 
+def _one_per_column(numbers: list[str], wanted: int) -> list[str]:
+    """A figure cell spanning columns repeats in the grid ("45.5万元" under 采购总金额, two columns wide):
+    one of each run, if that leaves as many as the form has; else the row's last figures."""
+    if len(numbers) <= wanted:
+        return numbers
+    runs = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
+    return runs if len(runs) == wanted else numbers[-wanted:]
+
+
 def _place(src: Source, form_id: str, table: Table, heading: str, result: Placed) -> None:
     """Each figure row of the form: the source row whose labels spell the form row's labels (in order),
     its numbers in the order of the form's figure columns."""
@@ -337,11 +346,7 @@ def _place(src: Source, form_id: str, table: Table, heading: str, result: Placed
                 f"第 {ti + 1} 个表格第 {ri + 1} 行的标签印作“{printed}”，{what}，已按“{'/'.join(table.label_path(refs[0])[0])}”"
                 "导入这一行的数字；请对照原报告核实",
                 L.TABLE_SHEETS[table.name], L.to_sheet(refs[0]), expected=table.label_path(refs[0])[0][-1], actual=printed))
-        if len(numbers) > len(refs):
-            # a figure cell spanning columns repeats in the grid ("45.5万元" under 采购总金额, two columns wide):
-            # one of each run, if that leaves as many as the form has; else the row's last figures
-            runs = [n for i, n in enumerate(numbers) if i == 0 or n != numbers[i - 1]]
-            numbers = runs if len(runs) == len(refs) else numbers[-len(refs):]
+        numbers = _one_per_column(numbers, len(refs))
         texts_by_ref = dict(zip(refs, numbers))
         grid = src.tables[ti]
         columns = _header_columns(column_labels(ti), ri, table, refs)

@@ -420,106 +420,108 @@ def _season_now(record_path: Path, roster_path: Path) -> Season:
         return from_record(record, roster)
 
 
-def create_app(settings: WebSettings | None = None) -> FastAPI:
-    settings = settings or WebSettings()
-    own_dir = settings.data_dir is None
-    root = Path(settings.data_dir) if settings.data_dir is not None else Path(tempfile.gettempdir()) / f"nianbao-web-{secrets.token_hex(6)}"
-    store = JobStore(root, settings.keep_minutes * 60)
-    limit = int(settings.max_upload_mb * 1024 * 1024)
-    keep_text = f"{settings.keep_minutes:g} 分钟" if settings.keep_minutes < 120 else f"{settings.keep_minutes / 60:g} 小时"
-    state: dict[str, Any] = {}
+class Service:
+    """What the routes share: the settings, the job store and the worker pool; converting an upload,
+    serving a download, and the one way an error is answered (JSON under /api, a page otherwise)."""
+
+    def __init__(self, settings: WebSettings) -> None:
+        self.settings = settings
+        self.own_dir = settings.data_dir is None
+        self.root = Path(settings.data_dir) if settings.data_dir is not None else Path(tempfile.gettempdir()) / f"nianbao-web-{secrets.token_hex(6)}"
+        self.store = JobStore(self.root, settings.keep_minutes * 60)
+        self.limit = int(settings.max_upload_mb * 1024 * 1024)
+        self.keep_text = f"{settings.keep_minutes:g} 分钟" if settings.keep_minutes < 120 else f"{settings.keep_minutes / 60:g} 小时"
+        self.runner: Runner | None = None
+        self.pdf = False
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store.open()
-        store.expire()  # leftovers of an earlier run
-        if own_dir:
-            atomic_write_bytes(root / "pid", str(os.getpid()).encode())
-            await asyncio.to_thread(_sweep_abandoned, root.parent)
-        state["runner"] = Runner(settings.jobs, settings.max_waiting)
-        state["pdf"] = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        self.store.open()
+        self.store.expire()  # leftovers of an earlier run
+        if self.own_dir:
+            atomic_write_bytes(self.root / "pid", str(os.getpid()).encode())
+            await asyncio.to_thread(_sweep_abandoned, self.root.parent)
+        self.runner = Runner(self.settings.jobs, self.settings.max_waiting)
+        self.pdf = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 
         async def sweep() -> None:
             while True:
-                await asyncio.sleep(max(1.0, min(60.0, store.keep / 4)))
-                await asyncio.to_thread(store.expire)
+                await asyncio.sleep(max(1.0, min(60.0, self.store.keep / 4)))
+                await asyncio.to_thread(self.store.expire)
 
         sweeper = asyncio.create_task(sweep())
         try:
             yield
         finally:
             sweeper.cancel()
-            state["runner"].close()
-            if own_dir:
-                shutil.rmtree(root, ignore_errors=True)
+            self.runner.close()
+            if self.own_dir:
+                shutil.rmtree(self.root, ignore_errors=True)
 
-    app = FastAPI(title="nianbao 年报生成与检查", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="上传填好的年报填报工作簿（.xlsx），检查并生成政府信息公开工作年度报告。"
-                              "每个任务有一个随机编号，只有持有编号的调用方（网页上传时还须是同一浏览器）能读取；"
-                              "任务及其文件在保留时间后删除。")
-    app.add_middleware(UploadLimit, limit=limit, timeout=settings.body_timeout)
-    app.add_middleware(HeadAsGet)
-    app.add_middleware(SecurityHeaders)  # added last: wraps everything, the 413 of UploadLimit included
+    async def run(self, fn: Any, *args: Any) -> Any:
+        if self.runner is None:  # only before start-up or after shutdown
+            raise HTTPException(503, "服务器正在启动或停止，请稍后重试")
+        return await self.runner.run(fn, *args)
 
-    def owner(request: Request) -> str | None:
+    def owner(self, request: Request) -> str | None:
         return owner_hash(request.cookies.get(COOKIE))
 
-    def job_json(job: Job, base: str) -> dict[str, Any]:
+    def job_json(self, job: Job, base: str) -> dict[str, Any]:
         kinds = [k for k in KINDS if k in job.filenames]
         return JobOut(
             id=job.id, name=job.name, status=job.status, status_text=_status_text(job.status),
             title=job.title, counts=job.report.get("counts", {}),
             findings=[FindingOut(code=f["code"], level=f["level"], position=f["position"], message=f["message"],
                                  acknowledged=f.get("acknowledged")) for f in job.report.get("findings", [])],
-            downloads={k: f"{base}/{job.id}/files/{k}" for k in kinds}, expires=job.created + store.keep,
+            downloads={k: f"{base}/{job.id}/files/{k}" for k in kinds}, expires=job.created + self.store.keep,
         ).model_dump()
 
-    async def convert(upload: UploadFile, cookie: str | None, previous: UploadFile | None = None) -> Job:
+    async def convert(self, upload: UploadFile, cookie: str | None, previous: UploadFile | None = None) -> Job:
         name = Path((upload.filename or "").replace("\\", "/")).name or "工作簿.xlsx"
-        job = store.new(name, owner_hash(cookie))
+        job = self.store.new(name, owner_hash(cookie))
         try:
-            path = staging_path(store.dir(job.id) / "upload", name)
+            path = staging_path(self.store.dir(job.id) / "upload", name)
             with path.open("wb") as fh:
                 await asyncio.to_thread(shutil.copyfileobj, upload.file, fh, 1 << 20)
             prev_path = None
             if previous is not None and previous.filename:  # a browser sends an empty part for no file
                 prev_name = Path(previous.filename.replace("\\", "/")).name
-                prev_path = staging_path(store.dir(job.id) / "previous", prev_name)
+                prev_path = staging_path(self.store.dir(job.id) / "previous", prev_name)
                 with prev_path.open("wb") as fh:
                     await asyncio.to_thread(shutil.copyfileobj, previous.file, fh, 1 << 20)
             # the season records the upload by its content (the conversion removes the uploaded file)
-            digest = await asyncio.to_thread(lambda: hashlib.sha256(path.read_bytes()).hexdigest()) if settings.season else ""
-            conv: Conversion = await state["runner"].run(_convert_in_worker, str(path), name,
+            digest = await asyncio.to_thread(lambda: hashlib.sha256(path.read_bytes()).hexdigest()) if self.settings.season else ""
+            conv: Conversion = await self.run(_convert_in_worker, str(path), name,
                                                          str(prev_path) if prev_path else None)
             for folder in ("upload", "previous"):  # the uploads themselves are not kept
-                shutil.rmtree(store.dir(job.id) / folder, ignore_errors=True)
+                shutil.rmtree(self.store.dir(job.id) / folder, ignore_errors=True)
             job.status, job.title, job.report, job.note = conv.status, conv.title, conv.report.to_dict(), conv.note
             job.filenames = dict(conv.filenames)
-            if conv.status is Status.OK and state["pdf"]:  # offered now, made on first download
+            if conv.status is Status.OK and self.pdf:  # offered now, made on first download
                 job.filenames["pdf"] = Path(conv.filenames["docx"]).with_suffix(".pdf").name
             job.seconds = conv.seconds
-            if settings.season is not None:
-                await asyncio.to_thread(_record_upload, settings.season, digest, name, conv)
-            if not store.save(job, conv.files):
+            if self.settings.season is not None:
+                await asyncio.to_thread(_record_upload, self.settings.season, digest, name, conv)
+            if not self.store.save(job, conv.files):
                 raise HTTPException(404, "这个任务已被删除")
         except BaseException:
-            store.delete(job.id)
+            self.store.delete(job.id)
             raise
         finally:
-            store.finished(job.id)
+            self.store.finished(job.id)
         return job
 
-    async def download(job: Job, kind: str) -> Response:
-        data = store.file(job, kind)
+    async def download(self, job: Job, kind: str) -> Response:
+        data = self.store.file(job, kind)
         if data is None and kind == "pdf" and "pdf" in job.filenames:
-            docx = store.file(job, "docx")
+            docx = self.store.file(job, "docx")
             if docx is None:
                 raise HTTPException(404, "没有这个文件")
             try:
-                data = await state["runner"].run(_pdf_in_worker, docx, Path(job.filenames["pdf"]).stem)
+                data = await self.run(_pdf_in_worker, docx, Path(job.filenames["pdf"]).stem)
             except PdfError as exc:
                 raise HTTPException(503, f"未能生成 PDF：{exc}") from exc
-            if not store.save(job, {"pdf": data}):  # deleted while the PDF was being made: it stays deleted
+            if not self.store.save(job, {"pdf": data}):  # deleted while the PDF was being made: it stays deleted
                 raise HTTPException(404, "找不到这个任务（已被删除）")
         if data is None or kind not in job.filenames:
             raise HTTPException(404, "没有这个文件")
@@ -529,24 +531,37 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
-    def lookup(job_id: str, request: Request) -> Job:
+    def lookup(self, job_id: str, request: Request) -> Job:
         try:
-            return store.get(job_id, owner(request))
+            return self.store.get(job_id, self.owner(request))
         except KeyError:
             raise HTTPException(404, "找不到这个任务（编号不对、不是本浏览器上传的，或已超过保留时间被删除）") from None
 
     # --- pages ----------------------------------------------------------------------------------
 
-    def page(html: str, request: Request, status: int = 200) -> HTMLResponse:
+    def page(self, html: str, request: Request, status: int = 200) -> HTMLResponse:
         resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                                                                 "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"})
         if not request.cookies.get(COOKIE):
             resp.set_cookie(COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="lax", max_age=30 * 86400)
         return resp
 
+
+    def respond(self, request: Request, status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> Response:
+        """An error answered as the caller reads it: JSON for the API, a page for a browser."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": text}, status_code=status, headers=headers)
+        return HTMLResponse(webpages.render("error", heading=heading, message=text, keep_text=self.keep_text),
+                            status_code=status, headers=headers)
+
+
+def _pages(app: FastAPI, svc: Service) -> None:
+    """The pages a clerk's browser shows."""
+    settings, store, keep_text = svc.settings, svc.store, svc.keep_text
+    page, convert, download, lookup, owner = svc.page, svc.convert, svc.download, svc.lookup, svc.owner
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request) -> HTMLResponse:
-        return page(webpages.render("index", max_mb=f"{settings.max_upload_mb:g}", pdf=state.get("pdf"), keep_text=keep_text,
+        return page(webpages.render("index", max_mb=f"{settings.max_upload_mb:g}", pdf=svc.pdf, keep_text=keep_text,
                                     submits=settings.season is not None), request)
 
     @app.get("/template.xlsx", summary="下载空白填报工作簿（form=2021 或 2019）", tags=["模板"],
@@ -595,6 +610,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def job_file(job_id: str, kind: str, request: Request) -> Response:
         return await download(lookup(job_id, request), kind)
 
+
+
+def _api(app: FastAPI, svc: Service) -> None:
+    """The JSON API (its OpenAPI description is docs/openapi.json) and the office's page."""
+    settings, store, keep_text = svc.settings, svc.store, svc.keep_text
+    page, convert, download, lookup, job_json = svc.page, svc.convert, svc.download, svc.lookup, svc.job_json
     # --- the JSON API -----------------------------------------------------------------------------
 
     @app.post("/api/jobs", status_code=201, response_model=JobOut, summary="上传工作簿：检查并生成报告", tags=["任务"],
@@ -632,46 +653,52 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/api/health", summary="运行状态", tags=["服务"])
     async def health() -> dict[str, Any]:
-        runner = state.get("runner")
-        return {"ok": True, "version": __version__, "waiting": runner.waiting if runner else 0, "pdf": bool(state.get("pdf"))}
+        return {"ok": True, "version": __version__, "waiting": svc.runner.waiting if svc.runner else 0, "pdf": svc.pdf}
+
+
+
+def _error_handlers(app: FastAPI, svc: Service) -> None:
+    """Every error in Chinese, as JSON or as a page (Service.respond)."""
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = _ZH_DETAIL.get(str(exc.detail), str(exc.detail))
-        headers = getattr(exc, "headers", None)  # e.g. Allow on 405
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
-        return HTMLResponse(webpages.render("error", heading="出错了", message=detail, keep_text=keep_text),
-                            status_code=exc.status_code, headers=headers)
+        return svc.respond(request, exc.status_code, "出错了", detail, getattr(exc, "headers", None))  # e.g. Allow on 405
 
     @app.exception_handler(OSError)
     async def machine_error(request: Request, exc: OSError) -> Response:
         if not _disk_full(exc):
             raise exc  # a bug of ours: internal_error below
         # the server's trouble, not the workbook's: 507, and a word for the administrator in the log
-        log.error("磁盘空间不足（%s）：上传无法保存，请清理 %s 所在的磁盘", exc, root)
-        text = "服务器磁盘空间不足，暂时无法处理上传（不是工作簿的问题）。请稍后再试，并告知网站管理员清理磁盘。"
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": text}, status_code=507)
-        return HTMLResponse(webpages.render("error", heading="服务器磁盘已满", message=text, keep_text=keep_text), status_code=507)
+        log.error("磁盘空间不足（%s）：上传无法保存，请清理 %s 所在的磁盘", exc, svc.root)
+        return svc.respond(request, 507, "服务器磁盘已满",
+                           "服务器磁盘空间不足，暂时无法处理上传（不是工作簿的问题）。请稍后再试，并告知网站管理员清理磁盘。")
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
-        text = f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把这个工作簿发给维护人员。"
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": text}, status_code=500)
-        return HTMLResponse(webpages.render("error", heading="程序出错", message=text, keep_text=keep_text), status_code=500)
+        return svc.respond(request, 500, "程序出错", f"程序内部错误（{type(exc).__name__}），未生成任何文件。请把这个工作簿发给维护人员。")
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         uploading = request.method == "POST"
         text = ("请求不完整：请选择要上传的 .xlsx 文件（表单字段 file）" if uploading else
                 "参数有误：" + "、".join(".".join(str(x) for x in e.get("loc", ())[1:]) for e in exc.errors()) + "（可用的值见 /openapi.json）")
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": text}, status_code=422)
-        return HTMLResponse(webpages.render("error", heading="没有收到文件" if uploading else "参数有误", message=text,
-                                            keep_text=keep_text), status_code=422)
+        return svc.respond(request, 422, "没有收到文件" if uploading else "参数有误", text)
 
-    app.state.store = store
-    app.state.settings = asdict(settings) | {"data_dir": str(root)}
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    svc = Service(settings or WebSettings())
+    app = FastAPI(title="nianbao 年报生成与检查", version=__version__, lifespan=svc.lifespan, docs_url=None, redoc_url=None,
+                  description="上传填好的年报填报工作簿（.xlsx），检查并生成政府信息公开工作年度报告。"
+                              "每个任务有一个随机编号，只有持有编号的调用方（网页上传时还须是同一浏览器）能读取；"
+                              "任务及其文件在保留时间后删除。")
+    app.add_middleware(UploadLimit, limit=svc.limit, timeout=svc.settings.body_timeout)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders)  # added last: wraps everything, the 413 of UploadLimit included
+
+    _pages(app, svc)
+    _api(app, svc)
+    _error_handlers(app, svc)
+    app.state.store = svc.store
+    app.state.settings = asdict(svc.settings) | {"data_dir": str(svc.root)}
     return app
