@@ -72,10 +72,6 @@ class Status(StrEnum):
         """Lists show what needs a person first."""
         return {"unreadable": 0, "errors": 1, "ok": 2}[self.value]
 
-    @classmethod
-    def from_short(cls, text: str) -> Status:
-        return next(s for s in cls if s.short == text)
-
 
 def report_name(agency: str, year: int | None, fallback: str) -> str:
     """The name of a report's files: its title when the agency and year are known, else the name of the
@@ -272,10 +268,10 @@ def annotate(path: str | Path, report: Report, out: str | Path, limits: Limits |
 # --- rendering ---------------------------------------------------------------------------------------
 
 def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[str, ...] = ("docx",), draft: bool = False,
-                   template: bytes | None = None, name: str = "report") -> dict[str, bytes]:
-    """Every requested format, as {file suffix: bytes} (".docx", ".pdf", ".html" and ".fragment.html",
-    ".json"), made in memory so that the caller writes nothing unless all of them succeeded.
-    Raises output.word.RenderError (the Word template) or output.pdf.PdfError (LibreOffice)."""
+                   template: bytes | None = None) -> dict[str, bytes]:
+    """Every requested format but the PDF, as {file suffix: bytes} (".docx", ".html" and ".fragment.html",
+    ".json"), made in memory so that the caller writes nothing unless all of them succeeded (the PDF is
+    printed from the .docx by convert). Raises output.word.RenderError (the Word template)."""
     from nianbao.output.word import render_docx  # docxtpl: only when a report is made
 
     ctx = context(sub, report, draft)
@@ -283,9 +279,6 @@ def render_formats(sub: Submission, report: Report, formats: list[str] | tuple[s
     out: dict[str, bytes] = {}
     if "docx" in formats:
         out[".docx"] = docx
-    if "pdf" in formats:
-
-        out[".pdf"] = pdf_bytes(docx, name)
     if "html" in formats:
 
         out[".html"] = page(sub, ctx).encode("utf-8")
@@ -390,7 +383,7 @@ def convert(path: str | Path, name: str | None = None, formats: tuple[str, ...] 
         wanted = tuple(f for f in formats if f != "pdf")
         if "pdf" in formats or not wanted:  # the PDF is printed from the Word document
             wanted = ("docx",) + tuple(f for f in wanted if f != "docx")
-        conv.outputs = render_formats(sub, report, wanted, conv.draft, template, conv.basename)
+        conv.outputs = render_formats(sub, report, wanted, conv.draft, template)
         if "pdf" in formats:
             try:
                 pdf = pdf_bytes(conv.outputs[".docx"], conv.basename)

@@ -81,7 +81,6 @@ class Table:
     labels: dict[str, str]  # cell -> verbatim label text
     numeric: dict[str, NumKind]  # cell -> kind, in row-major order
     relations: list[Relation]
-    across_years: list[str]
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> its figure cells, row-major
     total_column: int | None = None  # the column that totals each row (table 3's 总计)
     layout: Layout = field(default_factory=Layout)
@@ -118,10 +117,6 @@ class Table:
         if self.total_column is None:
             return cells
         return tuple(c for c in cells if parse_cell(c)[1] == self.total_column)
-
-    def role_rows(self, name: str) -> list[int]:
-        """The rows a role spans, top to bottom."""
-        return sorted({parse_cell(c)[0] for c in self.roles[name]})
 
     def header_rows(self) -> int:
         """Rows above the first figure: the column headers."""
@@ -252,20 +247,18 @@ def _terms(expr: str) -> tuple[str, ...]:
     return tuple(cells)
 
 
-def parse_relations(checks: list[dict[str, str]]) -> tuple[list[Relation], list[str]]:
+def parse_relations(checks: list[dict[str, str]]) -> list[Relation]:
     relations: list[Relation] = []
-    across: list[str] = []
     for check in checks:
         kind, rule = check["kind"], check["rule"]
         if kind == "across_years":
-            across.append(rule)  # needs last year's workbook; not a relation inside one table
-            continue
+            continue  # needs last year's workbook: checks/previous.py, the form's rule written here for the reader
         for concrete in _expand(rule):
             for clause in concrete.split(" and "):
                 op = "<=" if "<=" in clause else "=="
                 left, right = clause.split(op)
                 relations.append(Relation(kind, _terms(left), _terms(right), op, rule))
-    return relations, across
+    return relations
 
 
 def _numeric(spec: dict[str, Any]) -> dict[str, NumKind]:
@@ -285,7 +278,7 @@ def _table(name: str, spec: dict[str, Any]) -> Table:
     for row, cols in spec.get("rows", {}).items():
         for col, text in cols.items():
             labels[f"{col}{row}"] = text
-    relations, across = parse_relations(spec.get("checks", []))
+    relations = parse_relations(spec.get("checks", []))
     numeric = _numeric(spec["numeric"])
     roles: dict[str, tuple[str, ...]] = {}
     for role, where in spec.get("roles", {}).items():
@@ -304,7 +297,7 @@ def _table(name: str, spec: dict[str, Any]) -> Table:
     layout = Layout(tuple(hints.get("excel_widths", ())), tuple(hints.get("word_widths", ())), bool(hints.get("thead", True)),
                     bool(hints.get("repeat_header", False)), bool(hints.get("row_labels_left", False)), breaks,
                     hints.get("font_pt"), hints.get("cell_margin"), dict(hints.get("units", {})))
-    return Table(name, list(spec.get("merges", [])), labels, numeric, relations, across, roles, total_column, layout)
+    return Table(name, list(spec.get("merges", [])), labels, numeric, relations, roles, total_column, layout)
 
 
 def _raw(form_id: str) -> dict[str, Any]:

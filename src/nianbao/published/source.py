@@ -1,7 +1,7 @@
-"""A published report read as what matters here, whatever it was published as: its paragraphs in order
-(with what sets a sub-heading apart) and its tables as grids (a cell spanning rows or columns repeated in
-each position it covers), the page's furniture left out. One reader a format, each returning a Source:
-webpage (lxml), word (python-docx), pdf (pdfplumber). Nothing is fetched and no script runs."""
+"""What every reader of a published report returns (`Source`): its paragraphs in order (with what sets a
+sub-heading apart) and its tables as grids (a cell spanning rows or columns repeated in each position it
+covers), the page's furniture left out; and the text helpers the readers share. The readers themselves are
+webpage.py (lxml), word.py (python-docx) and pdf.py (pdfplumber), picked by reading.py."""
 
 from __future__ import annotations
 

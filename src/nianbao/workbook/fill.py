@@ -1,4 +1,5 @@
-"""Filling the blank workbook from Python data: used to build the bundled examples and test fixtures."""
+"""Filling the blank workbook from Python data: an imported report (published.importer), a region's sums
+(season.region), the bundled examples and the tests' fixtures."""
 
 from __future__ import annotations
 

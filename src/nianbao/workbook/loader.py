@@ -601,7 +601,7 @@ def _rows_of(cells: dict[str, str]) -> dict[str, int]:
 
 
 def load(path: str | Path) -> tuple[Submission | None, Report]:
-    """Read and structurally validate a workbook that passed guard.check_file (api.check runs both).
+    """Read and structurally validate a workbook that passed guard.check_file (conversion.check runs both).
     Returns (None, report) when nothing usable could be read."""
     path = Path(path)
     report = Report(str(path))

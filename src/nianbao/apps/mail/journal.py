@@ -3,7 +3,9 @@
 States, in order: ``ready`` (the reply is built and stored here, not yet sent), ``sent`` (the SMTP server
 accepted it), ``done`` (the message is marked on the IMAP server). A message is marked only after its
 reply was sent, and a reply is built once and stored before sending, so a crash at any point resumes with
-the same reply: nothing is lost and nothing is answered twice.
+the same reply: nothing is lost and nothing is answered twice (except the one case gateway.py describes).
+Beside the messages: this gateway's id and first start and the sending account's state (meta), messages
+waiting for the hourly limit (deferred), and failed attempts by mailbox position (failures).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ OUTCOME_ZH = {
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
-    key TEXT PRIMARY KEY,         -- Message-ID of the incoming mail (or a hash of it when it has none)
+    key TEXT PRIMARY KEY,         -- "Message-ID|sender" (a hash of the header without a Message-ID; "|digest"
+                                  -- added for a reused Message-ID with other content; "duplicate:..." rows)
     folder TEXT, uidvalidity INTEGER, uid INTEGER,
     sender TEXT, subject TEXT, files TEXT,   -- files: JSON [[name, status], ...]
     outcome TEXT, state TEXT NOT NULL,
