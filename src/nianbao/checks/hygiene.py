@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
-from nianbao.workbook.text import cn_ordinal
+from nianbao.workbook.text import cn_number, cn_ordinal
 
 MIN_GENERAL_CHARS = 200  # 一、总体情况 shorter than this says too little (configurable per call)
 
@@ -22,7 +22,6 @@ _SPACE_RE = re.compile(rf"(?<={_CN})[ \u00a0]+(?=[0-9])|(?<=[0-9])[ \u00a0]+(?={
 _REPEAT_RE = re.compile(rf"({_CN}{{2,4}})\1")
 _JIEZHI_RE = re.compile(r"截止(?:到|至)?\s*(?:\d{4}\s*年|\d{1,2}\s*月|目前|年底|年末)")
 _ENUM_RE = re.compile(r"([一二三四五六七八九十]+)是")
-_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 # Doubled words that are correct Chinese (reduplication), not typos.
 _FINE_REPEATS = {"常常", "时时", "处处", "人人", "事事", "年年", "天天", "件件", "条条", "个个", "层层", "步步",
                  "一一", "了解了解", "研究研究", "讨论讨论", "看看", "想想", "试试", "谈谈"}
@@ -62,7 +61,7 @@ _LEAD_IN_RE = re.compile(r"下一步|整改|改进|措施|今后|计划|将|如�
 def _enumeration(text: str) -> tuple[str, str] | None:
     """一是…二是…三是: a gap (一是…三是) or a repeat (三是…三是). A list may start again at 一是 after a
     sentence end and a lead-in (the problems, then the measures)."""
-    marks = [(m.start(), m.end(), n) for m in _ENUM_RE.finditer(text) if (n := _cn_number(m.group(1)))]
+    marks = [(m.start(), m.end(), n) for m in _ENUM_RE.finditer(text) if (n := cn_number(m.group(1)))]
     if len(marks) < 2 or marks[0][2] != 1:
         return None
     for (_, prev_end, prev), (start, _, cur) in zip(marks, marks[1:]):
@@ -73,22 +72,10 @@ def _enumeration(text: str) -> tuple[str, str] | None:
         if cur == 1 and "。" in between and lead and _LEAD_IN_RE.search(lead[-1]):
             continue  # a new list
         if cur == prev:
-            return "repeat", f"{_cn(cur)}是"
+            return "repeat", f"{cn_ordinal(cur)}是"
         if cur != prev + 1:
-            return "gap", f"{_cn(prev)}是之后是{_cn(cur)}是"
+            return "gap", f"{cn_ordinal(prev)}是之后是{cn_ordinal(cur)}是"
     return None
-
-
-def _cn_number(s: str) -> int | None:
-    if s in _CN_DIGITS:
-        return _CN_DIGITS[s]
-    if len(s) == 2 and s[0] == "十":
-        return 10 + _CN_DIGITS.get(s[1], 0)
-    return None
-
-
-def _cn(n: int) -> str:
-    return cn_ordinal(n)
 
 
 _OWN_PLACE_RE = re.compile(r"(?:^|[县区市旗])([\u4e00-\u9fff]{2,4}?)(镇|乡|街道)(?:人民政府|办事处)$")

@@ -13,6 +13,7 @@ from nianbao.checks.hygiene import Text, texts
 from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.workbook.model import Submission
+from nianbao.workbook.text import cn_number
 from nianbao.workbook.values import format_number
 
 _CN_NUM = "零一二两三四五六七八九十百千万"
@@ -29,30 +30,10 @@ class Quantity:
     candidates: tuple[tuple[str, tuple[str, ...]], ...]  # (description, roles or "other:<field>" summed)
 
 
-def _cn_to_int(text: str) -> int | None:
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
-    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-    total, section, number = 0, 0, 0
-    for ch in text:
-        if ch in digits:
-            number = digits[ch]
-        elif ch in units:
-            unit = units[ch]
-            if unit == 10000:
-                total += (section + number) * unit
-                section = number = 0
-            else:
-                section += (number or 1) * unit
-                number = 0
-        else:
-            return None
-    return total + section + number
-
-
 def _value(text: str) -> Decimal | None:
     if text[0].isdigit():
         return Decimal(text)
-    n = _cn_to_int(text)
+    n = cn_number(text)
     return Decimal(n) if n is not None else None
 
 

@@ -14,6 +14,7 @@ from nianbao.form.model import Form, NumKind
 from nianbao.published.placement import number
 from nianbao.published.source import Source
 from nianbao.published.text import norm
+from nianbao.workbook.text import cn_ordinal
 
 # a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph
 # ("（一）主动公开方面。有序推进……", as many sites publish it)
@@ -145,7 +146,6 @@ def _sheet_of(no: str) -> tuple[str, str]:
 _NUMBERED = re.compile(r"^\d{1,2}[.．、]\s*([^。；;]{2,24}?)[：:]?$")
 # "一是主动公开方面。……": a sub-heading run into its paragraph, numbered 一是, 二是 … in turn
 _ENUMERATED = re.compile(r"^([一二三四五六七八九十]{1,2})是\s*([^。：:；;，,、\n]{2,24})[。：:；;]\s*")
-_NUMERALS = "一二三四五六七八九十"
 # the number a run-in heading may carry before its words: "（一）", "一是", "1."
 _LEAD_NUMBER = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]{1,2}是|\d{1,2}[.．、])\s*")
 
@@ -157,7 +157,7 @@ def _enumerated_headings(lines: list[str]) -> dict[int, re.Match[str]]:
     opening = [(i, re.match(r"^([一二三四五六七八九十]{1,2})是", line.strip())) for i, line in enumerate(lines)]
     found = [(i, m.group(1)) for i, m in opening if m]
     numerals = [n for _, n in found]
-    if len(found) < 2 or numerals != list(_NUMERALS[: len(found)]):
+    if len(found) < 2 or numerals != [cn_ordinal(n) for n in range(1, len(found) + 1)]:
         return {}
     matches = {i: _ENUMERATED.match(lines[i].strip()) for i, _ in found}
     if not all(matches.values()):

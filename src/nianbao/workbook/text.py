@@ -143,6 +143,35 @@ def strip_numbering(heading: str) -> tuple[str, bool]:
     return text, text != original.rstrip("。；;：:，,")
 
 
+CN_NUMERALS = _CN_NUM  # 一 … 十: the numerals of sub-headings and of 一是、二是
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+
+
+def cn_number(text: str) -> int | None:
+    """A number written in Chinese numerals: 三 -> 3, 十二 -> 12, 二十一 -> 21, 一百零五 -> 105, 两万 -> 20000;
+    None when the text is anything else. The one reader of Chinese numerals (its inverse: cn_ordinal)."""
+    if not text:
+        return None
+    total, section, number = 0, 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if number:  # 一一, 三五: digits side by side are no number
+                return None
+            number = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            unit = _CN_UNITS[ch]
+            if unit == 10000:
+                total += (section + number) * unit
+                section = number = 0
+            else:
+                section += (number or 1) * unit
+                number = 0
+        else:
+            return None
+    return total + section + number
+
+
 def cn_ordinal(n: int) -> str:
     """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (sub-heading numbers)."""
     if n <= 10:
