@@ -368,6 +368,7 @@ def _lineless_pdf(tmp_path: Path, book: Path, producer: str, edit=lambda html: h
     return pdf
 
 
+@pytest.mark.slow  # lineless imports: a browser or LibreOffice prints each PDF
 @pytest.mark.parametrize("example", [PINGTAN, DAZHUANG], ids=["pingtan", "dazhuang"])
 @pytest.mark.parametrize("producer", ["chromium", "chromium-tight", "chromium-rules", "libreoffice"])
 def test_a_pdf_whose_tables_have_no_ruling_lines(tmp_path, capsys, example, producer):

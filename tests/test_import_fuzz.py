@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from nianbao.published.importer import import_report
 from nianbao.published.source import SourceError
 
 from conftest import PINGTAN
+
+pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
 
 _HTML_BITS = st.sampled_from(["<table>", "</table>", "<tr>", "<td rowspan='99999'>", "<td colspan='-3'>", "<th>",
                               "</td>", "<p>", "一、总体情况", "三、收到和处理政府信息公开申请情况", "（一）予以公开", "12",

@@ -30,6 +30,8 @@ OUTSIDE = SHARED / "fixtures" / "published" / "outside"
 sys.path.insert(0, str(ROOT / "tools"))
 import import_measure  # noqa: E402  (the measurement the closing notes quote, shared with these tests)
 
+pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
+
 
 def _outside_cases() -> list[Path]:
     return sorted(OUTSIDE.glob("*.yaml")) if OUTSIDE.is_dir() else []

@@ -15,6 +15,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
+
 REQUIRE = os.environ.get("NIANBAO_REQUIRE_BUNDLE") == "1"
 
 

@@ -301,6 +301,7 @@ def test_gateway_killed_between_conversion_and_reply_answers_exactly_once(doveco
     assert "liming@xiang.county.gov.cn" in status and "大庄乡.xlsx（通过）" in status and "已回复报告" in status and "完成" in status
 
 
+@pytest.mark.slow
 @needs_dovecot
 def test_time_from_arrival_to_reply(dovecot, smtp, gateway_config):
     """The running gateway (polling every 0.5 s here) answers a good workbook well within the minute the
@@ -594,6 +595,7 @@ def test_a_reply_of_unknown_outcome_is_sent_again_and_said_so(dovecot, smtp, gat
     assert "结果不明，已重发" in status_text(cfg.journal)
 
 
+@pytest.mark.slow
 @needs_dovecot
 def test_chaos_kills_and_an_smtp_outage_lose_nothing_and_duplicate_only_what_is_listed(dovecot, smtp, gateway_config, tmp_path):
     """A few dozen mixed messages; the gateway killed with SIGKILL at random moments 20 times and
@@ -872,6 +874,7 @@ def test_first_start_answers_only_mail_that_arrives_after_it(dovecot, smtp, tmp_
     assert _poll(config) == 4  # a fresh journal and a date long ago: the 4 old ones (the new one is marked done)
 
 
+@pytest.mark.slow
 @needs_dovecot
 def test_two_gateways_on_one_mailbox_answer_each_message_once(dovecot, smtp, tmp_path, monkeypatch):
     monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
@@ -939,6 +942,7 @@ def test_a_mime_part_bomb_is_answered_at_once(dovecot, smtp, gateway_config):
     assert "结构过于复杂" in reply.message.get_body(("plain",)).get_content()
 
 
+@pytest.mark.slow
 @needs_dovecot
 def test_a_hanging_smtp_server_costs_one_timeout_per_poll(dovecot, tmp_path, monkeypatch):
     import socket

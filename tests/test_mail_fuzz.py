@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nianbao.apps.mail import message as mailmsg
+
+pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
 
 NASTY = st.sampled_from(["\r\n", "\n", "\r", "\x00", "\u2028", "Bcc: x@evil.com", "<", ">", '"', ",", "@", "=?", "?=",
                          "王芳", "\U0001F600", "\udcff"[:0], " ", ":"])

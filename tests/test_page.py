@@ -22,7 +22,7 @@ from nianbao.workbook.fill import filled_workbook
 from conftest import DAZHUANG, PINGTAN, ROOT
 from pdf_layout import BLOCK_BOTTOM, BLOCK_LEFT, BLOCK_RIGHT, MM, Line, pages
 
-pytestmark = pytest.mark.soffice
+pytestmark = [pytest.mark.soffice, pytest.mark.slow]
 
 CHAR = 15.75  # one body character as printed (3号, condensed by 0.25 pt)
 LONG_NAME = "国家税务总局平潭综合实验区税务局第一税务分局"

@@ -16,7 +16,7 @@ from nianbao.apps.cli import main
 
 from conftest import DAZHUANG, ROOT
 
-pytestmark = pytest.mark.soffice
+pytestmark = [pytest.mark.soffice, pytest.mark.slow]
 
 TOOLS = ("soffice", "pdftotext", "pdfinfo", "pdffonts")
 

@@ -20,6 +20,8 @@ from nianbao.form import layout as L
 from conftest import DAZHUANG, PINGTAN, ROOT
 from docx_content import open_doc
 
+pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
+
 
 def findings(path: Path, *codes: str) -> list[tuple[str, str, str]]:
     _, report = check(path)

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from nianbao.output.context import context
 from nianbao.output.word import render_docx
 
 from conftest import PINGTAN
+
+pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
 
 FORM = load_form("2021")
 FIGURE_CELLS = [(L.TABLE_SHEETS[name], L.to_sheet(ref)) for name, t in FORM.tables.items() for ref in t.numeric]

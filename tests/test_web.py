@@ -163,6 +163,7 @@ def test_pages_are_chinese_and_openapi_is_documented(server):
     assert committed == spec, "docs/openapi.json is stale: run python tools/regenerate.py"
 
 
+@pytest.mark.slow
 def test_twenty_uploads_at_once_each_get_their_own_report(server):
     names = [f"第{i}测试镇人民政府" for i in range(1, 21)]
     books = {n: agency_workbook(n) for n in names}
@@ -547,6 +548,7 @@ def test_odd_upload_names_are_judged_by_content(server):
             assert r.status_code == 201 and r.json()["status"] == "ok", (name, r.text)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None and os.environ.get("NIANBAO_REQUIRE_SOFFICE") != "1", reason="LibreOffice not installed")
 def test_a_job_deleted_while_its_pdf_is_made_stays_deleted(server):
     import threading
@@ -579,6 +581,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_killed_server_leaves_no_worker_and_its_files_go_at_the_next_start(tmp_path):
     import signal
 
@@ -621,6 +624,7 @@ def _worker_pids(server_pid: int) -> list[int]:
     return [p for p in _children(server_pid) if _alive(p)]
 
 
+@pytest.mark.slow
 def test_a_killed_worker_fails_no_upload_in_flight(tmp_path):
     import signal
 
@@ -674,6 +678,7 @@ def test_a_full_disk_is_the_servers_trouble_not_the_workbooks(small_data_dir):
         assert "Traceback" not in err, err
 
 
+@pytest.mark.slow
 def test_trickling_uploads_are_closed_after_the_body_timeout(tmp_path):
     import socket
 
@@ -730,6 +735,7 @@ def _rss(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+@pytest.mark.slow
 def test_many_stalled_large_uploads_hold_bounded_memory(tmp_path):
     """Twelve uploads send 9.5 MB each and then stall: the server holds at most its budget (80 MB here)
     in memory — the uploads beyond it are told to come back later — and lets them all go at the body

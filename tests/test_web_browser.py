@@ -16,7 +16,7 @@ from webserver import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRE = os.environ.get("NIANBAO_REQUIRE_BROWSER") == "1"
-pytestmark = pytest.mark.skipif(CHROMIUM is None and not REQUIRE, reason="chromium not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.skipif(CHROMIUM is None and not REQUIRE, reason="chromium not installed (.ci/run installs it)"), pytest.mark.slow]
 # As root, on a machine with no outside network: no sandbox, and no background connections to Google.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]

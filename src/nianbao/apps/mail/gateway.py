@@ -94,20 +94,26 @@ def disk_full(exc: BaseException) -> bool:
 DISK_FULL = "本机磁盘空间不足，邮件网关暂停处理（邮件都留在邮箱中，未作答复）；请清理磁盘，空间恢复后自动继续"
 
 
+def open_imap(server: Server) -> imaplib.IMAP4:
+    """Connected, encrypted as configured, logged in, introduced (ID); raises what the server or the
+    network raised (OSError, IMAP4.error) for the caller to put in words."""
+    imap: imaplib.IMAP4
+    if server.security == "tls":
+        imap = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=_context(server), timeout=server.timeout)
+    else:
+        imap = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
+        if server.security == "starttls":
+            imap.starttls(_context(server))
+    imap.login(server.user, server.password)
+    if "ID" in imap.capabilities:
+        # RFC 2971: 163 and 126 refuse to open a folder ("Unsafe Login") for a client that does not say who it is
+        imap.xatom("ID", '("name" "nianbao" "vendor" "nianbao")')
+    return imap
+
+
 def connect_imap(server: Server) -> imaplib.IMAP4:
     try:
-        imap: imaplib.IMAP4
-        if server.security == "tls":
-            imap = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=_context(server), timeout=server.timeout)
-        else:
-            imap = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
-            if server.security == "starttls":
-                imap.starttls(_context(server))
-        imap.login(server.user, server.password)
-        if "ID" in imap.capabilities:
-            # RFC 2971: 163 and 126 refuse to open a folder ("Unsafe Login") for a client that does not say who it is
-            imap.xatom("ID", '("name" "nianbao" "vendor" "nianbao")')
-        return imap
+        return open_imap(server)
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
         raise GatewayError(f"无法登录收件服务器 {server.host}:{server.port}（{_reason(exc)}）") from exc
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import smtplib
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from nianbao.apps.mail.config import MailConfig
-from nianbao.apps.mail.gateway import Sender
+from nianbao.apps.mail.outbox import Refusal, Sender
 from nianbao.form.model import form_for_year
 from nianbao.season.record import RECORD_NAME, SeasonRecord
 from nianbao.season.roster import Roster
@@ -100,7 +99,7 @@ def message(reminder: Reminder, season: Season, cfg: MailConfig, deadline: str =
 def send(reminders: list[Reminder], season: Season, cfg: MailConfig, outdir: Path, deadline: str = "") -> list[tuple[Reminder, str]]:
     """Send the reminders due (with an address and not sent recently); (reminder, what happened) each."""
     results = []
-    sender = Sender(cfg.smtp, cfg.sender)
+    sender = Sender(cfg.smtp, parseaddr(cfg.sender)[1] or cfg.smtp.user)
     try:
         with SeasonRecord(outdir / RECORD_NAME) as record:
             for r in reminders:
@@ -112,8 +111,8 @@ def send(reminders: list[Reminder], season: Season, cfg: MailConfig, outdir: Pat
                     for address in r.to:
                         sender.send(address, data)
                         record.remind(r.state.unit.name, address, r.state.status)
-                except (OSError, smtplib.SMTPException) as exc:
-                    results.append((r, f"发送失败：{exc}"))
+                except Refusal as refusal:  # the account, the address or the connection: said, and the rest go on
+                    results.append((r, f"发送失败：{refusal}"))
                     continue
                 results.append((r, "已发送"))
     finally:

@@ -11,8 +11,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from nianbao.apps.mail.config import MailConfig
-from nianbao.apps.mail.gateway import mailbox_name
-from nianbao.apps.mail.outbox import Refusal, Sender, context
+from nianbao.apps.mail.gateway import mailbox_name, open_imap
+from nianbao.apps.mail.outbox import Refusal, Sender
 
 SUBJECT = "【年报助手】邮件网关测试"
 
@@ -44,19 +44,10 @@ def _imap_problem(exc: BaseException, host: str, port: int, security: str) -> st
 def check_imap(cfg: MailConfig) -> tuple[bool, str]:
     s = cfg.imap
     try:
-        imap: imaplib.IMAP4
-        if s.security == "tls":
-            imap = imaplib.IMAP4_SSL(s.host, s.port, ssl_context=context(s), timeout=s.timeout)
-        else:
-            imap = imaplib.IMAP4(s.host, s.port, timeout=s.timeout)
-            if s.security == "starttls":
-                imap.starttls(context(s))
-        imap.login(s.user, s.password)
+        imap = open_imap(s)
     except (OSError, imaplib.IMAP4.error) as exc:
         return False, _imap_problem(exc, s.host, s.port, s.security)
     try:
-        if "ID" in imap.capabilities:
-            imap.xatom("ID", '("name" "nianbao" "vendor" "nianbao")')
         typ, data = imap.select(mailbox_name(s.folder), readonly=True)
         if typ != "OK":
             return False, f"登录收件服务器成功，但没有文件夹“{s.folder}”（服务器答复：{_text(data)}）：检查 [imap] 的 folder"
