@@ -63,6 +63,44 @@ def test_imports_only_go_down(modules):
     assert wrong == []
 
 
+# The apps: each a program of its own. The CLI is the front door and may start any of them; the others share
+# only the kernel beside them (apps/inbox.py) and never import each other.
+SHARED_APP_MODULES = {"nianbao.apps.inbox", "nianbao.apps.docs"}
+
+
+def _app(module: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) < 3 or parts[:2] != ["nianbao", "apps"]:
+        return None
+    name = ".".join(parts[:3])
+    return None if name in SHARED_APP_MODULES else name
+
+
+def test_no_app_imports_another_app(modules):
+    wrong = []
+    for name, m in modules.items():
+        app = _app(name)
+        if app is None or app == "nianbao.apps.cli":
+            continue
+        wrong += [f"{name} → {t}" for t in m.imports if _app(t) not in (None, app)]
+    assert wrong == []
+
+
+def test_every_exception_of_ours_derives_from_one_base(modules):
+    """A caller (a script around the library, the CLI's last line of defence) can catch nianbao's own
+    errors as one: every exception class the package defines derives from nianbao.NianbaoError."""
+    import ast
+
+    outside = []
+    for name, m in modules.items():
+        for node in ast.walk(ast.parse(m.path.read_text("utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                if bases & {"Exception", "ValueError", "RuntimeError", "OSError", "LookupError"}:
+                    outside.append(f"{name}.{node.name}")
+    assert outside == ["nianbao.NianbaoError"]
+
+
 def test_every_subpackage_says_what_lives_there_and_what_it_may_import(modules):
     for name, m in modules.items():
         if m.path.name == "__init__.py" and name.count(".") == 1:

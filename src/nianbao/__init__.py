@@ -17,8 +17,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Conversion", "Finding", "Form", "Level", "Report", "Status", "Submission", "__version__", "annotate",
-           "check", "convert", "load_form"]
+__all__ = ["Conversion", "Finding", "Form", "Level", "NianbaoError", "Report", "Status", "Submission", "__version__",
+           "annotate", "check", "convert", "load_form"]
+
+
+class NianbaoError(Exception):
+    """The base of every exception nianbao raises on purpose (a refused configuration, a report that cannot
+    be read, a refusing mail server): where a person reads its message, it is in Chinese."""
 
 if TYPE_CHECKING:
     from nianbao.conversion import Conversion, Status, annotate, check, convert

@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from nianbao import __version__
+from nianbao import NianbaoError, __version__
 from nianbao.apps.mail.config import PRESETS, ConfigError, journal_path, load_config
 from nianbao.apps.mail.config import example as example_config
 from nianbao.conversion import FORMATS, Status, annotate, check, convert, import_published, prefilled_template
@@ -39,7 +39,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Failure(Exception):
+class Failure(NianbaoError):
     """The program could not do its job (I/O, template): exit 3 with this message."""
 
 

@@ -10,13 +10,14 @@ from typing import Any
 
 import yaml
 
+from nianbao import NianbaoError
 from nianbao.findings import CODES
 
 DEFAULT_NAME = "rubric-default.yaml"
 LEVEL_WORDS = ("error", "warning", "info")
 
 
-class RubricError(Exception):
+class RubricError(NianbaoError):
     """The rubric cannot be used (Chinese message naming the entry)."""
 
 

@@ -13,6 +13,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from nianbao import NianbaoError
+
 SECONDS_PER_DOC = 60
 MIN_PAGES = 2  # title, six sections and three tables never fit one page
 
@@ -53,7 +55,7 @@ def stand_in_note() -> str:
             "后运行 fc-cache -f，再重新生成。")
 
 
-class PdfError(Exception):
+class PdfError(NianbaoError):
     """PDF could not be made: the message is for the user (Chinese)."""
 
 

@@ -20,11 +20,12 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, Twips
 from docxtpl import DocxTemplate
 
+from nianbao import NianbaoError
 from nianbao.files import atomic_write_bytes
 from nianbao.output.doctemplate import SMALL_TABLE_PT
 
 
-class RenderError(Exception):
+class RenderError(NianbaoError):
     """The template could not be rendered (a placeholder it needs, or a broken restyled template)."""
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nianbao import NianbaoError
 
-class SourceError(Exception):
+
+class SourceError(NianbaoError):
     """The file cannot be read as a published report (Chinese message)."""
 
 

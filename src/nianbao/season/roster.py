@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from nianbao import NianbaoError
 from nianbao.form.layout import AGENCY_TYPES
 from nianbao.workbook.blank import a4_landscape
 
@@ -30,7 +31,7 @@ REQUIRED = "单位全称"
 MAX_UNITS = 5000
 
 
-class RosterError(Exception):
+class RosterError(NianbaoError):
     """The roster cannot be used (Chinese message, naming the sheet and cell)."""
 
 

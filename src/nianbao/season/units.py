@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from nianbao import NianbaoError
 from nianbao.conversion import Status, check, figures_of, last_year, warm
 from nianbao.form import layout as L
 from nianbao.form.model import Form
@@ -30,7 +31,7 @@ SUMMARY_JSON = "summary.json"  # a batch run's summary: which inbox files its se
 _SKIP = (".", "~$")
 
 
-class UnitsError(Exception):
+class UnitsError(NianbaoError):
     """The units cannot be read at all (Chinese message): no such folder, a season without a roster."""
 
 

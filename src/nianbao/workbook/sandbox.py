@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nianbao import NianbaoError
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -21,7 +23,7 @@ class Limits:
     memory_bytes: int = 768 * 1024 * 1024  # on top of what the parent already maps
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(NianbaoError):
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(kind, detail)
         self.kind = kind  # "time" | "memory" | "crash"

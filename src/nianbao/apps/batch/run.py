@@ -6,11 +6,9 @@ names and writes every output, so that two workbooks of the same agency can neve
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -25,7 +23,8 @@ from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.collect import counted_items, received_times, run_season, write_season_sheet
 from nianbao.apps.batch.items import ANNOTATED_DIR, REPORT_DIR, BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
-from nianbao.conversion import Status, convert, last_year, report_name, staging_path, warm
+from nianbao.apps.inbox import BatchError, discover, sha256_of, skipped
+from nianbao.conversion import Status, convert, last_year, report_name, warm
 from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.findings import Finding
 from nianbao.output.pdf import PdfError, soffice
@@ -34,72 +33,7 @@ from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.season.roster import Roster
 
 CACHE_NAME = ".nianbao-batch.json"
-SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-MAX_ZIP_MEMBERS = 2000
-MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024  # declared, for the whole inbox archive
 FIRST_FINDINGS = 3
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _skip(name: str) -> bool:
-    return name.startswith((".", "~$")) or name.lower() in SKIP_NAMES
-
-
-def discover(inbox: Path, scratch: Path) -> list[tuple[str, Path]]:
-    """(display name, path) of every file in a folder (recursively) or in a .zip (unpacked into scratch)."""
-    if inbox.is_dir():
-        found = [
-            (str(p.relative_to(inbox)), p)
-            for p in sorted(inbox.rglob("*"))
-            if p.is_file() and not any(_skip(part) for part in p.relative_to(inbox).parts)
-        ]
-        return found
-    return _unzip(inbox, scratch)
-
-
-def _unzip(archive: Path, scratch: Path) -> list[tuple[str, Path]]:
-    """Members of an inbox archive, each written into a folder of ours by index: a member name never chooses a path."""
-    out: list[tuple[str, Path]] = []
-    with zipfile.ZipFile(archive) as zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-            raise BatchError(f"压缩包“{archive.name}”中的文件过多或过大，请分批处理")
-        for n, info in enumerate(infos):
-            name = _member_name(info)
-            if any(_skip(part) for part in name.split("/")):
-                continue
-            target = staging_path(scratch / f"{n:05d}", Path(name).name)  # messages name the member as the sender did
-            with zf.open(info) as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)  # each member is then guarded like any file
-            try:  # the member's own time: when it was received, for a collection season
-                stamp = time.mktime((*info.date_time, 0, 0, -1))
-                os.utime(target, (stamp, stamp))
-            except (OverflowError, ValueError, OSError):
-                pass
-            out.append((name, target))
-    return out
-
-
-def _member_name(info: zipfile.ZipInfo) -> str:
-    name = info.filename
-    if not info.flag_bits & 0x800:  # no UTF-8 flag: Chinese Windows zips names in GBK
-        try:
-            name = name.encode("cp437").decode("gbk")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    return "/".join(parts)  # for display only: files are written under scratch by index
-
-
-class BatchError(Exception):
-    """The batch as a whole cannot run (bad inbox, unwritable output)."""
 
 
 # --- the worker side -------------------------------------------------------------------------------
@@ -247,7 +181,7 @@ def previous_index(folder: Path) -> dict[str, str]:
         raise BatchError(f"上年报告文件夹“{folder}”不存在")
     found: dict[str, tuple[int, str]] = {}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or _skip(path.name) or path.suffix.lower() not in (".xlsx",) + PUBLISHED_SUFFIXES:
+        if not path.is_file() or skipped(path.name) or path.suffix.lower() not in (".xlsx",) + PUBLISHED_SUFFIXES:
             continue
         sub, _, _ = last_year(path)  # a workbook read, a report imported: each in its sandbox child
         key, year = (_agency_key(sub.meta.agency), sub.meta.year or 0) if sub is not None else ("", 0)

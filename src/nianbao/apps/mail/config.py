@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nianbao import NianbaoError
+
 SECURITY = ("tls", "starttls", "plain")
 EXAMPLE = """\
 # nianbao mail 的配置文件（TOML）。密码不写在这里：写环境变量名（password_env）或密码文件（password_file）。
@@ -94,7 +96,7 @@ def example(provider: str | None = None) -> str:
     return text
 
 
-class ConfigError(Exception):
+class ConfigError(NianbaoError):
     """The configuration cannot be used: the message says what to change (Chinese)."""
 
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from nianbao import NianbaoError
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
@@ -64,7 +65,7 @@ def _file_verdict(status: str) -> str:
     return "不是工作簿" if status == NOT_WORKBOOK else Status(status).verdict if status in {s.value for s in Status} else status
 
 
-class GatewayError(Exception):
+class GatewayError(NianbaoError):
     """The mail server could not be reached or refused us (Chinese message); the next poll retries."""
 
 
@@ -72,12 +73,12 @@ def _context(server: Server) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=server.ca_file) if server.ca_file else ssl.create_default_context()
 
 
-class Unreadable(Exception):
+class Unreadable(NianbaoError):
     """The server did not hand over a message's body this time (a temporary NO, a message deleted while
     being read): nothing is said about it until it can be read; after MAX_ATTEMPTS it is quarantined."""
 
 
-class Deferred(Exception):
+class Deferred(NianbaoError):
     """Not now: the sender has had the hour's replies; the message waits unmarked for the next hour."""
 
 

@@ -13,6 +13,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import formatdate, parseaddr
 
+from nianbao import NianbaoError
 from nianbao.conversion import Conversion, Status, looks_like_workbook, plain_findings
 
 SIGNATURE = "——\n本邮件由年报助手（nianbao）自动发送。改正后可直接回复本邮件并附上工作簿，会再次自动处理。"
@@ -206,7 +207,7 @@ MAX_PARTS = 200  # a year's workbooks, letters and pictures in one message are f
 MAX_DEPTH = 20
 
 
-class TooComplex(Exception):
+class TooComplex(NianbaoError):
     """A message with more MIME parts or deeper nesting than any real one: not parsed at all."""
 
 

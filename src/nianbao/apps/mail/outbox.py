@@ -22,13 +22,14 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nianbao import NianbaoError
 from nianbao.apps.mail.config import Server
 
 ACCOUNT, RECIPIENT, SIZE, TEMPORARY = "account", "recipient", "size", "temporary"
 
 
 @dataclass
-class Refusal(Exception):
+class Refusal(NianbaoError):
     kind: str  # ACCOUNT, RECIPIENT, SIZE or TEMPORARY
     stage: str  # connect, tls, login, mail, rcpt, data
     code: int
