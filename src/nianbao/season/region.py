@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nianbao.checks.run import broken_relations, relation_finding
+from nianbao.checks.arithmetic import broken_relations, relation_finding
 from nianbao.conversion import FEES_KEY
 from nianbao.findings import Finding, Level
 from nianbao.form import layout as L

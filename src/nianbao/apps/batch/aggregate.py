@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from nianbao.apps.batch.items import Item
-from nianbao.checks.run import check_relations, check_totals
+from nianbao.checks.arithmetic import check_relations, check_totals
 from nianbao.conversion import Status
 from nianbao.form import layout as L
 from nianbao.form.model import NumKind, load_form
