@@ -7,7 +7,7 @@ import json
 from nianbao.apps.cli import main
 from nianbao.conversion import check
 
-from conftest import DAZHUANG
+from support import DAZHUANG
 
 REASON = "原文如此：此段回顾2023年的工作，已核实"
 

@@ -9,7 +9,7 @@ import openpyxl
 from nianbao.apps.cli import main
 from nianbao.conversion import annotate, check
 
-from conftest import PINGTAN, sha256
+from support import PINGTAN, sha256
 from test_corpus import CASES
 
 
@@ -25,12 +25,22 @@ def test_every_finding_is_marked_at_its_cell_and_listed(tmp_path, edit, capsys):
     rows = list(wb["校验结果"].iter_rows(min_row=3, values_only=True))
     assert len(rows) == len(report.findings)
     assert {(r[5], r[1]) for r in rows} == {(f.code, f.position) for f in report.findings}
+    worst: dict[tuple[str, str], str] = {}  # a cell with an error and a warning is marked as the error
+    for f in report.findings:
+        key = (f.sheet, f.cell)
+        worst[key] = "error" if "error" in (worst.get(key), f.level.value) else f.level.value
     for f in report.findings:
         cell = wb[f.sheet][f.cell]
         assert cell.comment is not None and f.message in cell.comment.text
-        assert cell.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C"))
-    link = wb["校验结果"]["B3"].hyperlink
-    assert link is not None and link.location or link.target
+        assert cell.fill.fgColor.rgb.endswith({"error": "FFC7CE", "warning": "FFEB9C"}[worst[(f.sheet, f.cell)]]), f.position
+    assert {f.level.value for f in report.findings} >= {"error"}, "the case marks an error"
+    # each row of the list links to its cell: a click goes to the problem
+    for row in wb["校验结果"].iter_rows(min_row=3):
+        link = row[1].hyperlink
+        assert link is not None, row[1].value
+        where = link.location or (link.target or "").removeprefix("#")  # an in-workbook link, either way
+        sheet, _, ref = where.partition("!")
+        assert f"{sheet.strip(chr(39))}!{ref}" == row[1].value
 
 
 def test_annotated_copy_can_be_fixed_and_sent_again(tmp_path, edit):
@@ -70,7 +80,7 @@ def test_annotate_refuses_to_overwrite_the_input(capsys, example_copy):
 
 
 def test_acknowledged_warnings_are_shown_as_explained(tmp_path, edit):
-    from conftest import DAZHUANG
+    from support import DAZHUANG
 
     src = edit({"说明!A4": "narrative-year", "说明!B4": "问题及改进!B4", "说明!C4": "已核实"}, base=DAZHUANG)
     _, report = check(src)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, ROOT
+from support import DAZHUANG, PINGTAN, ROOT
 
 _spec = importlib.util.spec_from_file_location("architecture", ROOT / "tools" / "architecture.py")
 assert _spec and _spec.loader

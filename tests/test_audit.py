@@ -15,7 +15,7 @@ import pytest
 from nianbao.apps.cli import main
 from nianbao.form import layout as L
 
-from conftest import DAZHUANG, PINGTAN, ROOT, SHARED, strict_json
+from support import DAZHUANG, PINGTAN, ROOT, SHARED, strict_json
 
 PUBLISHED = SHARED / "fixtures" / "published"
 WORK = ("更新主动公开目录", "规范依申请公开办理", "解读重要政策文件", "回应群众关切问题", "整理村务公开栏", "核对公开属性认定",

@@ -13,8 +13,8 @@ from nianbao.output.context import context
 from nianbao.output.sentences import sentences
 from nianbao.output.word import render_docx
 
-from conftest import DAZHUANG, PINGTAN
 from docx_content import texts
+from support import DAZHUANG, PINGTAN
 
 
 def _checker_findings(sub, paragraph):

@@ -15,14 +15,11 @@ from nianbao.apps.cli import main
 from nianbao.conversion import Status
 from nianbao.form.model import load_form
 
-from conftest import DAZHUANG, PINGTAN
+from support import DAZHUANG, PINGTAN, set_cells
 
 
 def _copy_with(src: Path, dst: Path, changes: dict) -> Path:
-    wb = openpyxl.load_workbook(src)
-    for where, value in changes.items():
-        sheet, ref = where.split("!")
-        wb[sheet][ref] = value
+    wb = set_cells(openpyxl.load_workbook(src), changes)
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
     return dst

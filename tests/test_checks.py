@@ -15,7 +15,7 @@ from nianbao.conversion import check
 from nianbao.findings import CODES
 from nianbao.form import layout as L
 
-from conftest import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
+from support import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
 
 
 def found(path):

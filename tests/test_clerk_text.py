@@ -15,7 +15,7 @@ from nianbao.conversion import check
 from nianbao.output.context import context
 from nianbao.workbook.fill import filled_workbook
 
-from conftest import PINGTAN, ROOT, SHARED
+from support import PINGTAN, ROOT, SHARED
 
 
 def findings(path: Path, *codes: str) -> list[tuple[str, str, str]]:

@@ -13,8 +13,8 @@ import pytest
 
 from nianbao.apps.cli import main
 
-from conftest import DAZHUANG, PINGTAN, sha256
 from docx_content import texts
+from support import DAZHUANG, PINGTAN, sha256
 
 
 def run(args, cwd=None, capsys=None):

@@ -21,7 +21,7 @@ from nianbao.conversion import check
 from nianbao.form import layout as L
 from nianbao.workbook.fill import filled_workbook
 
-from conftest import DAZHUANG, PINGTAN, insert_rows_like_excel
+from support import DAZHUANG, PINGTAN, insert_rows_like_excel
 
 
 @dataclass

@@ -6,7 +6,7 @@ import re
 
 from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table
 
-from conftest import ROOT
+from support import ROOT
 
 README = (ROOT / "README.md").read_text("utf-8")
 

@@ -7,7 +7,7 @@ import yaml
 
 from nianbao.form.model import load_form
 
-from conftest import ROOT, SHARED
+from support import ROOT, SHARED
 
 
 @pytest.mark.parametrize("form_id", ["2021", "2019"])

@@ -92,7 +92,7 @@ def test_200000_numbers_down_a_column_are_one_finding_in_bounded_memory(tmp_path
 
     import openpyxl
 
-    from conftest import PINGTAN
+    from support import PINGTAN
 
     wb = openpyxl.load_workbook(PINGTAN)
     ws = wb["依申请公开"]

@@ -6,7 +6,7 @@ import pytest
 
 from nianbao.conversion import check
 
-from conftest import PINGTAN
+from support import PINGTAN
 
 
 def codes_at(edit, text, cell="总体情况!B5", base=PINGTAN, extra=None):

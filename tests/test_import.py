@@ -15,7 +15,7 @@ from nianbao.conversion import check, convert
 from nianbao.published.importer import import_report
 from nianbao.published.source import SourceError
 
-from conftest import DAZHUANG, PINGTAN, SHARED
+from support import DAZHUANG, PINGTAN, SHARED
 
 PUBLISHED = SHARED / "fixtures" / "published" / "pingtan-2024.html"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from nianbao.published.importer import import_report
 from nianbao.published.source import SourceError
 
-from conftest import PINGTAN
+from support import PINGTAN
 
 pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
 

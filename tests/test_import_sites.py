@@ -24,7 +24,7 @@ from nianbao.published.importer import import_report
 from nianbao.published.narrative import _fees
 from test_import import _content, _page_of
 
-from conftest import DAZHUANG, PINGTAN, ROOT, SHARED
+from support import DAZHUANG, PINGTAN, ROOT, SHARED
 
 OUTSIDE = SHARED / "fixtures" / "published" / "outside"
 sys.path.insert(0, str(ROOT / "tools"))

@@ -9,7 +9,7 @@ import pytest
 
 from nianbao.apps.cli import main
 
-from conftest import DAZHUANG, PINGTAN, ROOT, strict_json
+from support import DAZHUANG, PINGTAN, ROOT, strict_json
 
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text("utf-8"))
 

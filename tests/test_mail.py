@@ -23,8 +23,8 @@ from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import ConfigError, load_config
 from nianbao.apps.mail.gateway import KEYWORD, Gateway, GatewayError, status_text
 
-from conftest import DAZHUANG, PINGTAN, agency_workbook
 from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available, wait_until
+from support import DAZHUANG, PINGTAN, agency_workbook
 
 REQUIRE = os.environ.get("NIANBAO_REQUIRE_MAIL") == "1"
 needs_dovecot = pytest.mark.skipif(not dovecot_available() and not REQUIRE,

@@ -23,16 +23,18 @@ def test_correct_figures_pass(edit, text):
     assert narrative_findings(edit, text) == []
 
 
-@pytest.mark.parametrize("text,expected,actual", [
-    ("全年收到政府信息公开申请219件，其他处理3件。", "218", "219"),       # neither 一 nor 一+二
-    ("全年新收申请218件，不予公开4件，其他处理3件。", "39", "4"),          # one sub-row quoted as its group
-    ("现行有效行政规范性文件393件，其他处理3件。", "440", "393"),
-    ("因政府信息公开引起行政复议八件，其他处理3件。", "7", "8"),           # Chinese numerals
+@pytest.mark.parametrize("text,expected,actual,table", [
+    ("全年收到政府信息公开申请219件，其他处理3件。", "218", "219", "依申请公开"),       # neither 一 nor 一+二
+    ("全年新收申请218件，不予公开4件，其他处理3件。", "39", "4", "依申请公开"),          # one sub-row quoted as its group
+    ("现行有效行政规范性文件393件，其他处理3件。", "440", "393", "主动公开"),
+    ("因政府信息公开引起行政复议八件，其他处理3件。", "7", "8", "复议诉讼"),           # Chinese numerals
 ])
-def test_wrong_figure_is_a_warning_quoting_both_numbers(edit, text, expected, actual):
+def test_wrong_figure_is_a_warning_quoting_both_numbers(edit, text, expected, actual, table):
     found = narrative_findings(edit, text)
     assert [(f.code, f.expected, f.actual) for f in found] == [("narrative-figure", expected, actual)]
-    assert found[0].level.value == "warning" and "原句" in found[0].message and "依申请公开!" in found[0].message or "主动公开!" in found[0].message or "复议诉讼!" in found[0].message
+    message = found[0].message
+    assert found[0].level.value == "warning" and f"原句：“{text}”" in message
+    assert f"（{table}!" in message and f"为 {expected}" in message, "the table's cell and its figure are named"
 
 
 def test_received_may_mean_new_or_new_plus_carried_over(edit):
@@ -49,7 +51,9 @@ def test_received_may_mean_new_or_new_plus_carried_over(edit):
 def test_percentage_is_recomputed(edit):
     found = narrative_findings(edit, "全年新收申请218件，予以公开71件，占30%，其他处理3件。")
     assert [(f.code, f.actual) for f in found] == [("narrative-percent", "30%")]
-    assert "32.6" not in found[0].message or "33%" in found[0].message
+    message = found[0].message
+    assert found[0].expected == "33%" and "“30%”" in message and "71 件按本年新收计算为 33%" in message, message
+    assert "32.6" not in message, "shown as the text shows it: whole per cent"
 
 
 @pytest.mark.parametrize("text,changes", [

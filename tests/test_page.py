@@ -19,8 +19,8 @@ from nianbao.form.model import load_form
 from nianbao.output.sentences import sentences
 from nianbao.workbook.fill import filled_workbook
 
-from conftest import DAZHUANG, PINGTAN, ROOT
 from pdf_layout import BLOCK_BOTTOM, BLOCK_LEFT, BLOCK_RIGHT, MM, Line, pages
+from support import DAZHUANG, PINGTAN, ROOT
 
 pytestmark = [pytest.mark.soffice, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ import pytest
 
 from nianbao.apps.cli import main
 
-from conftest import DAZHUANG, ROOT
+from support import DAZHUANG, ROOT
 
 pytestmark = [pytest.mark.soffice, pytest.mark.slow]
 
@@ -91,7 +91,7 @@ def test_batch_with_pdf(tmp_path):
     box = tmp_path / "in"
     box.mkdir()
     shutil.copy(DAZHUANG, box / "a.xlsx")
-    from conftest import PINGTAN
+    from support import PINGTAN
 
     shutil.copy(PINGTAN, box / "b.xlsx")
     from nianbao.apps.batch.run import run_batch

@@ -9,7 +9,7 @@ import pytest
 from nianbao.apps.cli import main
 from nianbao.conversion import check, convert
 
-from conftest import PINGTAN
+from support import PINGTAN
 
 # Last year (2023): two applications of natural persons and one of a company carried into the next year
 # (balanced by answering as many fewer); 440 valid normative documents.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nianbao.apps.cli import main
 from nianbao.conversion import NOT_ASSESSED_PREVIOUS, check
 
-from conftest import PINGTAN
+from support import PINGTAN
 
 
 def _last_year(edit):
@@ -85,7 +85,7 @@ def test_a_previous_page_that_is_not_a_report_says_so(tmp_path, capsys):
 def test_another_units_workbook_as_last_year_is_one_finding_not_a_cascade():
     """--previous given a neighbour's workbook: one finding naming both agencies, no carry-over or 内容雷同
     noise, and the cross-year check said not done."""
-    from conftest import DAZHUANG
+    from support import DAZHUANG
 
     _, report = check(PINGTAN, previous=DAZHUANG)
     cross = [(f.code, f.position) for f in report.findings if f.code in (

@@ -17,8 +17,8 @@ import pytest
 from nianbao.conversion import annotate, check, convert
 from nianbao.form import layout as L
 
-from conftest import DAZHUANG, PINGTAN, ROOT
 from docx_content import open_doc
+from support import DAZHUANG, PINGTAN, ROOT
 
 pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
 

@@ -17,7 +17,7 @@ from nianbao.form.model import load_form
 from nianbao.output.context import context
 from nianbao.output.word import render_docx
 
-from conftest import PINGTAN
+from support import PINGTAN
 
 pytestmark = pytest.mark.slow  # the inner loop: pytest -m "not slow" (CI runs everything)
 

@@ -25,7 +25,7 @@ from nianbao.season.record import RECORD_NAME, SeasonRecord
 from nianbao.season.roster import read_roster
 from test_season import NEW, PUBLISHED, YEAR_CELL, _roster
 
-from conftest import PINGTAN, SHARED, agency_workbook, strict_json
+from support import PINGTAN, SHARED, agency_workbook, set_cells, strict_json
 
 FORM = load_form("2021")
 PINGTAN_PAGE = SHARED / "fixtures" / "published" / "pingtan-2024.html"
@@ -68,9 +68,7 @@ def _finish(path: Path, changes: dict[str, object] | None = None) -> Path:
     wb[L.SHEET_GENERAL]["B4"] = "本报告汇总全县各有关单位政府信息公开工作情况编制而成。" + "全县各单位认真落实政府信息公开条例，主动公开、依申请公开、政府信息管理和平台建设等各项工作有序开展。" * 5
     wb[L.SHEET_PROBLEMS]["B4"] = "部分单位公开内容不够及时，将加强督促检查和业务培训。"
     wb[L.SHEET_PROBLEMS]["B5"] = "建立定期检查机制，按季度通报各单位公开情况。"
-    for where, value in (changes or {}).items():
-        s, r = where.split("!")
-        wb[s][r] = value
+    set_cells(wb, changes or {})
     wb.save(path)
     return path
 

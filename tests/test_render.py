@@ -22,8 +22,8 @@ from nianbao.output.word import bundled_template, jinja_env, render_docx
 from nianbao.workbook.fill import filled_workbook
 from nianbao.workbook.values import format_figure
 
-from conftest import DAZHUANG, PINGTAN, ROOT
 from docx_content import body, cell_text, header_text, open_doc, tables, texts
+from support import DAZHUANG, PINGTAN, ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("NIANBAO_REGEN_GOLDEN") == "1"

@@ -30,7 +30,7 @@ from nianbao.season.roster import Roster, RosterError, Unit, read_roster
 from nianbao.season.status import compute
 from test_mail import _msg, dovecot, gateway_config, needs_dovecot, smtp  # noqa: F401  (the real servers' fixtures)
 
-from conftest import PINGTAN, ROOT, agency_workbook, strict_json
+from support import PINGTAN, ROOT, agency_workbook, strict_json
 
 YEAR_CELL = f"{L.SHEET_META}!B{L.field_row(L.META_FIELDS, 'year')}"
 DATE_CELL = f"{L.SHEET_META}!B{L.field_row(L.META_FIELDS, 'date')}"

@@ -16,7 +16,7 @@ import httpx
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN, ROOT, agency_workbook
+from support import DAZHUANG, PINGTAN, ROOT, agency_workbook
 from webserver import Server
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

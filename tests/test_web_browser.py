@@ -11,7 +11,7 @@ import docx
 import openpyxl
 import pytest
 
-from conftest import DAZHUANG, PINGTAN
+from support import DAZHUANG, PINGTAN
 from webserver import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

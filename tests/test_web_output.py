@@ -16,7 +16,7 @@ from nianbao.output.data import export, figures_from_json
 from nianbao.output.html import fragment, page
 from nianbao.workbook.fill import filled_workbook
 
-from conftest import DAZHUANG, PINGTAN, ROOT
+from support import DAZHUANG, PINGTAN, ROOT
 
 
 def _html(path, full=False):

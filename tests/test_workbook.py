@@ -13,7 +13,7 @@ from nianbao.form.cells import iter_range, shift_range
 from nianbao.form.model import load_form
 from nianbao.workbook.blank import write_template
 
-from conftest import ROOT
+from support import ROOT
 
 
 @pytest.fixture(scope="module", params=["2021", "2019"])
