@@ -70,9 +70,19 @@ def sender_of(msg: Message) -> tuple[str, str]:
     raw = msg.get("From")
     if raw is None:
         return "", ""
-    # raw UTF-8 bytes (an SMTPUTF8 message: 张三@例子.中国) are made text as they are; encoded words are not
-    # decoded here (a Header's chunks are its raw bytes)
-    text = _text(raw) if isinstance(raw, Header) else str(raw)
+    text = str(raw)
+    if isinstance(raw, Header):
+        # raw 8-bit bytes: an SMTPUTF8 message (RFC 6532: UTF-8, 张三@例子.中国) is read as UTF-8; anything
+        # else (raw GBK from an old client) stays as the parser left it. Either way the name-addr's own
+        # <address>, the last one, is the sender: bytes in a display name never choose the address.
+        raw_bytes = b"".join(c if isinstance(c, bytes) else c.encode("utf-8", "surrogateescape") for c, _ in decode_header(raw))
+        try:
+            text = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        angles = [a for a in re.findall(r"<([^<>\s]+)>", text) if _ADDR.fullmatch(a)]
+        if angles:
+            return _one_line(_text(raw)[: _text(raw).rfind("<")]), angles[-1].lower()
     try:
         header = policy.default.header_factory("From", text)
         addresses = getattr(header, "addresses", ())
