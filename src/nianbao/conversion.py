@@ -108,6 +108,12 @@ def _as_xlsx(path: Path) -> Iterator[Path]:
         yield copy
 
 
+def _limit_text(path: Path, exc: LimitExceeded) -> str:
+    """A file that took its sandbox child past a limit (time, memory) or killed it, in the clerk's words."""
+    what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
+    return f"“{path.name}”{what}，文件可能过大或结构异常"
+
+
 def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: Previous = None,
           min_general: int | None = None, meanwhile: Callable[[], object] | None = None) -> tuple[Submission | None, Report]:
     """Check a workbook: the file as a file first, then (in a child process with memory and time limits,
@@ -137,8 +143,7 @@ def check(path: str | Path, limits: Limits | None = DEFAULT_LIMITS, previous: Pr
             else:
                 sub, inner = run_limited(_load_and_check, readable, min_general, limits=limits, meanwhile=meanwhile)
     except LimitExceeded as exc:
-        what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
-        report.add(Finding.of("file-limits", f"“{path.name}”{what}，文件可能过大或结构异常。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
+        report.add(Finding.of("file-limits", f"{_limit_text(path, exc)}。请确认发送的是填报模板，必要时另存为新的 .xlsx 后重新发送。"))
         return None, report
     except RuntimeError as exc:  # a bug of ours met by this file: say so, never a traceback
         report.add(Finding.of("internal-error", f"程序处理“{path.name}”时出错（{str(exc)[:120]}）。请把这个文件发给维护人员；也可以另存为新的 .xlsx 后重试。"))
@@ -211,8 +216,7 @@ def import_published(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -
         imported: tuple[Imported | None, str] = run_limited(try_import, Path(path), limits=limits)
         return imported
     except LimitExceeded as exc:
-        what = {"time": f"读取超过了 {exc.detail} 的时间限制", "memory": "读取所需内存超过限制"}.get(exc.kind, "读取时解析程序异常退出")
-        return None, f"“{Path(path).name}”{what}，文件可能过大或结构异常"
+        return None, _limit_text(Path(path), exc)
     except RuntimeError as exc:
         return None, f"程序处理“{Path(path).name}”时出错（{str(exc)[:120]}），请把这个文件发给维护人员"
 
