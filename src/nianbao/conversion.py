@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMITS = Limits()
 FORMATS = ("docx", "pdf", "html", "json")
+# The files each format is: a report's file suffixes (html is the preview page and the fragment for a CMS).
+SUFFIXES = {"docx": (".docx",), "pdf": (".pdf",), "html": (".html", ".fragment.html"), "json": (".json",)}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xls", ".et", ".ett", ".csv", ".ods", ".numbers")
 NOT_ASSESSED_PREVIOUS = "跨年度核对（上年结转、现行有效件数、内容雷同）：未提供上年工作簿（--previous）"
 # last year's workbook or report, or (batch) a function choosing it once this year's agency is known

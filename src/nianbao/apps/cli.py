@@ -28,7 +28,7 @@ import click
 from nianbao import NianbaoError, __version__
 from nianbao.apps.mail.config import PRESETS, ConfigError, journal_path, load_config
 from nianbao.apps.mail.config import example as example_config
-from nianbao.conversion import FORMATS, Status, annotate, check, convert, import_published, prefilled_template
+from nianbao.conversion import FORMATS, SUFFIXES, Status, annotate, check, convert, import_published, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level, Report
 from nianbao.form.layout import AGENCY_TYPES
@@ -604,7 +604,7 @@ def convert_cmd(workbook: str, output: str | None, fmt: str, draft: bool, doc_te
         out = Path(conv.basename + ("（草稿）" if conv.draft else "") + ".docx")
         if out.resolve() == src.resolve():
             raise click.UsageError("输出文件不能与输入的工作簿相同")
-    wanted = {f".{f}" for f in formats} | ({".fragment.html"} if "html" in formats else set())
+    wanted = {suffix for f in formats for suffix in SUFFIXES[f]}
     written = []
     for suffix, data in conv.outputs.items():  # every format was made before any file is written
         if suffix in wanted:
