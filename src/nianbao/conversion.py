@@ -191,15 +191,13 @@ def last_year(previous: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> t
         prev, prev_report = check(previous, limits)
         first = prev_report.findings[0].message if prev_report.findings else ""
         return prev, f"工作簿“{previous.name}”无法读取（{first}）", ""
-    imported, why = import_published(previous, limits)
+    imported, book, why = import_workbook(previous, limits)
     if imported is None:
         return None, f"报告“{previous.name}”无法导入（{why}）", ""
-    from nianbao.workbook.blank import workbook_bytes  # openpyxl's writer: only this path needs it
-
     unplaced = sum(f.code == "import-unplaced" for f in imported.findings)
     with tempfile.TemporaryDirectory(prefix="nianbao-previous-") as tmp:
         path = Path(tmp) / (previous.stem + ".xlsx")
-        path.write_bytes(workbook_bytes(imported.workbook()))
+        path.write_bytes(book)
         prev, _ = check(path, limits)
     if prev is not None:  # findings about last year name the report the clerk gave, not our copy of it
         prev.source = str(previous)
@@ -221,6 +219,18 @@ def import_published(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -
         return None, _limit_text(Path(path), exc)
     except RuntimeError as exc:
         return None, f"程序处理“{Path(path).name}”时出错（{str(exc)[:120]}），请把这个文件发给维护人员"
+
+
+def import_workbook(path: str | Path, limits: Limits | None = DEFAULT_LIMITS) -> tuple[Imported | None, bytes, str]:
+    """A published report as a filled-in workbook: the library call behind `nianbao import`, a previous
+    year given as a report, and the evaluator's reading. Returns (the import, the .xlsx bytes, "") or
+    (None, b"", why not)."""
+    imported, why = import_published(path, limits)
+    if imported is None:
+        return None, b"", why
+    from nianbao.workbook.blank import workbook_bytes  # openpyxl's writer: only this path needs it
+
+    return imported, workbook_bytes(imported.workbook()), ""
 
 
 def prefilled_template(previous: str | Path, send_to: str | None = None,

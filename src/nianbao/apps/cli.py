@@ -28,7 +28,7 @@ import click
 from nianbao import NianbaoError, __version__
 from nianbao.apps.mail.config import PRESETS, ConfigError, journal_path, load_config
 from nianbao.apps.mail.config import example as example_config
-from nianbao.conversion import FORMATS, SUFFIXES, Status, annotate, check, convert, import_published, prefilled_template
+from nianbao.conversion import FORMATS, SUFFIXES, Status, annotate, check, convert, import_workbook, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level, Report
 from nianbao.form.layout import AGENCY_TYPES
@@ -706,19 +706,17 @@ def roster_cmd(output: str) -> None:
 @click.argument("report", metavar="已发布的报告")
 @option("-o", "--output", "output", type=_Path(dir_okay=False), required=True, help="输出的工作簿（.xlsx）")
 def import_cmd(report: str, output: str) -> None:
-    from nianbao.workbook.blank import workbook_bytes  # openpyxl
-
     src = _input_path(report)
     out = Path(output)
     _workbook_output(out, src, "输入的报告")
-    imported, why = import_published(src)
+    imported, book, why = import_workbook(src)
     if imported is None:
         click.echo(f"无法导入：{why}", err=True)
         sys.exit(EXIT_FINDINGS)
     for finding in imported.findings:
         click.echo(finding.line_zh(), err=True)
     with writing(out):
-        atomic_write_bytes(out, workbook_bytes(imported.workbook()))
+        atomic_write_bytes(out, book)
     counts = {t: sum(x is not None for x in v.values()) for t, v in imported.figures.items()}
     year = imported.meta.get("year")
     click.echo(f"已导入 {imported.form.id} 版报告（{imported.meta.get('agency') or '机关名称未识别'}，"

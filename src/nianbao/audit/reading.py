@@ -9,12 +9,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nianbao.conversion import check, figures_of, import_published
+from nianbao.conversion import check, figures_of, import_workbook
 from nianbao.findings import Finding
 from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell
 from nianbao.published import PUBLISHED_SUFFIXES
-from nianbao.workbook.blank import workbook_bytes
 from nianbao.workbook.model import Submission
 
 
@@ -63,13 +62,13 @@ def audit_file(display: str, path: Path, sha256: str = "") -> Audited:
     if path.suffix.lower() not in PUBLISHED_SUFFIXES:
         out.why = f"不是网页、Word 或 PDF 文件（{path.suffix or '无扩展名'}）"
         return out
-    imported, why = import_published(path)
+    imported, book, why = import_workbook(path)
     if imported is None:
         out.why = why
         return out
     with tempfile.TemporaryDirectory(prefix="nianbao-audit-") as tmp:
         copy = Path(tmp) / "report.xlsx"
-        copy.write_bytes(workbook_bytes(imported.workbook()))
+        copy.write_bytes(book)
         sub, report = check(copy)
     if sub is None:
         out.why = report.findings[0].message if report.findings else "读取失败"
