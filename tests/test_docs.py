@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
-from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table
-
 from support import ROOT
+
+_spec = importlib.util.spec_from_file_location("readme_codes", ROOT / "tools" / "readme_codes.py")
+assert _spec is not None and _spec.loader is not None
+_codes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_codes)
+CODES_BEGIN, CODES_END, codes_table = _codes.CODES_BEGIN, _codes.CODES_END, _codes.codes_table
 
 README = (ROOT / "README.md").read_text("utf-8")
 

@@ -13,10 +13,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-from nianbao.apps.docs import CODES_BEGIN, CODES_END, codes_table, replace_between
 from nianbao.files import atomic_write_bytes
 from nianbao.output.doctemplate import build_doc_template
 from nianbao.workbook.blank import build_workbook, workbook_bytes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tools beside this one
+from readme_codes import CODES_BEGIN, CODES_END, codes_table, replace_between  # found through the path above
 
 ROOT = Path(__file__).resolve().parent.parent
 VOLATILE = {"docProps/core.xml"}  # creation/modification times

@@ -1,4 +1,5 @@
-"""Parts of the README generated from the code, so that they cannot drift (a test compares them)."""
+"""A tool: the README's code list generated from the finding catalogue, so that it cannot drift
+(tools/regenerate.py writes it, tests/test_docs.py compares it)."""
 
 from __future__ import annotations
 
