@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from nianbao.apps.cli import main
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 
 from support import DAZHUANG, PINGTAN, ROOT, SHARED, strict_json
 

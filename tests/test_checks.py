@@ -13,7 +13,7 @@ import pytest
 
 from nianbao.conversion import check
 from nianbao.findings import CODES
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 
 from support import DAZHUANG, PINGTAN, delete_rows_like_excel, insert_rows_like_excel
 

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from nianbao.conversion import check
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.fill import filled_workbook
 
 from support import DAZHUANG, PINGTAN, insert_rows_like_excel

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from nianbao.conversion import annotate, check, convert
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 
 from docx_content import open_doc
 from support import DAZHUANG, PINGTAN, ROOT

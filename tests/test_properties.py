@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nianbao.conversion import check
-from nianbao.form import layout as L
 from nianbao.form.model import load_form
 from nianbao.output.context import context
 from nianbao.output.word import render_docx
+from nianbao.workbook import layout as L
 
 from support import PINGTAN
 

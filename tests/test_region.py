@@ -18,11 +18,11 @@ import pytest
 
 from nianbao.apps.batch.run import run_batch
 from nianbao.apps.cli import main
-from nianbao.form import layout as L
 from nianbao.form.model import load_form
 from nianbao.output.data import figures_from_json
 from nianbao.season.record import RECORD_NAME, SeasonRecord
 from nianbao.season.roster import read_roster
+from nianbao.workbook import layout as L
 from test_season import NEW, PUBLISHED, YEAR_CELL, _roster
 
 from support import PINGTAN, SHARED, agency_workbook, set_cells, strict_json

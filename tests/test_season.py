@@ -23,11 +23,11 @@ from nianbao.apps.batch.run import run_batch
 from nianbao.apps.cli import main
 from nianbao.apps.mail.config import load_config
 from nianbao.apps.mail.gateway import Gateway
-from nianbao.form import layout as L
 from nianbao.season.matching import match
 from nianbao.season.record import Received
 from nianbao.season.roster import Roster, RosterError, Unit, read_roster
 from nianbao.season.status import compute
+from nianbao.workbook import layout as L
 from test_mail import _msg, dovecot, gateway_config, needs_dovecot, smtp  # noqa: F401  (the real servers' fixtures)
 
 from support import PINGTAN, ROOT, agency_workbook, strict_json

@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from nianbao.form import layout as L
 from nianbao.form.cells import iter_range, shift_range
 from nianbao.form.model import load_form
+from nianbao.workbook import layout as L
 from nianbao.workbook.blank import write_template
 
 from support import ROOT

@@ -24,12 +24,12 @@ from nianbao.checks.previous import check_previous, other_agency, year_gap
 from nianbao.checks.run import run_checks
 from nianbao.files import atomic_write_bytes, cut_bytes, safe_filename
 from nianbao.findings import Finding, Level, Report
-from nianbao.form import layout as L
 from nianbao.output.context import context, report_title
 from nianbao.output.data import export
 from nianbao.output.html import fragment, page
 from nianbao.output.pdf import PdfError, pdf_bytes, stand_in_note
 from nianbao.published import PUBLISHED_SUFFIXES
+from nianbao.workbook import layout as L
 from nianbao.workbook.guard import check_file
 from nianbao.workbook.sandbox import LimitExceeded, Limits, run_limited
 from nianbao.workbook.values import format_number

@@ -31,9 +31,9 @@ from nianbao.apps.mail.config import example as example_config
 from nianbao.conversion import FORMATS, SUFFIXES, Status, annotate, check, convert, import_workbook, prefilled_template
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level, Report
-from nianbao.form.layout import AGENCY_TYPES
 from nianbao.output.pdf import PdfError
 from nianbao.published import PUBLISHED_SUFFIXES
+from nianbao.workbook.layout import AGENCY_TYPES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from nianbao.conversion import check, figures_of, import_workbook
 from nianbao.findings import Finding
-from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell
 from nianbao.published import PUBLISHED_SUFFIXES
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from nianbao.findings import CODES, Finding, Level, Report
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 
 _BY_TITLE = {title: code for code, title in CODES.items()}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nianbao.findings import Finding
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.text import cn_number, cn_ordinal
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from nianbao.checks.hygiene import Text, texts
 from nianbao.findings import Finding
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.text import cn_number
 from nianbao.workbook.values import format_number

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nianbao.checks.hygiene import texts
 from nianbao.findings import Finding
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
 

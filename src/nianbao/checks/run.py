@@ -11,8 +11,8 @@ from nianbao.checks.arithmetic import check_relations, check_totals
 from nianbao.checks.hygiene import MIN_GENERAL_CHARS, check_hygiene
 from nianbao.checks.narrative import check_figures_in_text
 from nianbao.findings import Finding, Level, Report
-from nianbao.form import layout as L
 from nianbao.form.model import form_for_year
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number
 

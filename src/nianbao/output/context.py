@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from nianbao.findings import Report
-from nianbao.form.layout import OTHER_FIELDS
 from nianbao.output.sentences import sentences
 from nianbao.output.signature import signature
+from nianbao.workbook.layout import OTHER_FIELDS
 from nianbao.workbook.model import Narrative, Other, Submission
 from nianbao.workbook.text import cn_ordinal
 from nianbao.workbook.values import format_figure, format_number

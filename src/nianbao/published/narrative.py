@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nianbao.findings import Finding, Level
-from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref
 from nianbao.form.model import Form, NumKind
 from nianbao.published.placement import number
 from nianbao.published.source import Source
 from nianbao.published.text import norm
+from nianbao.workbook import layout as L
 from nianbao.workbook.text import cn_ordinal
 
 # a sub-heading: on a line of its own ("（一）主动公开", as our reports print it) or run into its paragraph

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from nianbao.findings import Finding
-from nianbao.form import layout as L
 from nianbao.form.cells import parse_cell
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.published.source import Source, SourceError
 from nianbao.published.text import norm
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import complete_totals
 from nianbao.workbook.values import Number
 

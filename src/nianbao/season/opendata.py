@@ -19,13 +19,13 @@ from typing import Any
 
 from nianbao.conversion import FEES_KEY
 from nianbao.files import atomic_write_bytes
-from nianbao.form import layout as L
 from nianbao.form.model import FORM_IDS, Form, NumKind, Table, load_form
 from nianbao.output.charts import overview_page
 from nianbao.season.bigsheet import Sheet, xlsx_bytes
 from nianbao.season.overview import overview_rows
 from nianbao.season.status import STATUSES
 from nianbao.season.units import Units
+from nianbao.workbook import layout as L
 
 PACKAGE, FIGURES_CSV, FIGURES_XLSX, UNITS_CSV, CELLS_CSV, OVERVIEW = (
     "datapackage.json", "figures.csv", "figures.xlsx", "units.csv", "cells.csv", "概览.html")

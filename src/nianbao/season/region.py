@@ -16,9 +16,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from nianbao.checks.arithmetic import broken_relations, relation_finding
 from nianbao.conversion import FEES_KEY
 from nianbao.findings import Finding, Level
-from nianbao.form import layout as L
 from nianbao.form.model import Form, NumKind, form_for_year, load_form
 from nianbao.season.units import UnitFigures, Units
+from nianbao.workbook import layout as L
 from nianbao.workbook.blank import a4_landscape, fit_to_width, row_height, workbook_bytes
 from nianbao.workbook.fill import filled_workbook
 from nianbao.workbook.model import Submission

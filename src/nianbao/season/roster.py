@@ -14,8 +14,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from nianbao import NianbaoError
-from nianbao.form.layout import AGENCY_TYPES
 from nianbao.workbook.blank import a4_landscape
+from nianbao.workbook.layout import AGENCY_TYPES
 
 ROSTER_SHEET = "报送名单"
 # the roster's columns, in order, with their widths and what the office writes there

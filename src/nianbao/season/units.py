@@ -19,13 +19,13 @@ from pathlib import Path
 
 from nianbao import NianbaoError
 from nianbao.conversion import Status, check, figures_of, last_year, warm
-from nianbao.form import layout as L
 from nianbao.form.model import Form
 from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.season.matching import name_key
 from nianbao.season.record import RECORD_NAME, Received, SeasonRecord
 from nianbao.season.roster import Roster, Unit
 from nianbao.season.status import STATUSES, Season, compute, from_record, season_year
+from nianbao.workbook import layout as L
 
 SUMMARY_JSON = "summary.json"  # a batch run's summary: which inbox files its season last saw
 _SKIP = (".", "~$")

@@ -18,7 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from nianbao.findings import Finding, Level, Report
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.blank import a4_landscape
 
 RESULT_SHEET = "校验结果"

@@ -18,7 +18,6 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nianbao.files import atomic_write_bytes
-from nianbao.form import layout as L
 from nianbao.form.cells import (
     absolute,
     iter_range,
@@ -27,6 +26,7 @@ from nianbao.form.cells import (
     shift_range,
 )
 from nianbao.form.model import Form, NumKind, Relation, Table, load_form
+from nianbao.workbook import layout as L
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from nianbao.form import layout as L
+from nianbao.workbook import layout as L
 from nianbao.workbook.blank import build_workbook, row_height
 
 

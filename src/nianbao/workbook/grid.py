@@ -15,8 +15,8 @@ import openpyxl
 import pandas as pd
 
 from nianbao.findings import Finding, Report
-from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell
+from nianbao.workbook import layout as L
 
 
 @dataclass

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from nianbao.findings import Finding, Level, Report
-from nianbao.form import layout as L
 from nianbao.form.cells import parse_cell
 from nianbao.form.model import FORM_IDS, Form, NumKind, load_form
+from nianbao.workbook import layout as L
 from nianbao.workbook.grid import Grid, open_grid
 from nianbao.workbook.model import (
     Block,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nianbao.form.cells import cell_ref, parse_cell
-from nianbao.form.layout import TABLE_SHEETS, to_sheet
 from nianbao.form.model import Form, Table
+from nianbao.workbook.layout import TABLE_SHEETS, to_sheet
 from nianbao.workbook.values import Number
 
 

@@ -16,8 +16,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nianbao.form import layout as L
 from nianbao.form.model import load_form
+from nianbao.workbook import layout as L
 from nianbao.workbook.blank import build_workbook, fit_to_width, row_height
 from nianbao.workbook.model import Submission
 from nianbao.workbook.values import format_number

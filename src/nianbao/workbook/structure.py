@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from nianbao.findings import Finding
-from nianbao.form import layout as L
 from nianbao.form.cells import cell_ref, parse_cell, parse_range
 from nianbao.form.model import Form, Table
+from nianbao.workbook import layout as L
 from nianbao.workbook.values import is_blank, shown
 
 RowMap = dict[int, int]  # table row (form) -> sheet row

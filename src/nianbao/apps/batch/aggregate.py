@@ -9,8 +9,8 @@ from typing import Any
 from nianbao.apps.batch.items import Item
 from nianbao.checks.arithmetic import check_relations, check_totals
 from nianbao.conversion import Status
-from nianbao.form import layout as L
 from nianbao.form.model import NumKind, load_form
+from nianbao.workbook import layout as L
 from nianbao.workbook.model import complete_totals
 from nianbao.workbook.values import Number, format_number
 

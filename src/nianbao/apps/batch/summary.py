@@ -15,8 +15,8 @@ from nianbao.apps.batch.aggregate import AGGREGATE_SHEET
 from nianbao.apps.batch.collect import season_json
 from nianbao.apps.batch.items import BatchResult, Item
 from nianbao.files import atomic_write_bytes
-from nianbao.form import layout as L
 from nianbao.form.model import load_form
+from nianbao.workbook import layout as L
 from nianbao.workbook.blank import a4_landscape, wrapped_lines, write_table_sheet
 
 SUMMARY_XLSX, SUMMARY_JSON = "汇总.xlsx", "summary.json"
