@@ -22,7 +22,7 @@ from nianbao.workbook import layout as L
 from nianbao.workbook.blank import a4_landscape, fit_to_width, row_height, workbook_bytes
 from nianbao.workbook.fill import filled_workbook
 from nianbao.workbook.model import Submission
-from nianbao.workbook.values import Number, format_number
+from nianbao.workbook.values import Number, as_kind, format_number
 
 SHEET_UNITS, SHEET_UNIT_FIGURES = L.SHEET_REGION_UNITS, L.SHEET_REGION_FIGURES
 FEE_LABELS = {f.key: f.label for f in L.FEE_FIELDS}
@@ -89,21 +89,17 @@ def region_sum(units: Units, exclude: set[str] | frozenset[str] = frozenset(), e
             included.append(unit)
     rs = RegionSum(form, units.year, included, left_out, roster=units.roster)
     for name, table in form.tables.items():
-        rs.values[name] = {ref: _typed(sum((u.values(name)[ref] for u in included), Decimal(0)), kind)
+        rs.values[name] = {ref: as_kind(sum((u.values(name)[ref] for u in included), Decimal(0)), kind)
                            for ref, kind in table.numeric.items()}
     if form.fees_in_six:
         fees: dict[str, Number] = {}
         for f in L.FEE_FIELDS:
             parts = [u.figures.get(FEES_KEY, {}).get(f.key) for u in included]
             if all(p is not None for p in parts):
-                fees[f.key] = _typed(sum((Decimal(p) for p in parts if p is not None), Decimal(0)),
+                fees[f.key] = as_kind(sum((Decimal(p) for p in parts if p is not None), Decimal(0)),
                                      NumKind.INT_GE0 if f.kind == "int" else NumKind.DECIMAL_GE0)
         rs.values[FEES_KEY] = fees
     return rs
-
-
-def _typed(value: Decimal, kind: NumKind) -> Number:
-    return value if kind is NumKind.DECIMAL_GE0 else int(value)
 
 
 def relation_findings(rs: RegionSum) -> list[Finding]:

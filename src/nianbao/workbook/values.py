@@ -63,6 +63,13 @@ def format_number(value: Number) -> str:
     return str(value)
 
 
+def as_kind(value: Decimal | str, kind: NumKind) -> Number:
+    """A figure as a record keeps it (its text: conversion.figures_of) or a sum of such, as a number of the
+    cell's kind: whole numbers as int, 万元 as Decimal — the inverse of format_number."""
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    return number if kind is NumKind.DECIMAL_GE0 else int(number)
+
+
 def format_figure(value: Number, kind: NumKind) -> str:
     """As printed in a table: the 2019 form's 本年增/减 carries its sign ("+3", "-2", "0")."""
     text = format_number(value)

@@ -12,13 +12,9 @@ from nianbao.conversion import Status
 from nianbao.form.model import NumKind, load_form
 from nianbao.workbook import layout as L
 from nianbao.workbook.model import complete_totals
-from nianbao.workbook.values import Number, format_number
+from nianbao.workbook.values import Number, as_kind, format_number
 
 AGGREGATE_SHEET = "合计"
-
-
-def _number(text: str, kind: NumKind) -> Number:
-    return Decimal(text) if kind is NumKind.DECIMAL_GE0 else int(Decimal(text))
 
 
 def aggregate_items(items: list[Item]) -> dict[str, Any]:
@@ -43,7 +39,7 @@ def aggregate_items(items: list[Item]) -> dict[str, Any]:
         for name, table in form.tables.items():
             values: dict[str, Number | None] = {}
             for ref, kind in table.numeric.items():
-                parts = [_number(m.figures[name][ref], kind) for m in members if ref in m.figures.get(name, {})]
+                parts = [as_kind(m.figures[name][ref], kind) for m in members if ref in m.figures.get(name, {})]
                 values[ref] = sum(parts, Decimal(0) if kind is NumKind.DECIMAL_GE0 else 0) if len(parts) == len(members) else None
             sheet = f"{AGGREGATE_SHEET}-{L.TABLE_SHEETS[name]}"
             # every summed total is checked against the sum of its summed parts, then every relation
