@@ -426,7 +426,7 @@ def bench_audit(count: int, rng: random.Random) -> tuple[list[tuple[str, float, 
     from concurrent.futures import ProcessPoolExecutor
 
     from nianbao.apps.audit import run_audit
-    from nianbao.apps.inbox import discover
+    from nianbao.apps.kernel import discover
     from nianbao.audit.cross import cross_check
     from nianbao.audit.reading import Audited
     from nianbao.audit.rubric import load_rubric

@@ -419,8 +419,8 @@ def test_unreachable_server_is_a_clear_failure(tmp_path, monkeypatch, capsys):
 
 
 def test_messages_name_the_file_as_the_sender_did(tmp_path):
+    from nianbao.apps.kernel import staging_path
     from nianbao.conversion import convert as convert_file
-    from nianbao.conversion import staging_path
 
     path = staging_path(tmp_path / "00", "../各乡镇/年报.xls")
     assert path.parent == tmp_path / "00" and path.name == "年报.xls"

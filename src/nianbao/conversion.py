@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from nianbao.checks.acknowledge import apply_acknowledgements
 from nianbao.checks.previous import check_previous, other_agency, year_gap
 from nianbao.checks.run import run_checks
-from nianbao.files import atomic_write_bytes, cut_bytes, safe_filename
+from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.findings import Finding, Level, Report
 from nianbao.output.context import context, report_title
 from nianbao.output.data import export
@@ -443,31 +443,3 @@ def warm() -> None:
     from nianbao.workbook import annotate, loader  # noqa: F401  (pandas, openpyxl)
 
     word.bundled_template()
-
-
-# --- helpers for the services ---------------------------------------------------------------------------
-
-def looks_like_workbook(name: str, content_type: str = "") -> bool:
-    """Is this attachment meant as the workbook? (Anything spreadsheet-like: a wrong kind is explained
-    by the guard; pictures, signatures and letters are not workbooks.)"""
-    lower = name.lower()
-    return lower.endswith(WORKBOOK_SUFFIXES) or "spreadsheet" in content_type or "excel" in content_type
-
-
-def staging_path(folder: Path, name: str) -> Path:
-    """Where to put an uploaded or attached file so that every message names it as the sender did:
-    a private folder of ours, the sender's name made safe (never a path of theirs)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    p = Path(name)
-    return folder / (cut_bytes(safe_filename(p.stem, "工作簿"), 120) + cut_bytes(p.suffix.lower()[:8], 16))
-
-
-def plain_findings(report: Report, limit: int = 30) -> list[str]:
-    """The findings as numbered lines for a person: errors first, then open warnings."""
-    shown = [f for f in report.findings if f.level is Level.ERROR]
-    shown += [f for f in report.findings if f.level is Level.WARNING and not f.acknowledged]
-    lines = [f"{i}. {'【错误】' if f.level is Level.ERROR else '【提醒】'}{f.position + '：' if f.position else ''}{f.message}"
-             for i, f in enumerate(shown[:limit], 1)]
-    if len(shown) > limit:
-        lines.append(f"……另有 {len(shown) - limit} 条，详见附件中的标注副本")
-    return lines

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from nianbao.apps.inbox import BatchError, discover, sha256_of
+from nianbao.apps.kernel import BatchError, discover, sha256_of
 from nianbao.audit.cross import cross_check
 from nianbao.audit.outputs import RESULTS_JSON, RESULTS_XLSX, Scored, dumps, report_page, results_json, results_xlsx, score_all
 from nianbao.audit.reading import Audited, audit_file

@@ -23,7 +23,7 @@ from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.collect import counted_items, received_times, run_season, write_season_sheet
 from nianbao.apps.batch.items import ANNOTATED_DIR, REPORT_DIR, BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
-from nianbao.apps.inbox import BatchError, discover, sha256_of, skipped
+from nianbao.apps.kernel import BatchError, discover, sha256_of, skipped
 from nianbao.conversion import Status, convert, last_year, report_name, warm
 from nianbao.files import atomic_write_bytes, safe_filename
 from nianbao.findings import Finding

@@ -43,11 +43,12 @@ from types import FrameType
 from typing import Any
 
 from nianbao import NianbaoError
+from nianbao.apps.kernel import staging_path
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
 from nianbao.apps.mail.outbox import ACCOUNT, RECIPIENT, SIZE, Refusal, Sender
-from nianbao.conversion import Conversion, Status, convert, staging_path
+from nianbao.conversion import Conversion, Status, convert
 from nianbao.season.record import SeasonRecord, from_conversion
 from nianbao.season.record import now as season_now
 

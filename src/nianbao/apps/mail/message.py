@@ -14,7 +14,8 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import formatdate, parseaddr
 
 from nianbao import NianbaoError
-from nianbao.conversion import Conversion, Status, looks_like_workbook, plain_findings
+from nianbao.apps.kernel import looks_like_workbook, plain_findings
+from nianbao.conversion import Conversion, Status
 
 SIGNATURE = "——\n本邮件由年报助手（nianbao）自动发送。改正后可直接回复本邮件并附上工作簿，会再次自动处理。"
 AUTO_SENDERS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply", "bounce")

@@ -39,9 +39,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao import __version__
+from nianbao.apps.kernel import staging_path
 from nianbao.apps.web import pages as webpages
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
-from nianbao.conversion import Conversion, Status, convert, staging_path, warm
+from nianbao.conversion import Conversion, Status, convert, warm
 from nianbao.files import atomic_write_bytes
 from nianbao.findings import Level
 from nianbao.output.charts import overview_table

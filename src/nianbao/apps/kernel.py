@@ -1,5 +1,7 @@
-"""What came in: the files of an inbox folder or .zip (the shared kernel of batch and audit, which are
-apps of their own and do not import each other)."""
+"""The apps' shared kernel (batch, audit, mail and the web page are apps of their own and never import each
+other; what they share is here): what came in — the files of an inbox folder or .zip, the private place an
+upload or an attachment waits in, whether an attachment is meant as a workbook — and the plain answer to a
+person (the findings as numbered lines)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import zipfile
 from pathlib import Path
 
 from nianbao import NianbaoError
-from nianbao.conversion import staging_path
+from nianbao.conversion import WORKBOOK_SUFFIXES
+from nianbao.files import cut_bytes, safe_filename
+from nianbao.findings import Level, Report
 
 SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_ZIP_MEMBERS = 2000
@@ -79,3 +83,29 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 class BatchError(NianbaoError):
     """The batch as a whole cannot run (bad inbox, unwritable output)."""
+
+
+def looks_like_workbook(name: str, content_type: str = "") -> bool:
+    """Is this attachment meant as the workbook? (Anything spreadsheet-like: a wrong kind is explained
+    by the guard; pictures, signatures and letters are not workbooks.)"""
+    lower = name.lower()
+    return lower.endswith(WORKBOOK_SUFFIXES) or "spreadsheet" in content_type or "excel" in content_type
+
+
+def staging_path(folder: Path, name: str) -> Path:
+    """Where to put an uploaded or attached file so that every message names it as the sender did:
+    a private folder of ours, the sender's name made safe (never a path of theirs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    p = Path(name)
+    return folder / (cut_bytes(safe_filename(p.stem, "工作簿"), 120) + cut_bytes(p.suffix.lower()[:8], 16))
+
+
+def plain_findings(report: Report, limit: int = 30) -> list[str]:
+    """The findings as numbered lines for a person: errors first, then open warnings."""
+    shown = [f for f in report.findings if f.level is Level.ERROR]
+    shown += [f for f in report.findings if f.level is Level.WARNING and not f.acknowledged]
+    lines = [f"{i}. {'【错误】' if f.level is Level.ERROR else '【提醒】'}{f.position + '：' if f.position else ''}{f.message}"
+             for i, f in enumerate(shown[:limit], 1)]
+    if len(shown) > limit:
+        lines.append(f"……另有 {len(shown) - limit} 条，详见附件中的标注副本")
+    return lines
