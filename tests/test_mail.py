@@ -24,7 +24,7 @@ from nianbao.apps.mail.config import ConfigError, load_config
 from nianbao.apps.mail.gateway import KEYWORD, Gateway, GatewayError, status_text
 
 from mailservers import PASSWORD, USER, Dovecot, SmtpSink, dovecot_available, wait_until
-from support import DAZHUANG, PINGTAN, agency_workbook
+from support import DAZHUANG, PINGTAN, agency_workbook, fill_disk
 
 REQUIRE = os.environ.get("NIANBAO_REQUIRE_MAIL") == "1"
 needs_dovecot = pytest.mark.skipif(not dovecot_available() and not REQUIRE,
@@ -809,18 +809,6 @@ def test_forged_mail_in_a_clerks_name_neither_is_answered_nor_silences_her(dovec
     assert outcomes.count("ignored-forged") == 10
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 3 MB file system (tmpfs) for the gateway's journal and staging; needs root."""
-    where = tmp_path / "disk"
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root)")
-    yield where
-    subprocess.run(["umount", "-l", str(where)], check=False)
-
-
 @needs_dovecot
 def test_disk_full_answers_nobody_wrongly_and_everybody_once_space_is_back(dovecot, smtp, tmp_path, monkeypatch, small_disk, caplog):
     monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
@@ -829,16 +817,7 @@ def test_disk_full_answers_nobody_wrongly_and_everybody_once_space_is_back(dovec
     folder = _folder(config)
     dovecot.deliver(folder, _msg(sender="nianbao@county.gov.cn", subject="Re: 我们自己的回复"))
     assert _poll(config) == 1  # the folder and the journal exist (our own mail: not answered)
-    filler = small_disk / "filler"
-    with filler.open("wb") as fh:  # leave about 150 KB
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError:
-            pass
-    filler.write_bytes(filler.read_bytes()[:-150_000])
+    filler = fill_disk(small_disk, leave=150_000)
     sent = [_msg(sender=f"c{i}@county.gov.cn", attach=[("大庄乡.xlsx", DAZHUANG.read_bytes())]) for i in range(3)]
     for m in sent:
         dovecot.deliver(folder, m)

@@ -16,7 +16,8 @@ import httpx
 import openpyxl
 import pytest
 
-from support import DAZHUANG, PINGTAN, ROOT, agency_workbook
+from mailservers import wait_until
+from support import DAZHUANG, PINGTAN, ROOT, agency_workbook, fill_disk
 from webserver import Server
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -504,7 +505,7 @@ def test_root_url_names_the_server_behind_a_bare_proxy(tmp_path):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             url = f"http://localhost:{port}"
-            assert wait_for(lambda: _reachable(url))
+            assert wait_until(lambda: _reachable(url))
             with httpx.Client(base_url=url, timeout=120) as c:
                 r = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"Origin": url})
                 assert r.status_code == 303, r.text
@@ -520,15 +521,6 @@ def _reachable(url: str) -> bool:
         return httpx.get(url + "/api/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def wait_for(predicate, timeout: float = 20) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return bool(predicate())
 
 
 def test_head_is_answered_like_get_without_a_body(server):
@@ -596,11 +588,11 @@ def test_a_killed_server_leaves_no_worker_and_its_files_go_at_the_next_start(tmp
     (own,) = list(tmp.glob("nianbao-web-*"))
     s.proc.send_signal(signal.SIGKILL)
     s.proc.wait(10)
-    assert wait_for(lambda: not any(_alive(w) for w in workers), 20), "the workers end with the server"
+    assert wait_until(lambda: not any(_alive(w) for w in workers), 20), "the workers end with the server"
     assert own.exists()  # nobody removed it: the next start does
     again = Server(tmp_path / "unused", "--jobs", "1", env=env, own_dir=True)
     try:
-        assert wait_for(lambda: not own.exists(), 20)
+        assert wait_until(lambda: not own.exists(), 20)
     finally:
         again.stop()
     assert list(tmp.glob("nianbao-web-*")) == []
@@ -642,35 +634,16 @@ def test_a_killed_worker_fails_no_upload_in_flight(tmp_path):
         assert "Traceback" not in s.stop()
 
 
-@pytest.fixture
-def small_data_dir(tmp_path):
-    import subprocess
-
-    where = tmp_path / "small"
-    where.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)], capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root)")
-    yield where
-    subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def test_a_full_disk_is_the_servers_trouble_not_the_workbooks(small_data_dir):
-    s = Server(small_data_dir / "data", "--jobs", "1")
+def test_a_full_disk_is_the_servers_trouble_not_the_workbooks(small_disk):
+    s = Server(small_disk / "data", "--jobs", "1")
     try:
-        filler = small_data_dir / "filler"
-        with filler.open("wb") as fh:
-            try:
-                while True:
-                    fh.write(b"\0" * 65536)
-                    fh.flush()
-            except OSError:
-                pass
+        filler = fill_disk(small_disk)
         with httpx.Client(base_url=s.url, timeout=120) as c:
             r = _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes())
             assert r.status_code == 507 and "磁盘空间不足" in r.json()["detail"] and "工作簿发给维护人员" not in r.json()["detail"]
             page = c.post("/upload", files={"file": ("大庄乡.xlsx", DAZHUANG.read_bytes(), XLSX)}, headers={"Origin": s.url})
             assert page.status_code == 507 and "磁盘" in page.text
-            assert [p.name for p in (small_data_dir / "data").iterdir() if not p.name.startswith(".")] in ([], ["pid"])
+            assert [p.name for p in (small_disk / "data").iterdir() if not p.name.startswith(".")] in ([], ["pid"])
             filler.unlink()
             assert _upload(c, "大庄乡.xlsx", DAZHUANG.read_bytes()).status_code == 201
     finally:

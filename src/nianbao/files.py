@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -59,3 +61,18 @@ def atomic_write_bytes(path: Path, data: bytes, parents: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def disk_full(exc: BaseException) -> bool:
+    """This machine is out of space or quota (an OSError ENOSPC/EDQUOT, SQLite's "disk is full"), anywhere in
+    the exception's chain: the machine's trouble, never the clerk's file (the mail gateway and the web page)."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain of causes, bounded: a cycle in it cannot loop
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(seen, sqlite3.Error) and ("full" in str(seen).lower() or "disk i/o" in str(seen).lower()):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

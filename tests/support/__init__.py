@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,20 @@ def insert_rows_like_excel(ws, idx: int, amount: int = 1) -> None:
 
 def delete_rows_like_excel(ws, idx: int, amount: int = 1) -> None:
     _rows_like_excel(ws, idx, -amount)
+
+
+def fill_disk(folder: Path, leave: int = 0) -> Path:
+    """Fill the file system under folder (a small tmpfs) with one file, leaving about `leave` bytes free;
+    returns the file (delete it and the space is back)."""
+    filler = folder / "filler"
+    with filler.open("wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError:
+            pass
+    if leave:
+        filler.write_bytes(filler.read_bytes()[:-leave])
+    return filler

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import errno
 import fcntl
 import hashlib
 import imaplib
@@ -47,8 +46,9 @@ from nianbao.apps.kernel import staging_path
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
-from nianbao.apps.mail.outbox import ACCOUNT, RECIPIENT, SIZE, Refusal, Sender
+from nianbao.apps.mail.outbox import ACCOUNT, RECIPIENT, SIZE, Refusal, Sender, context
 from nianbao.conversion import Conversion, Status, convert
+from nianbao.files import disk_full
 from nianbao.season.record import SeasonRecord, from_conversion
 from nianbao.season.record import now as season_now
 
@@ -70,10 +70,6 @@ class GatewayError(NianbaoError):
     """The mail server could not be reached or refused us (Chinese message); the next poll retries."""
 
 
-def _context(server: Server) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=server.ca_file) if server.ca_file else ssl.create_default_context()
-
-
 class Unreadable(NianbaoError):
     """The server did not hand over a message's body this time (a temporary NO, a message deleted while
     being read): nothing is said about it until it can be read; after MAX_ATTEMPTS it is quarantined."""
@@ -81,16 +77,6 @@ class Unreadable(NianbaoError):
 
 class Deferred(NianbaoError):
     """Not now: the sender has had the hour's replies; the message waits unmarked for the next hour."""
-
-
-def disk_full(exc: BaseException) -> bool:
-    """This machine is out of space (or quota): the gateway's trouble, never the clerk's."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    if isinstance(exc, sqlite3.Error) and ("full" in str(exc).lower() or "disk i/o" in str(exc).lower()):
-        return True
-    cause = exc.__cause__ or exc.__context__
-    return cause is not None and cause is not exc and disk_full(cause)
 
 
 DISK_FULL = "本机磁盘空间不足，邮件网关暂停处理（邮件都留在邮箱中，未作答复）；请清理磁盘，空间恢复后自动继续"
@@ -101,11 +87,11 @@ def open_imap(server: Server) -> imaplib.IMAP4:
     network raised (OSError, IMAP4.error) for the caller to put in words."""
     imap: imaplib.IMAP4
     if server.security == "tls":
-        imap = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=_context(server), timeout=server.timeout)
+        imap = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context(server), timeout=server.timeout)
     else:
         imap = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
         if server.security == "starttls":
-            imap.starttls(_context(server))
+            imap.starttls(context(server))
     imap.login(server.user, server.password)
     if "ID" in imap.capabilities:
         # RFC 2971: 163 and 126 refuse to open a folder ("Unsafe Login") for a client that does not say who it is

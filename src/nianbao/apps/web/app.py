@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import functools
 import hashlib
 import logging
@@ -43,7 +42,7 @@ from nianbao.apps.kernel import staging_path
 from nianbao.apps.web import pages as webpages
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
 from nianbao.conversion import Conversion, Status, convert, warm
-from nianbao.files import atomic_write_bytes
+from nianbao.files import atomic_write_bytes, disk_full
 from nianbao.findings import Level
 from nianbao.output.charts import overview_table
 from nianbao.output.pdf import PdfError, pdf_bytes
@@ -99,17 +98,6 @@ def _own_hosts(request: Request, settings: WebSettings) -> set[str]:
             hosts.update(_hostname(m.strip('"')) for m in re.findall(r'(?i)\bhost=("[^"]*"|[^;,\s]+)', value))
     hosts.discard("")
     return hosts
-
-
-def _disk_full(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _sweep_abandoned(tmp: Path) -> None:
@@ -668,7 +656,7 @@ def _error_handlers(app: FastAPI, svc: Service) -> None:
 
     @app.exception_handler(OSError)
     async def machine_error(request: Request, exc: OSError) -> Response:
-        if not _disk_full(exc):
+        if not disk_full(exc):
             raise exc  # a bug of ours: internal_error below
         # the server's trouble, not the workbook's: 507, and a word for the administrator in the log
         log.error("磁盘空间不足（%s）：上传无法保存，请清理 %s 所在的磁盘", exc, svc.root)
