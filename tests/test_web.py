@@ -710,16 +710,16 @@ def _rss(pid: int) -> int:
 
 @pytest.mark.slow
 def test_many_stalled_large_uploads_hold_bounded_memory(tmp_path):
-    """Twelve uploads send 9.5 MB each and then stall: the server holds at most its budget (80 MB here)
-    in memory — the uploads beyond it are told to come back later — and lets them all go at the body
-    timeout."""
+    """Twenty-four uploads send 9.5 MB each (228 MB) and then stall: the server holds at most its budget
+    (80 MB here) in memory — the uploads beyond it are told to come back later — and lets them all go at
+    the body timeout. The bound leaves room for the allocator's slack (RSS is not the budget's count)."""
     import socket
 
     s = Server(tmp_path / "data", "--jobs", "1", "--body-timeout", "8")
     socks = []
     try:
         before = _rss(s.proc.pid)
-        for _ in range(12):
+        for _ in range(24):
             sock = socket.create_connection(("127.0.0.1", s.port))
             sock.sendall(b"POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
                          b"Content-Length: 10000000\r\n\r\n")
@@ -727,8 +727,8 @@ def test_many_stalled_large_uploads_hold_bounded_memory(tmp_path):
             socks.append(sock)
         time.sleep(1.0)
         held = _rss(s.proc.pid) - before
-        print(f"\n12 stalled uploads of 9.5 MB: server memory +{held / 1e6:.0f} MB")
-        assert held < 110e6
+        print(f"\n24 stalled uploads of 9.5 MB: server memory +{held / 1e6:.0f} MB")
+        assert held < 150e6
         answers = []
         for sock in socks:
             sock.settimeout(20)
