@@ -190,16 +190,17 @@ def test_twenty_uploads_at_once_each_get_their_own_report(server):
 
 
 def _dying_convert(path: str, name: str, previous: str | None = None):
-    """Dies like a worker killed by the kernel's OOM killer, the first time only (pickled by name into
-    the forked worker, which has this module already)."""
+    """Dies like a worker killed by the kernel's OOM killer, the first time only: while a file "die-once"
+    lies in a folder above the upload (pickled by name; a fork server's worker imports this module and
+    has the environment of the fork server's start, so the marker is found by place)."""
     import os
 
     from nianbao.apps.web import app as web
 
-    marker = Path(os.environ["NIANBAO_TEST_DIE_ONCE"])
-    if marker.exists():
-        marker.unlink()
-        os._exit(1)
+    for folder in Path(path).parents:
+        if (folder / "die-once").exists():
+            (folder / "die-once").unlink()
+            os._exit(1)
     return getattr(web, "_real_convert_in_worker", web._convert_in_worker)(path, name, previous)  # the replacement pool: the real one
 
 
@@ -208,9 +209,7 @@ def test_a_dying_worker_is_replaced_and_the_conversion_runs_again(tmp_path, monk
 
     from nianbao.apps.web import app as web
 
-    marker = tmp_path / "die-once"
-    marker.write_text("x")
-    monkeypatch.setenv("NIANBAO_TEST_DIE_ONCE", str(marker))
+    (tmp_path / "die-once").write_text("x")
     monkeypatch.setattr(web, "_real_convert_in_worker", web._convert_in_worker, raising=False)
     monkeypatch.setattr(web, "_convert_in_worker", _dying_convert)
     app = web.create_app(web.WebSettings(data_dir=tmp_path / "data", jobs=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import sqlite3
@@ -22,6 +23,15 @@ def cut_bytes(text: str, limit: int = NAME_BYTES) -> str:
 def safe_filename(text: str, fallback: str = "报告") -> str:
     """An agency name or a sender's file name made safe as one file name (no folders, no controls)."""
     return cut_bytes(re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip(" .")[:80]).strip(" .") or fallback
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 (hex), read in pieces: how every part of the tool tells one version of a file."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _umask() -> int:

@@ -3,25 +3,24 @@ compared with the others and with last year, scored and ranked; the results writ
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from nianbao.apps.kernel import BatchError, discover, sha256_of
+from nianbao.apps.kernel import BatchError, discover
 from nianbao.audit.cross import cross_check
 from nianbao.audit.outputs import RESULTS_JSON, RESULTS_XLSX, Scored, dumps, report_page, results_json, results_xlsx, score_all
 from nianbao.audit.reading import Audited, audit_file
 from nianbao.audit.rubric import Rubric
 from nianbao.conversion import warm
-from nianbao.files import atomic_write_bytes
+from nianbao.files import atomic_write_bytes, sha256_of
 from nianbao.season.matching import Index
 from nianbao.season.roster import Roster
+from nianbao.workers import each
 
 
 @dataclass
@@ -41,6 +40,11 @@ def _safely(display: str, path: Path, sha: str) -> Audited:
         return Audited(display, sha, why=f"处理时程序出错（{type(exc).__name__}），请把此文件发给维护人员")
 
 
+def _died(job: tuple[Any, ...], exc: BaseException) -> Audited:
+    display, _, sha = job
+    return Audited(display, sha, why=f"处理进程异常退出（{type(exc).__name__}）")
+
+
 def read_all(source: Path, jobs: int, progress: Progress | None = None) -> list[Audited]:
     with tempfile.TemporaryDirectory(prefix="nianbao-audit-") as scratch:
         files = discover(source, Path(scratch))
@@ -48,18 +52,10 @@ def read_all(source: Path, jobs: int, progress: Progress | None = None) -> list[
         out: list[Audited] = []
         if not todo:
             return out
-        ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=ctx, initializer=warm) as pool:
-            futures = {pool.submit(_safely, *job): job for job in todo}
-            for fut in as_completed(futures):
-                display, _, sha = futures[fut]
-                try:
-                    done = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own file down
-                    done = Audited(display, sha, why=f"处理进程异常退出（{type(exc).__name__}）")
-                out.append(done)
-                if progress:
-                    progress(len(out), len(todo), done)
+        for _, done in each(_safely, todo, jobs, _died, warm):
+            out.append(done)
+            if progress:
+                progress(len(out), len(todo), done)
     return sorted(out, key=lambda a: a.source)
 
 

@@ -5,7 +5,6 @@ person (the findings as numbered lines)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -22,12 +21,6 @@ MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024  # declared, for the whole inbox archive
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def skipped(name: str) -> bool:

@@ -6,19 +6,17 @@ chosen as the collection season chooses it (status.compute)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import multiprocessing
 import os
-import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from nianbao import NianbaoError
 from nianbao.conversion import Status, check, figures_of, last_year, warm
+from nianbao.files import sha256_of
 from nianbao.form.model import Form
 from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.season.matching import name_key
@@ -26,6 +24,7 @@ from nianbao.season.record import RECORD_NAME, Received, SeasonRecord
 from nianbao.season.roster import Roster, Unit
 from nianbao.season.status import STATUSES, Season, compute, from_record, season_year
 from nianbao.workbook import layout as L
+from nianbao.workers import each
 
 SUMMARY_JSON = "summary.json"  # a batch run's summary: which inbox files its season last saw
 _SKIP = (".", "~$")
@@ -156,15 +155,23 @@ def read_files(files: Sequence[tuple[str, Path]], jobs: int | None = None) -> li
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     if jobs == 1:
         return [read_file(display, path) for display, path in files]
-    ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=warm) as pool:
-        return list(pool.map(read_file, [d for d, _ in files], [p for _, p in files]))
+    read = dict(each(read_file, [(d, p) for d, p in files], jobs, _unreadable, warm))
+    return [read[(d, p)] for d, p in files]
+
+
+def _unreadable(job: tuple[Any, ...], exc: BaseException) -> Received:
+    display, path = job
+    return Received(sha256_of(path), "folder", display, _mtime(path), Status.UNREADABLE.value,
+                    first=f"处理进程异常退出（{type(exc).__name__}）")
+
+
+def _mtime(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
 
 
 def read_file(display: str, path: Path) -> Received:
     """One file as a season record: its agency, year, status and figures."""
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    received = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+    sha, received = sha256_of(path), _mtime(path)
     if path.suffix.lower() in PUBLISHED_SUFFIXES:
         sub, why, _ = last_year(path)  # imported in its sandbox child, read as its workbook would be
         if sub is None:

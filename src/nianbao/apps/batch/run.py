@@ -7,14 +7,12 @@ names and writes every output, so that two workbooks of the same agency can neve
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import sys
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,14 +21,15 @@ from nianbao.apps.batch.aggregate import aggregate_items
 from nianbao.apps.batch.collect import counted_items, received_times, run_season, write_season_sheet
 from nianbao.apps.batch.items import ANNOTATED_DIR, REPORT_DIR, BatchResult, Item, Outcome
 from nianbao.apps.batch.summary import flag_duplicates, write_summary
-from nianbao.apps.kernel import BatchError, discover, sha256_of, skipped
+from nianbao.apps.kernel import BatchError, discover, skipped
 from nianbao.conversion import Status, convert, last_year, report_name, warm
-from nianbao.files import atomic_write_bytes, safe_filename
+from nianbao.files import atomic_write_bytes, safe_filename, sha256_of
 from nianbao.findings import Finding
 from nianbao.output.pdf import PdfError, soffice
 from nianbao.output.pdf import convert as pdf_convert
 from nianbao.published import PUBLISHED_SUFFIXES
 from nianbao.season.roster import Roster
+from nianbao.workers import each
 
 CACHE_NAME = ".nianbao-batch.json"
 FIRST_FINDINGS = 3
@@ -193,18 +192,14 @@ def previous_index(folder: Path) -> dict[str, str]:
 def _run_parallel(todo: list[tuple[str, Path, str]], jobs: int, previous: dict[str, str] | None = None) -> Iterator[Outcome]:
     if not todo:
         return
-    ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=warm) as pool:
-        futures = {pool.submit(_process_safely, *job, previous): job for job in todo}
-        for fut in as_completed(futures):
-            display, _, sha = futures[fut]
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own file down
-                died = Finding.of("internal-error", f"处理进程异常退出（{type(exc).__name__}）")
-                item = Item(display, sha, first=[died.line()])
-                item.errors = 1
-                yield Outcome(item)
+    def died(job: tuple[Any, ...], exc: BaseException) -> Outcome:
+        display, _, sha, _ = job
+        item = Item(display, sha, first=[Finding.of("internal-error", f"处理进程异常退出（{type(exc).__name__}）").line()])
+        item.errors = 1
+        return Outcome(item)
+
+    for _, outcome in each(_process_safely, [(*job, previous) for job in todo], jobs, died, warm):
+        yield outcome
 
 
 PDF_CHUNK = 25  # documents per LibreOffice run: start-up (about 2 s) is shared, a failure stays small

@@ -10,15 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import logging
-import multiprocessing
 import os
 import re
 import secrets
 import shutil
-import signal
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -42,7 +38,7 @@ from nianbao.apps.kernel import staging_path
 from nianbao.apps.web import pages as webpages
 from nianbao.apps.web.store import KINDS, Job, JobStore, owner_hash
 from nianbao.conversion import Conversion, Status, convert, warm
-from nianbao.files import atomic_write_bytes, disk_full
+from nianbao.files import atomic_write_bytes, disk_full, sha256_of
 from nianbao.findings import Level
 from nianbao.output.charts import overview_table
 from nianbao.output.pdf import PdfError, pdf_bytes
@@ -53,6 +49,7 @@ from nianbao.season.roster import read_roster
 from nianbao.season.status import STATUSES, Season, from_record
 from nianbao.season.units import Units, UnitsError, read_units, season_units
 from nianbao.workbook.blank import template_bytes
+from nianbao.workers import start_pool
 
 log = logging.getLogger("nianbao.web")
 COOKIE = "nianbao_owner"
@@ -301,43 +298,15 @@ def _pdf_in_worker(docx: bytes, name: str) -> bytes:
     return pdf_bytes(docx, name)
 
 
-def _noop() -> int:
-    return os.getpid()
-
-
-def _worker_start() -> None:
-    """Each conversion worker: the server's signal handlers are not its own (SIGTERM ends it), and on Linux
-    it ends with the server (a server killed with SIGKILL leaves no worker behind)."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, signal.SIG_DFL)
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes  # the prctl call: only where there is one
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != parent:  # the server died before the call took effect
-            os._exit(0)
-    warm()
-
-
 class Runner:
     """The worker pool, replaced if a worker dies so one bad file never takes the app down."""
     def __init__(self, jobs: int, max_waiting: int) -> None:
         self.jobs, self.max_waiting, self.waiting = jobs, max_waiting, 0
-        # At start-up this process has one thread: fork the workers from it (they inherit the imports).
-        self.pool = self._new("fork")
+        self.pool = self._new()
         self.replacing: asyncio.Lock | None = None
 
-    def _new(self, method: str) -> ProcessPoolExecutor:
-        ctx = multiprocessing.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(["nianbao.conversion", "nianbao.apps.web.app"])
-        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_worker_start)
-        pool.submit(_noop).result()  # start every worker now
-        return pool
+    def _new(self) -> ProcessPoolExecutor:
+        return start_pool(self.jobs, warm, ["nianbao.conversion", "nianbao.apps.web.app"])
 
     async def run(self, fn: Any, *args: Any) -> Any:
         if self.waiting >= self.max_waiting:
@@ -365,9 +334,8 @@ class Runner:
             if self.pool is not broken:
                 return  # another request replaced it already
             broken.shutdown(wait=False, cancel_futures=True)
-            # Now the server has threads; forking it could copy a lock some thread holds. A fork server
-            # (a fresh single-threaded process) starts the replacement workers instead.
-            self.pool = await asyncio.to_thread(self._new, "forkserver")
+            # Now the server has threads: a fork server starts the replacement workers (workers.start_pool).
+            self.pool = await asyncio.to_thread(self._new)
             log.error("一个转换进程意外退出（被系统终止或内存不足），已重启转换进程；进行中的转换已重新开始")
 
     def close(self) -> None:
@@ -479,7 +447,7 @@ class Service:
                 with prev_path.open("wb") as fh:
                     await asyncio.to_thread(shutil.copyfileobj, previous.file, fh, 1 << 20)
             # the season records the upload by its content (the conversion removes the uploaded file)
-            digest = await asyncio.to_thread(lambda: hashlib.sha256(path.read_bytes()).hexdigest()) if self.settings.season else ""
+            digest = await asyncio.to_thread(sha256_of, path) if self.settings.season else ""
             conv: Conversion = await self.run(_convert_in_worker, str(path), name,
                                                          str(prev_path) if prev_path else None)
             for folder in ("upload", "previous"):  # the uploads themselves are not kept

@@ -1,0 +1,118 @@
+"""Worker processes, one way for every part that uses them (the batch, the season's folder, the audit, the
+web page): a pool whose workers are started at once and die with the process that started them, and a run
+of many independent jobs over such a pool in which a worker that dies takes down only its own job.
+
+A process pool breaks as a whole when one of its workers dies (killed, out of memory): every job in it
+fails with `BrokenProcessPool`, not only the one that killed it. `each` therefore runs the jobs that were in
+the pool when it broke again, and each of those alone, so the job that kills its worker is the one that is
+given up, and every other file is read as if nothing had happened.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+Job = tuple[Any, ...]
+
+
+def worker_start(warm: Callable[[], None] | None = None) -> None:
+    """Each worker: its parent's signal handlers are not its own (SIGTERM ends it), on Linux it ends with its
+    parent (a parent killed with SIGKILL leaves no worker behind), and it imports what the jobs need once."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes  # the prctl call: only where there is one
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before the call took effect
+            os._exit(0)
+    if warm is not None:
+        warm()
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _context(preload: Sequence[str]) -> BaseContext | None:
+    """Fork while this process has one thread (the workers inherit its imports, and nothing is copied in a
+    half-held state); once threads run (a web server, a test's mail server), a fork server — a fresh
+    single-threaded process that imports `preload` once — starts them. Windows has neither: spawn."""
+    if sys.platform == "win32":
+        return None
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))
+    return ctx
+
+
+def start_pool(workers: int, warm: Callable[[], None] | None = None, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
+    """A pool of `workers` processes, every one of them started (and warmed) before this returns."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(preload),
+                               initializer=functools.partial(worker_start, warm))
+    for fut in [pool.submit(_pid) for _ in range(workers)]:
+        fut.result()
+    return pool
+
+
+def each(fn: Callable[..., R], jobs: Iterable[Job], workers: int, died: Callable[[Job, BaseException], R],
+         warm: Callable[[], None] | None = None) -> Iterator[tuple[Job, R]]:
+    """`fn(*job)` for every job on `workers` processes, as each finishes: (job, result), or (job,
+    died(job, exc)) for a job whose call raised or whose worker died. At most `workers` jobs are in the
+    pool at a time; when the pool breaks, the jobs in it are run again each alone afterwards, and only one
+    that breaks a pool of its own is given up."""
+    queue: deque[Job] = deque(jobs)
+    if not queue:
+        return
+    preload = [fn.__module__]
+    suspects: list[Job] = []
+    while queue:
+        width = max(1, min(workers, len(queue)))
+        pool = start_pool(width, warm, preload)
+        try:
+            running: dict[Future[R], Job] = {}
+            broken = False
+            while (queue and not broken) or running:
+                while queue and not broken and len(running) < width:
+                    job = queue.popleft()
+                    running[pool.submit(fn, *job)] = job
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(job)
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - one job's failure is that job's result
+                        result = died(job, exc)
+                    yield job, result
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    for job in suspects:
+        pool = start_pool(1, warm, preload)
+        try:
+            result = pool.submit(fn, *job).result()
+        except Exception as exc:  # noqa: BLE001 - alone in its pool: this job is what killed the worker
+            result = died(job, exc)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        yield job, result
