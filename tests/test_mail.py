@@ -138,6 +138,19 @@ def test_domains_and_gbk_attachment_names():
     assert c.others == ["x.png"]
 
 
+def test_a_servers_answer_is_shown_as_it_said_it():
+    """What a server answered, as the person reads it in the log and in `--status`: one line, imaplib's
+    bytes wrapping gone, and a word starting with "b" left whole (the old trimming lost its letter)."""
+    import imaplib
+
+    from nianbao.apps.mail.outbox import server_text
+
+    assert server_text(imaplib.IMAP4.error(str(b"[AUTHENTICATIONFAILED] Authentication failed."))) == "[AUTHENTICATIONFAILED] Authentication failed."
+    assert server_text(b"bad sender\r\n  address rejected") == "bad sender address rejected"
+    assert server_text([b"NO [NONEXISTENT] Mailbox doesn't exist: INBOX.x", b""]) == "NO [NONEXISTENT] Mailbox doesn't exist: INBOX.x"
+    assert server_text(TimeoutError()) == "TimeoutError" and len(server_text("x" * 500)) == 200
+
+
 # --- end to end --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

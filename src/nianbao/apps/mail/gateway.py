@@ -46,7 +46,7 @@ from nianbao.apps.kernel import staging_path
 from nianbao.apps.mail import message as mailmsg
 from nianbao.apps.mail.config import MailConfig, Server
 from nianbao.apps.mail.journal import DONE, OUTCOME_ZH, READY, SENT, Journal
-from nianbao.apps.mail.outbox import ACCOUNT, RECIPIENT, SIZE, Refusal, Sender, context
+from nianbao.apps.mail.outbox import ACCOUNT, RECIPIENT, SIZE, Refusal, Sender, context, server_text
 from nianbao.conversion import Conversion, Status, convert
 from nianbao.files import disk_full
 from nianbao.season.record import SeasonRecord, from_conversion
@@ -103,12 +103,7 @@ def connect_imap(server: Server) -> imaplib.IMAP4:
     try:
         return open_imap(server)
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
-        raise GatewayError(f"无法登录收件服务器 {server.host}:{server.port}（{_reason(exc)}）") from exc
-
-
-def _reason(exc: BaseException | bytes | str) -> str:
-    text = exc.decode("utf-8", "replace") if isinstance(exc, bytes) else str(exc)
-    return text.strip("b'\"")[:200] or type(exc).__name__
+        raise GatewayError(f"无法登录收件服务器 {server.host}:{server.port}（{server_text(exc)}）") from exc
 
 
 class Gateway:
@@ -150,7 +145,7 @@ class Gateway:
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
             if disk_full(exc):
                 raise GatewayError(DISK_FULL) from exc
-            raise GatewayError(f"与收件服务器的连接中断（{_reason(exc)}），稍后重试") from exc
+            raise GatewayError(f"与收件服务器的连接中断（{server_text(exc)}），稍后重试") from exc
         except sqlite3.Error as exc:
             if disk_full(exc):
                 raise GatewayError(DISK_FULL) from exc
@@ -223,7 +218,7 @@ class Gateway:
         """The message's header, size and arrival time; None when it is gone (expunged meanwhile)."""
         typ, data = imap.uid("FETCH", str(uid), "(RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER])")
         if typ != "OK":
-            raise Unreadable(f"收件服务器未能读出邮件头（{_reason(data[0] if data else typ)}）")
+            raise Unreadable(f"收件服务器未能读出邮件头（{server_text(data[0] if data else typ)}）")
         header, size = _header_and_size(data)
         if header is None:
             return None
@@ -383,7 +378,7 @@ class Gateway:
         typ, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[TEXT])" if text_only else "(BODY.PEEK[])")
         raw = _literal(data) if typ == "OK" else None
         if raw is None:
-            raise Unreadable(f"收件服务器未能读出邮件内容（{_reason(data[0] if data and data[0] else typ)}）")
+            raise Unreadable(f"收件服务器未能读出邮件内容（{server_text(data[0] if data and data[0] else typ)}）")
         return raw
 
     def _decide(self, imap: imaplib.IMAP4, uid: int, incoming: mailmsg.Incoming, size: int

@@ -17,6 +17,7 @@ A refusal is classified by where it happened and its code (RFC 5321 reply codes,
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -43,9 +44,15 @@ def context(server: Server) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=server.ca_file) if server.ca_file else ssl.create_default_context()
 
 
-def _text(raw: bytes | str) -> str:
+def server_text(raw: object) -> str:
+    """A mail server's answer (bytes, IMAP's list of lines, an error carrying it) as one line of at most
+    200 characters for a log or a message; an error without words is named by its kind."""
+    if isinstance(raw, list) and raw and isinstance(raw[0], bytes):
+        raw = raw[0]
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    return " ".join(text.split())[:200]
+    quoted = re.fullmatch(r"""b(['"])(.*)\1""", text.strip(), re.S)  # imaplib's errors carry the repr of bytes
+    text = " ".join((quoted.group(2) if quoted else text).split())[:200]
+    return text or (type(raw).__name__ if isinstance(raw, BaseException) else "")
 
 
 def classify(stage: str, code: int, text: str) -> str:
@@ -109,11 +116,11 @@ class Sender:
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         except ssl.SSLError as exc:
-            raise Refusal(ACCOUNT, "tls", 0, _text(str(exc))) from exc
+            raise Refusal(ACCOUNT, "tls", 0, server_text(exc)) from exc
         except smtplib.SMTPConnectError as exc:
-            raise Refusal(classify("connect", exc.smtp_code, _text(exc.smtp_error)), "connect", exc.smtp_code, _text(exc.smtp_error)) from exc
+            raise Refusal(classify("connect", exc.smtp_code, server_text(exc.smtp_error)), "connect", exc.smtp_code, server_text(exc.smtp_error)) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise Refusal(TEMPORARY, "connect", 0, _text(str(exc)) or type(exc).__name__) from exc
+            raise Refusal(TEMPORARY, "connect", 0, server_text(exc)) from exc
         try:
             if s.security == "starttls":
                 conn.starttls(context=context(s))
@@ -122,17 +129,17 @@ class Sender:
                 conn.login(s.user, s.password)
         except smtplib.SMTPNotSupportedError as exc:
             _close(conn)
-            raise Refusal(ACCOUNT, "tls" if "STARTTLS" in str(exc) else "login", 0, _text(str(exc))) from exc
+            raise Refusal(ACCOUNT, "tls" if "STARTTLS" in str(exc) else "login", 0, server_text(exc)) from exc
         except ssl.SSLError as exc:
             _close(conn)
-            raise Refusal(ACCOUNT, "tls", 0, _text(str(exc))) from exc
+            raise Refusal(ACCOUNT, "tls", 0, server_text(exc)) from exc
         except smtplib.SMTPResponseException as exc:
             _close(conn)
             stage = "login" if isinstance(exc, smtplib.SMTPAuthenticationError) else "tls"
-            raise Refusal(classify(stage, exc.smtp_code, _text(exc.smtp_error)), stage, exc.smtp_code, _text(exc.smtp_error)) from exc
+            raise Refusal(classify(stage, exc.smtp_code, server_text(exc.smtp_error)), stage, exc.smtp_code, server_text(exc.smtp_error)) from exc
         except (OSError, smtplib.SMTPException) as exc:
             _close(conn)
-            raise Refusal(TEMPORARY, "connect", 0, _text(str(exc)) or type(exc).__name__) from exc
+            raise Refusal(TEMPORARY, "connect", 0, server_text(exc)) from exc
         size = conn.esmtp_features.get("size", "")
         self.max_size = int(size) if size.isdigit() else 0
         return conn
@@ -158,17 +165,17 @@ class Sender:
         try:
             code, resp = conn.mail(self.envelope_from, options)
             if code != 250:
-                raise Refusal(classify(stage, code, _text(resp)), stage, code, _text(resp))
+                raise Refusal(classify(stage, code, server_text(resp)), stage, code, server_text(resp))
             stage = "rcpt"
             code, resp = conn.rcpt(to)
             if code not in (250, 251):
-                raise Refusal(classify(stage, code, _text(resp)), stage, code, _text(resp))
+                raise Refusal(classify(stage, code, server_text(resp)), stage, code, server_text(resp))
             if before_data is not None:
                 before_data()
             stage = "data"
             code, resp = conn.data(data)
             if code != 250:
-                raise Refusal(classify(stage, code, _text(resp)), stage, code, _text(resp))
+                raise Refusal(classify(stage, code, server_text(resp)), stage, code, server_text(resp))
         except Refusal as r:
             self._reset()
             if r.kind == ACCOUNT:
@@ -179,10 +186,10 @@ class Sender:
             # QUIT to a server that does not answer (that would be one more timeout)
             self.abandon()
             if isinstance(exc, smtplib.SMTPResponseException):
-                code, text = exc.smtp_code, _text(exc.smtp_error)
+                code, text = exc.smtp_code, server_text(exc.smtp_error)
                 failure = Refusal(classify(stage, code, text), stage, code, text)
             else:
-                failure = Refusal(TEMPORARY, stage, 0, _text(str(exc)) or type(exc).__name__)
+                failure = Refusal(TEMPORARY, stage, 0, server_text(exc))
             if failure.kind in (ACCOUNT, TEMPORARY):
                 self.down = failure
             raise failure from exc

@@ -12,7 +12,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from nianbao.apps.mail.config import MailConfig
 from nianbao.apps.mail.gateway import mailbox_name, open_imap
-from nianbao.apps.mail.outbox import Refusal, Sender
+from nianbao.apps.mail.outbox import Refusal, Sender, server_text
 
 SUBJECT = "【年报助手】邮件网关测试"
 
@@ -50,7 +50,7 @@ def check_imap(cfg: MailConfig) -> tuple[bool, str]:
     try:
         typ, data = imap.select(mailbox_name(s.folder), readonly=True)
         if typ != "OK":
-            return False, f"登录收件服务器成功，但没有文件夹“{s.folder}”（服务器答复：{_text(data)}）：检查 [imap] 的 folder"
+            return False, f"登录收件服务器成功，但没有文件夹“{s.folder}”（服务器答复：{server_text(data)}）：检查 [imap] 的 folder"
         count = int(data[0] or 0) if data and data[0] and data[0].isdigit() else 0
         return True, f"收件服务器 {s.host}:{s.port}：以 {s.user} 登录成功，文件夹“{s.folder}”中有 {count} 封邮件"
     except (OSError, imaplib.IMAP4.error) as exc:
@@ -60,12 +60,6 @@ def check_imap(cfg: MailConfig) -> tuple[bool, str]:
             imap.logout()
         except (OSError, imaplib.IMAP4.error):
             pass
-
-
-def _text(data: object) -> str:
-    if isinstance(data, list) and data and isinstance(data[0], bytes):
-        return data[0].decode("utf-8", "replace")[:160]
-    return str(data)[:160]
 
 
 def check_smtp(cfg: MailConfig) -> tuple[bool, str]:
