@@ -96,6 +96,7 @@ def test_upload_limit_refuses_before_storing(server):
         assert r.status_code == 413
         r = c.post("/upload", files={"file": ("大.xlsx", b"\0" * (11 * 1024 * 1024), XLSX)})
         assert r.status_code == 413 and "文件过大" in r.text
+        assert "，后自动删除" not in r.text and "分钟后自动删除" in r.text, "the page says how long files are kept, as every page does"
         r = c.post("/api/jobs", data={"nothing": "here"})
         assert r.status_code == 422 and "请选择要上传" in r.json()["detail"]
     assert _jobs(server) == before

@@ -218,8 +218,8 @@ class UploadLimit:
     body timeout to arrive (a trickling upload holds a connection for that long, not for ever). The body is
     held in memory and handed on only once it is whole, so a refused upload never reaches the parser's spool
     files on disk; all uploads together hold at most `budget` bytes (beyond it: 503, try again)."""
-    def __init__(self, app: ASGIApp, limit: int, timeout: float = 60.0, budget: int = 0) -> None:
-        self.app, self.limit, self.timeout = app, limit, timeout
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = 60.0, budget: int = 0, keep_text: str = "") -> None:
+        self.app, self.limit, self.timeout, self.keep_text = app, limit, timeout, keep_text
         self.budget = budget or max(8 * limit, 64 * 1024 * 1024)
         self.held = 0
 
@@ -229,7 +229,7 @@ class UploadLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(scope, send, self.limit)
+            await _too_large(scope, send, self.limit, self.keep_text)
             return
         chunks: list[bytes] = []
         seen = 0
@@ -239,17 +239,17 @@ class UploadLimit:
                 try:
                     msg = await asyncio.wait_for(receive(), max(0.01, deadline - time.monotonic()))
                 except TimeoutError:
-                    await _error(scope, send, 408, "上传超时", f"上传未能在 {self.timeout:g} 秒内完成（网络过慢或中断），请重新上传。")
+                    await _error(scope, send, self.keep_text, 408, "上传超时", f"上传未能在 {self.timeout:g} 秒内完成（网络过慢或中断），请重新上传。")
                     return
                 if msg["type"] == "http.disconnect":
                     return
                 chunk = msg.get("body", b"")
                 seen += len(chunk)
                 if seen > self.limit:
-                    await _too_large(scope, send, self.limit)
+                    await _too_large(scope, send, self.limit, self.keep_text)
                     return
                 if self.held + len(chunk) > self.budget:
-                    await _error(scope, send, 503, "服务器正忙", "同时上传的文件太多，服务器正忙，请稍后重试。")
+                    await _error(scope, send, self.keep_text, 503, "服务器正忙", "同时上传的文件太多，服务器正忙，请稍后重试。")
                     return
                 self.held += len(chunk)
                 chunks.append(chunk)
@@ -270,16 +270,22 @@ class UploadLimit:
             self.held -= sum(len(c) for c in chunks)
 
 
-async def _error(scope: Scope, send: Send, status: int, heading: str, text: str) -> None:
-    if scope["path"].startswith("/api/"):
-        resp: Response = JSONResponse({"detail": text}, status_code=status)
-    else:
-        resp = HTMLResponse(webpages.render("error", heading=heading, message=text, keep_text=""), status_code=status)
-    await resp({"type": "http"}, _nothing, send)
+def error_response(path: str, status: int, heading: str, text: str, keep_text: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    """An error answered as the caller reads it: JSON for the API, a page for a browser — for the route
+    handlers and for the upload limit alike (which answers before a request exists)."""
+    if path.startswith("/api/"):
+        return JSONResponse({"detail": text}, status_code=status, headers=headers)
+    return HTMLResponse(webpages.render("error", heading=heading, message=text, keep_text=keep_text),
+                        status_code=status, headers=headers)
 
 
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    await _error(scope, send, 413, "文件过大", f"文件过大：上传不能超过 {limit // 1024 // 1024} MB（填好的年报工作簿通常不到 1 MB）。")
+async def _too_large(scope: Scope, send: Send, limit: int, keep_text: str) -> None:
+    await _error(scope, send, keep_text, 413, "文件过大", f"文件过大：上传不能超过 {limit // 1024 // 1024} MB（填好的年报工作簿通常不到 1 MB）。")
+
+
+async def _error(scope: Scope, send: Send, keep_text: str, status: int, heading: str, text: str) -> None:
+    await error_response(scope["path"], status, heading, text, keep_text)({"type": "http"}, _nothing, send)
 
 
 async def _nothing() -> Message:  # pragma: no cover - a response never reads the request
@@ -505,11 +511,7 @@ class Service:
 
 
     def respond(self, request: Request, status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> Response:
-        """An error answered as the caller reads it: JSON for the API, a page for a browser."""
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": text}, status_code=status, headers=headers)
-        return HTMLResponse(webpages.render("error", heading=heading, message=text, keep_text=self.keep_text),
-                            status_code=status, headers=headers)
+        return error_response(request.url.path, status, heading, text, self.keep_text, headers)
 
 
 def _pages(app: FastAPI, svc: Service) -> None:
@@ -649,7 +651,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                   description="上传填好的年报填报工作簿（.xlsx），检查并生成政府信息公开工作年度报告。"
                               "每个任务有一个随机编号，只有持有编号的调用方（网页上传时还须是同一浏览器）能读取；"
                               "任务及其文件在保留时间后删除。")
-    app.add_middleware(UploadLimit, limit=svc.limit, timeout=svc.settings.body_timeout)
+    app.add_middleware(UploadLimit, limit=svc.limit, timeout=svc.settings.body_timeout, keep_text=svc.keep_text)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last: wraps everything, the 413 of UploadLimit included
 
