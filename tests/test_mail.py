@@ -543,6 +543,30 @@ def test_vacation_responders_without_headers_and_the_hourly_limit(dovecot, smtp,
 
 
 @needs_dovecot
+def test_a_waiting_message_a_person_deletes_is_no_longer_listed_as_waiting(dovecot, smtp, tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
+    config = _write_config(tmp_path / "m.toml", dovecot.port, smtp.port, str(dovecot.cert), "gone" + str(time.time_ns() % 10**8),
+                           extra_gateway="max_replies_per_hour = 1")
+    folder = _folder(config)
+    dovecot.deliver(folder, _raw("b@county.gov.cn", "年报", "<g1@county.gov.cn>"))
+    dovecot.deliver(folder, _raw("b@county.gov.cn", "年报（第二版）", "<g2@county.gov.cn>"))
+    assert _poll(config) == 1
+    assert "等待中 1 封" in status_text(load_config(config).journal)
+    m = dovecot.client()
+    try:  # the clerk phoned instead; the county office deletes her second mail
+        m.select(f'"{folder}"')
+        typ, data = m.uid("SEARCH", "HEADER", "Message-ID", "g2@county.gov.cn")
+        assert typ == "OK" and data[0]
+        m.uid("STORE", data[0].decode(), "+FLAGS", "(\\Deleted)")
+        m.expunge()
+    finally:
+        m.logout()
+    assert _poll(config) == 0
+    assert "等待中" not in status_text(load_config(config).journal), "nothing waits for a message that is gone"
+    assert len(smtp.received) == 1
+
+
+@needs_dovecot
 def test_a_reused_message_id_from_someone_else_is_answered(dovecot, smtp, gateway_config):
     folder = _folder(gateway_config)
     dovecot.deliver(folder, _raw("a@county.gov.cn", "年报", "<same@id>"))

@@ -141,6 +141,7 @@ class Gateway:
                 finished += self._contained(imap, sender, folder, uidvalidity, uid, seen, condstore)
             if not self.stopping:
                 finished += self._orphans(sender, seen)
+                self.journal.keep_deferred(seen)
             self._account(sender, imap)
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
             if disk_full(exc):

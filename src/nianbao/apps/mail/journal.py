@@ -139,6 +139,13 @@ class Journal:
             self.db.execute("INSERT OR IGNORE INTO deferred (key, sender, subject, since) VALUES (?,?,?,?)",
                             (key, sender, subject, time.time()))
 
+    def keep_deferred(self, waiting: set[str]) -> None:
+        """After a whole pass over the folder: only the messages still there wait (one a person deleted or
+        moved before its hour came is no longer listed as waiting)."""
+        gone = [k for (k,) in self.db.execute("SELECT key FROM deferred") if k not in waiting]
+        with self.db:
+            self.db.executemany("DELETE FROM deferred WHERE key = ?", [(k,) for k in gone])
+
     def deferred(self) -> list[tuple[str, str, float]]:
         return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT sender, subject, since FROM deferred ORDER BY since")]
 
