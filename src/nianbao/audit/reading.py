@@ -13,6 +13,7 @@ from nianbao.conversion import check, figures_of, import_workbook
 from nianbao.findings import Finding
 from nianbao.form.cells import cell_ref, parse_cell
 from nianbao.published import PUBLISHED_SUFFIXES
+from nianbao.published.placement import Origin
 from nianbao.workbook import layout as L
 from nianbao.workbook.model import Submission
 
@@ -102,7 +103,7 @@ def _paragraph_cells(sub: Submission) -> dict[str, str]:
     return cells
 
 
-def _evidenced(f: Finding, sub: Submission, texts: dict[str, str], origins: dict) -> Evidenced:
+def _evidenced(f: Finding, sub: Submission, texts: dict[str, str], origins: dict[tuple[str, str], Origin]) -> Evidenced:
     quoted = _QUOTE.search(f.message)
     if f.sheet in SECTION_NAMES and f.cell:
         text = texts.get(f"{f.sheet}!{f.cell}", "")

@@ -13,13 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor, Twips
+from docx.styles.style import ParagraphStyle
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 from lxml import etree
 
 from nianbao.form.cells import index_to_col, parse_range
@@ -129,10 +134,13 @@ def _fonts(rpr: Any, east_asia: str, latin: str) -> None:
     rfonts.set(qn("w:cs"), latin)
 
 
-def _paragraph_style(doc, name: str, font: str, size: float, fonts: Fonts, *, align=None, first_chars: int = 0,
-                     exact: bool = True, outline: int | None = None, bold: bool = False, base: str | None = "Normal"):
+def _paragraph_style(doc: DocxDocument, name: str, font: str, size: float, fonts: Fonts, *,
+                     align: WD_PARAGRAPH_ALIGNMENT | None = None, first_chars: int = 0, exact: bool = True,
+                     outline: int | None = None, bold: bool = False, base: str | None = "Normal") -> ParagraphStyle:
     styles = doc.styles
     style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if not isinstance(style, ParagraphStyle):
+        raise TypeError(f"style {name} of the base document is not a paragraph style")
     if base and name != base:
         style.base_style = styles[base]
     style.quick_style = True
@@ -173,7 +181,7 @@ def _char_spacing(rpr: Any, twentieths: int) -> None:
         rpr.append(el)
 
 
-def _setup_styles(doc, fonts: Fonts) -> None:
+def _setup_styles(doc: DocxDocument, fonts: Fonts) -> None:
     # docDefaults: explicit fonts, no theme fonts, Chinese as the East Asian language (python-docx's
     # default document declares Japanese, and Chinese text then falls back to a Japanese font).
     defaults = doc.styles.element.find(qn("w:docDefaults"))
@@ -220,7 +228,7 @@ def _setup_styles(doc, fonts: Fonts) -> None:
             _put(st.element.get_or_add_pPr(), _el("w:ind", **{"w:firstLine": "0", "w:firstLineChars": "0"}))
 
 
-def _page_setup(doc) -> None:
+def _page_setup(doc: DocxDocument) -> None:
     section = doc.sections[0]
     section.page_width, section.page_height = Twips(PAGE_W), Twips(PAGE_H)
     section.top_margin, section.bottom_margin = Twips(MARGINS["top"]), Twips(MARGINS["bottom"])
@@ -238,9 +246,9 @@ def _page_setup(doc) -> None:
     sect_pr.append(_el("w:docGrid", **{"w:linePitch": str(LINE_EXACT)}))
 
 
-def _page_number(paragraph, fonts: Fonts) -> None:
+def _page_number(paragraph: Paragraph, fonts: Fonts) -> None:
     """"— 1 —" with a complete PAGE field (begin, instrText, separate, result, end)."""
-    def run(text: str | None = None, fld: str | None = None, instr: str | None = None):
+    def run(text: str | None = None, fld: str | None = None, instr: str | None = None) -> Run:
         r = paragraph.add_run()
         r.font.size = Pt(PAGE_NO_PT)
         _fonts(r._r.get_or_add_rPr(), fonts.page_number, fonts.page_number)
@@ -264,7 +272,7 @@ def _page_number(paragraph, fonts: Fonts) -> None:
     run(" —")
 
 
-def _footers(doc, fonts: Fonts) -> None:
+def _footers(doc: DocxDocument, fonts: Fonts) -> None:
     section = doc.sections[0]
     for footer, align, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
         footer.is_linked_to_previous = False
@@ -280,7 +288,7 @@ def _footers(doc, fonts: Fonts) -> None:
         p.add_run("{% if draft %}草稿：校验未通过，不得发布{% endif %}")
 
 
-def _tbl_borders(tbl, cell_margin: int = CELL_MARGIN) -> None:
+def _tbl_borders(tbl: DocxTable, cell_margin: int = CELL_MARGIN) -> None:
     tblPr = tbl._tbl.tblPr
     borders = _el("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -313,7 +321,7 @@ def cell_text(table: Table, ref: str, var: str) -> str:
     return ""
 
 
-def add_form_table(doc, table: Table, var: str) -> None:
+def add_form_table(doc: DocxDocument, table: Table, var: str) -> None:
     widths = column_widths(table)
     t = doc.add_table(rows=table.nrows, cols=table.ncols)
     _tbl_borders(t, table.layout.cell_margin if table.layout.cell_margin is not None else CELL_MARGIN)
@@ -372,20 +380,20 @@ def _col(i: int) -> str:
     return index_to_col(i)
 
 
-def _para(doc, text: str, style: str):
+def _para(doc: DocxDocument, text: str, style: str) -> Paragraph:
     p = doc.add_paragraph(style=doc.styles[style])
     if text:
         p.add_run(text)
     return p
 
 
-def _loop(doc, var: str, items: str, style: str, keep_with_next: bool = False) -> None:
+def _loop(doc: DocxDocument, var: str, items: str, style: str, keep_with_next: bool = False) -> None:
     _para(doc, "{%p for " + var + " in " + items + " %}", style)
     _para(doc, "{{ " + var + " }}", style).paragraph_format.keep_with_next = keep_with_next or None
     _para(doc, "{%p endfor %}", style)
 
 
-def _blocks(doc, items: str) -> None:
+def _blocks(doc: DocxDocument, items: str) -> None:
     """A narrative: blocks of an optional numbered sub-heading and paragraphs."""
     _para(doc, "{%p for b in " + items + " %}", STYLE_BODY)
     _para(doc, "{%p if b.heading %}", STYLE_BODY)

@@ -71,10 +71,10 @@ class _CachingEnvironment(jinja2.Environment):
 
     _compiled: dict[str, jinja2.Template]
 
-    def from_string(self, source, globals=None, template_class=None):  # jinja2's own signature
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:  # jinja2's own signature
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        cache = self.__dict__.setdefault("_compiled", {})
+        cache: dict[str, jinja2.Template] = self.__dict__.setdefault("_compiled", {})
         if source not in cache:
             if len(cache) > 64:  # restyled templates in a long-running process: keep it bounded
                 cache.clear()

@@ -138,7 +138,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PDF_HEADING_FACE = re.compile(HEADING_FACE.pattern + r"|FZHT|FZKT|FZXBS|FZDBS|SimHei|STKaiti|标宋|xbs", re.I)
 
 
-def _typeface(char: dict) -> str:
+def _typeface(char: dict[str, Any]) -> str:
     """The font's name without the subset tag ("BAAAAA+NotoSerifCJKjp-Regular" → "NotoSerifCJKjp-Regular")."""
     return str(char.get("fontname", "")).split("+", 1)[-1]
 
@@ -227,8 +227,8 @@ def _ruled_tables(page: Any) -> list[Any]:
     a rule (Chromium and Word draw borders so). A filled rectangle of any other shape is a background —
     WPS puts a white one behind every line of body text, a highlight or a shaded cell is one — and never
     makes a table: pdfplumber's own default takes every rectangle's edges for ruling lines."""
-    vertical: list[dict] = []
-    horizontal: list[dict] = []
+    vertical: list[dict[str, Any]] = []
+    horizontal: list[dict[str, Any]] = []
     for obj in page.lines + page.rects + page.curves:
         if obj["object_type"] != "line" and obj.get("fill") and not obj.get("stroke"):
             # a filled shape (a rectangle, or a path drawn as one: Word's borders) is a rule when it is thin
@@ -247,7 +247,7 @@ def _ruled_tables(page: Any) -> list[Any]:
                                   "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal}))
 
 
-def _closing_edges(vertical: list[dict]) -> list[dict]:
+def _closing_edges(vertical: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Where a table breaks across pages, WPS leaves the last row on the page (and the first on the next) open:
     its column lines run to the page's end with no line under them. A horizontal edge where two or more
     column lines end together closes such a row (where a ruling line is drawn already, it merges with it)."""
@@ -280,13 +280,13 @@ def _outside(boxes: list[tuple[float, float, float, float]]) -> Any:
     return lambda obj: not any(_inside(obj, b) for b in boxes)
 
 
-def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
+def _inside(obj: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     x0, top, x1, bottom = box
     return bool(obj.get("x0", 0) >= x0 - 1 and obj.get("x1", 0) <= x1 + 1 and obj.get("top", 0) >= top - 1
                 and obj.get("bottom", 0) <= bottom + 1)
 
 
-def _centred(obj: dict, box: tuple[float, float, float, float]) -> bool:
+def _centred(obj: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
     return bool(box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
 

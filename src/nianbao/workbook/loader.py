@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,8 @@ def _cleaned(grid: Grid, sheet: str, ref: str, report: Report) -> str:
     return text
 
 
-def _field_cells(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report, cells: dict[str, str]):
+def _field_cells(grid: Grid, sheet: str, fields: tuple[L.Field, ...], report: Report,
+                 cells: dict[str, str]) -> Iterator[tuple[L.Field, str, Any]]:
     """(field, value cell, raw value) for each labelled field found; records where each value is."""
     rows = _find_field_rows(grid, sheet, fields, report)
     for f in fields:
