@@ -10,6 +10,7 @@ given up, and every other file is read as if nothing had happened.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
@@ -32,6 +34,7 @@ def worker_start(warm: Callable[[], None] | None = None) -> None:
     parent (a parent killed with SIGKILL leaves no worker behind), and it imports what the jobs need once."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)
+    _leave_fork_server()
     parent = os.getppid()
     if sys.platform.startswith("linux"):
         try:
@@ -44,6 +47,19 @@ def worker_start(warm: Callable[[], None] | None = None) -> None:
             os._exit(0)
     if warm is not None:
         warm()
+
+
+def _leave_fork_server() -> None:
+    """A worker holds the fork server's keep-alive pipe (handed to every process it starts, and inherited
+    by a fork): the fork server ends only when every holder has closed it, and a worker started by it ends
+    only when it ends (PR_SET_PDEATHSIG) — so a worker that kept it would keep both alive for ever once
+    the parent is killed. Our workers start no process through the fork server: they close it."""
+    server: Any = getattr(forkserver, "_forkserver", None)  # the module's one ForkServer (private, stable since 3.4)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        server._forkserver_alive_fd = None
 
 
 def _pid() -> int:
