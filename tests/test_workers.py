@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
-
-import pytest
 
 from nianbao.workers import each
 
@@ -26,26 +27,15 @@ def _died(job: tuple, exc: BaseException) -> int:
     return -1 if type(exc).__name__ == "BrokenProcessPool" else -2
 
 
-@pytest.fixture(params=["one thread", "threads running"])
-def threads(request):
-    """Forked workers while this process has one thread; a fork server once threads run (as in the web
-    server): both must give the same answers."""
-    if request.param == "one thread" and threading.active_count() > 1:
-        pytest.skip("this test process already runs other threads")
-    stop = threading.Event()
-    helper = threading.Thread(target=stop.wait, daemon=True)
-    if request.param == "threads running":
-        helper.start()
-    yield request.param
-    stop.set()
-
-
-def test_a_job_that_kills_its_worker_is_the_only_one_given_up(tmp_path: Path, threads):
-    runs = tmp_path / "runs.txt"
+def _scenario(runs: Path) -> dict[int, int]:
     jobs = [(n, str(runs)) for n in range(1, 25)]
     out = list(each(square_or_die, jobs, 3, _died))
-    results = dict((job[0], r) for job, r in out)
-    assert len(out) == len(jobs) and sorted(results) == list(range(1, 25)), "every job answered exactly once"
+    assert len(out) == len(jobs), "every job answered exactly once"
+    return {job[0]: r for job, r in out}
+
+
+def _check(results: dict[int, int], runs: Path) -> None:
+    assert sorted(results) == list(range(1, 25))
     assert results[13] == -1, "the job whose worker died is given up as such"
     assert results[7] == -2, "a job that raises is that job's failure, the pool goes on"
     assert all(results[n] == n * n for n in results if n not in (7, 13))
@@ -53,6 +43,30 @@ def test_a_job_that_kills_its_worker_is_the_only_one_given_up(tmp_path: Path, th
     assert counts.count(13) == 2, "run once in the pool, once alone"
     assert all(counts.count(n) <= 2 for n in range(1, 25)), "the others at most once more (the ones beside it)"
     assert sum(counts.count(n) == 2 for n in range(1, 25) if n != 13) <= 2, "only the jobs in the pool with it run again"
+
+
+def test_a_job_that_kills_its_worker_is_the_only_one_given_up_with_threads_running(tmp_path: Path):
+    """With threads running (as in the web server, or this test process) the workers come from a fork server."""
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:
+        _check(_scenario(tmp_path / "runs.txt"), tmp_path / "runs.txt")
+    finally:
+        stop.set()
+
+
+def test_a_job_that_kills_its_worker_is_the_only_one_given_up_in_a_single_threaded_process(tmp_path: Path):
+    """A command (batch, audit, region) runs with one thread: its workers are forked. A fresh process is
+    that case for certain (this test process may run other tests' threads)."""
+    runs = tmp_path / "runs.txt"
+    code = ("import json, sys, threading; sys.path.insert(0, sys.argv[2]); import test_workers as t; "
+            "assert threading.active_count() == 1; from pathlib import Path; "
+            "print(json.dumps(t._scenario(Path(sys.argv[1]))))")
+    done = subprocess.run([sys.executable, "-c", code, str(runs), str(Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _check({int(k): v for k, v in json.loads(done.stdout).items()}, runs)
 
 
 def test_no_jobs_start_no_workers():
