@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
@@ -54,6 +53,10 @@ def _leave_fork_server() -> None:
     by a fork): the fork server ends only when every holder has closed it, and a worker started by it ends
     only when it ends (PR_SET_PDEATHSIG) — so a worker that kept it would keep both alive for ever once
     the parent is killed. Our workers start no process through the fork server: they close it."""
+    if sys.platform == "win32":
+        return  # spawned workers: no fork server there
+    from multiprocessing import forkserver  # POSIX only: not imported where it has no meaning
+
     server: Any = getattr(forkserver, "_forkserver", None)  # the module's one ForkServer (private, stable since 3.4)
     fd = getattr(server, "_forkserver_alive_fd", None)
     if isinstance(fd, int):
