@@ -171,10 +171,19 @@ def smtp(dovecot):
 
 
 @pytest.fixture
-def gateway_config(dovecot, smtp, tmp_path, monkeypatch, request):
+def config_with(dovecot, smtp, tmp_path, monkeypatch, request):
+    """A gateway's config on the private servers, in a folder of the test's own, with extra [gateway] lines."""
     monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
     folder = "t" + str(abs(hash(request.node.name)) % 10**8)
-    return _write_config(tmp_path / "mail.toml", dovecot.port, smtp.port, str(dovecot.cert), folder)
+
+    def make(extra_gateway: str = "") -> Path:
+        return _write_config(tmp_path / "mail.toml", dovecot.port, smtp.port, str(dovecot.cert), folder, extra_gateway=extra_gateway)
+    return make
+
+
+@pytest.fixture
+def gateway_config(config_with):
+    return config_with()
 
 
 def _poll(config: Path) -> int:
@@ -517,10 +526,8 @@ def test_the_address_is_read_before_the_display_name_is_decoded(dovecot, smtp, g
 
 
 @needs_dovecot
-def test_vacation_responders_without_headers_and_the_hourly_limit(dovecot, smtp, tmp_path, monkeypatch):
-    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
-    config = _write_config(tmp_path / "m.toml", dovecot.port, smtp.port, str(dovecot.cert), "limit" + str(time.time_ns() % 10**8),
-                           extra_gateway="max_replies_per_hour = 2")
+def test_vacation_responders_without_headers_and_the_hourly_limit(dovecot, smtp, config_with):
+    config = config_with("max_replies_per_hour = 2")
     folder = _folder(config)
     dovecot.deliver(folder, _raw("a@county.gov.cn", f"=?UTF-8?B?{_b64('自动回复：年报')}?=", "<v1@county.gov.cn>"))
     dovecot.deliver(folder, _raw("a@county.gov.cn", "Re: 年报", "<v2@county.gov.cn>", "您好，我正在休假，1月5日返回。"))
@@ -543,10 +550,8 @@ def test_vacation_responders_without_headers_and_the_hourly_limit(dovecot, smtp,
 
 
 @needs_dovecot
-def test_a_waiting_message_a_person_deletes_is_no_longer_listed_as_waiting(dovecot, smtp, tmp_path, monkeypatch):
-    monkeypatch.setenv("NIANBAO_TEST_IMAP_PASSWORD", PASSWORD)
-    config = _write_config(tmp_path / "m.toml", dovecot.port, smtp.port, str(dovecot.cert), "gone" + str(time.time_ns() % 10**8),
-                           extra_gateway="max_replies_per_hour = 1")
+def test_a_waiting_message_a_person_deletes_is_no_longer_listed_as_waiting(dovecot, smtp, config_with):
+    config = config_with("max_replies_per_hour = 1")
     folder = _folder(config)
     dovecot.deliver(folder, _raw("b@county.gov.cn", "年报", "<g1@county.gov.cn>"))
     dovecot.deliver(folder, _raw("b@county.gov.cn", "年报（第二版）", "<g2@county.gov.cn>"))
