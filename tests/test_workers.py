@@ -42,7 +42,7 @@ def _check(results: dict[int, int], runs: Path) -> None:
     counts = [int(x) for x in runs.read_text().split()]
     assert counts.count(13) == 2, "run once in the pool, once alone"
     assert all(counts.count(n) <= 2 for n in range(1, 25)), "the others at most once more (the ones beside it)"
-    assert sum(counts.count(n) == 2 for n in range(1, 25) if n != 13) <= 2, "only the jobs in the pool with it run again"
+    assert sum(counts.count(n) == 2 for n in range(1, 25) if n != 13) <= 5, "only the jobs in the pool with it (two a worker) run again"
 
 
 def test_a_job_that_kills_its_worker_is_the_only_one_given_up_with_threads_running(tmp_path: Path):

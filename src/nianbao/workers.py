@@ -94,9 +94,10 @@ def start_pool(workers: int, warm: Callable[[], None] | None = None, preload: Se
 def each(fn: Callable[..., R], jobs: Iterable[Job], workers: int, died: Callable[[Job, BaseException], R],
          warm: Callable[[], None] | None = None) -> Iterator[tuple[Job, R]]:
     """`fn(*job)` for every job on `workers` processes, as each finishes: (job, result), or (job,
-    died(job, exc)) for a job whose call raised or whose worker died. At most `workers` jobs are in the
-    pool at a time; when the pool breaks, the jobs in it are run again each alone afterwards, and only one
-    that breaks a pool of its own is given up."""
+    died(job, exc)) for a job whose call raised or whose worker died. At most two jobs a worker are in the
+    pool at a time (one running, one waiting, so that no worker idles while the caller handles a result);
+    when the pool breaks, the jobs in it are run again each alone afterwards, and only one that breaks a
+    pool of its own is given up."""
     queue: deque[Job] = deque(jobs)
     if not queue:
         return
@@ -109,7 +110,7 @@ def each(fn: Callable[..., R], jobs: Iterable[Job], workers: int, died: Callable
             running: dict[Future[R], Job] = {}
             broken = False
             while (queue and not broken) or running:
-                while queue and not broken and len(running) < width:
+                while queue and not broken and len(running) < 2 * width:
                     job = queue.popleft()
                     running[pool.submit(fn, *job)] = job
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
