@@ -28,7 +28,7 @@ from nianbao.season.record import Received
 from nianbao.season.roster import Roster, RosterError, Unit, read_roster
 from nianbao.season.status import compute
 from nianbao.workbook import layout as L
-from test_mail import _msg, dovecot, gateway_config, needs_dovecot, smtp  # noqa: F401  (the real servers' fixtures)
+from test_mail import _msg, config_with, dovecot, gateway_config, needs_dovecot, smtp  # noqa: F401  (the real servers' fixtures)
 
 from support import PINGTAN, ROOT, agency_workbook, strict_json
 
