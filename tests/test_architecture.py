@@ -24,7 +24,7 @@ ALLOWED = {
     "nianbao.findings": {"nianbao.form"},
     "nianbao.files": set(),
     "nianbao.workers": set(),
-    "nianbao.workbook": {"nianbao.form", "nianbao.findings", "nianbao.files"},
+    "nianbao.workbook": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workers"},
     "nianbao.checks": {"nianbao.form", "nianbao.findings", "nianbao.workbook"},
     "nianbao.published": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},
     "nianbao.output": {"nianbao.form", "nianbao.findings", "nianbao.files", "nianbao.workbook"},

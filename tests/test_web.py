@@ -595,7 +595,8 @@ def test_a_killed_server_leaves_no_worker_and_its_files_go_at_the_next_start(tmp
     (own,) = list(tmp.glob("nianbao-web-*"))
     s.proc.send_signal(signal.SIGKILL)
     s.proc.wait(10)
-    left = lambda: [p for p in everyone if _alive(p)]  # noqa: E731
+    def left() -> list[int]:
+        return [p for p in everyone if _alive(p)]
     assert wait_until(lambda: not left(), 20), f"the workers (and a fork server) end with the server: {left()}"
     assert own.exists()  # nobody removed it: the next start does
     again = Server(tmp_path / "unused", "--jobs", "1", env=env, own_dir=True)

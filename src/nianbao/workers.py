@@ -31,21 +31,29 @@ Job = tuple[Any, ...]
 def worker_start(warm: Callable[[], None] | None = None) -> None:
     """Each worker: its parent's signal handlers are not its own (SIGTERM ends it), on Linux it ends with its
     parent (a parent killed with SIGKILL leaves no worker behind), and it imports what the jobs need once."""
+    parent = os.getppid()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)
     _leave_fork_server()
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes  # the prctl call: only where there is one
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != parent:  # the parent died before the call took effect
-            os._exit(0)
+    die_with_parent(parent)
     if warm is not None:
         warm()
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: this process is killed when `parent`, the process that started it, dies (PR_SET_PDEATHSIG) —
+    a killed gateway, web server or batch leaves no worker or parser running; a parent that died before
+    the call took effect ends it at once. Elsewhere nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes  # the prctl call: only where there is one
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _leave_fork_server() -> None:

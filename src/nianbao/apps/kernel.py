@@ -21,8 +21,6 @@ MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024  # declared, for the whole inbox archive
 
 
-
-
 def skipped(name: str) -> bool:
     """A file no person put there on purpose: hidden, an Office lock file, a folder view's database."""
     return name.startswith((".", "~$")) or name.lower() in SKIP_NAMES

@@ -2,5 +2,5 @@
 memory and time limits, the loader (structure, figures, text) and the model it fills, the blank workbook
 and its filler, and the annotated copy.
 
-May import nianbao.form, nianbao.findings and nianbao.files; never checks, output, conversion or apps.
+May import nianbao.form, nianbao.findings, nianbao.files and nianbao.workers; never checks, output, conversion or apps.
 """

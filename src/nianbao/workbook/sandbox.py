@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nianbao import NianbaoError
+from nianbao.workers import die_with_parent
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,6 @@ def _mapped_bytes() -> int:
         return 0
 
 
-def _die_with_parent() -> None:
-    """Linux: the child is killed when its parent dies (a killed gateway or web worker leaves no orphan
-    parser running)."""
-    try:
-        import ctypes  # only in the forked child, and only where prctl exists
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-
 def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
                 meanwhile: Callable[[], object] | None = None) -> Any:
     """fn(*args) in a forked child; its result comes back pickled. Raises LimitExceeded.
@@ -68,11 +57,12 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
     # 55 ms of a 140 ms conversion).
     gc.collect(1)  # young garbage (the previous file's documents) must not be frozen with the rest
     gc.freeze()
+    parent = os.getpid()
     pid = os.fork()
     if pid != 0:
         gc.unfreeze()
     if pid == 0:  # child
-        _die_with_parent()
+        die_with_parent(parent)
         os.close(read_fd)
         # Parsers write to stderr on their own (Rust panic backtraces, library warnings): the user
         # gets findings, not that.
