@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import resource
 import select
 import signal
 import time
@@ -70,6 +69,8 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
         os.dup2(devnull, 2)
         status = 0
         try:
+            import resource  # POSIX only (the module does not exist on Windows, where nothing is forked)
+
             budget = _mapped_bytes() + limits.memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
             try:

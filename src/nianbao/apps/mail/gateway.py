@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import fcntl
 import hashlib
 import imaplib
 import json as _json
@@ -34,6 +33,7 @@ import shutil
 import signal
 import sqlite3
 import ssl
+import sys
 import tempfile
 import time
 from email.message import EmailMessage
@@ -486,12 +486,18 @@ class Gateway:
     def _lock(self) -> int:
         """One gateway per journal: two running over the same mailbox would both answer every message."""
 
-        fd = os.open(str(self.cfg.journal) + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(str(self.cfg.journal) + ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
-            # A POSIX record lock belongs to this process alone: a forked conversion child does not hold it,
-            # so a gateway killed mid-conversion can be restarted at once (a flock() lock would live on in
-            # the orphan).
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if sys.platform == "win32":
+                import msvcrt  # Windows' byte-range lock (there is no fcntl there)
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl  # POSIX only
+                # A POSIX record lock belongs to this process alone: a forked conversion child does not hold
+                # it, so a gateway killed mid-conversion can be restarted at once (a flock() lock would live
+                # on in the orphan).
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
             raise GatewayError(f"另一个邮件网关正在使用处理记录 {self.cfg.journal}：同一个邮箱只能运行一个 nianbao mail") from None
